@@ -1,0 +1,52 @@
+# The two commands a fresh machine needs: `make run` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test lint format test-embedded test-services deps test-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install only when pyproject.toml changes.
+$(VENV)/.deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.test-deps: pyproject.toml $(VENV)/.deps
+	$(BIN)/pip install -q --disable-pip-version-check -e ".[test]"
+	touch $@
+
+deps: $(VENV)/.deps
+test-deps: $(VENV)/.test-deps
+
+## make run: the embedded product (SQLite, demo data) on http://127.0.0.1:$${PORT:-8000}
+run: deps
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$${PORT:-8000}} $(BIN)/python manage.py serve
+
+lint: test-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: test-deps
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## The suite twice: on the embedded default (SQLite + in-memory layer, plus the browser and
+## multi-process tests), then on PostgreSQL + the Redis channel layer.
+test: test-deps lint
+	./scripts/system-packages.sh
+	./scripts/services.sh
+	$(MAKE) --no-print-directory test-embedded test-services
+
+test-embedded:
+	env -u DATABASE_URL -u REDIS_URL VAR_DIR=$(CURDIR)/var/test \
+	  $(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+test-services:
+	env VAR_DIR=$(CURDIR)/var/test DATABASE_URL=$(PG_TEST_URL) REDIS_URL=$(REDIS_TEST_URL) \
+	  $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser and not multiprocess"

@@ -1,0 +1,59 @@
+"""`make run`: migrate, load the demo once, print the URLs, serve with daphne until Ctrl-C."""
+
+import os
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from restaurant.core import asgi_server
+from restaurant.tables.links import table_links
+
+STAFF_USERNAME = "staff"
+
+
+class Command(BaseCommand):
+    help = "Run the embedded server (SQLite, in-memory layer unless REDIS_URL) with demo data."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--no-demo", action="store_true")
+
+    def handle(self, *args, host, port, no_demo, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        if not no_demo:
+            call_command("demo_load")
+        password = self.staff_password()
+        site = settings.SITE_URL
+        layer = "Redis" if settings.REDIS_URL else "in-memory"
+        out = self.stdout.write
+        out(self.style.SUCCESS(f"\nRestaurantOrder on {site}  (channel layer: {layer})\n"))
+        out("Tables:")
+        for link in table_links():
+            out(f"  {link['number']:>3}  {link['url']}")
+        out(f"\nKitchen display:  {site}/kitchen/")
+        out(f"Staff floor:      {site}/staff/")
+        out(f"Admin:            {site}/admin/")
+        out(f"Staff login:      {STAFF_USERNAME} / {password}\n")
+        out("Ctrl-C stops the server.\n")
+        self.stdout.flush()
+        asgi_server.main(["-b", host, "-p", str(port), "config.asgi:application"])
+
+    def staff_password(self) -> str:
+        """A generated password, kept in var/ (0600) so it stays the same across runs."""
+        path = settings.VAR_DIR / "staff_password"
+        user_model = get_user_model()
+        user = user_model.objects.filter(username=STAFF_USERNAME).first()
+        if user is None or not path.exists():
+            password = secrets.token_urlsafe(12)
+            user = user or user_model(username=STAFF_USERNAME)
+            user.is_staff = True
+            user.is_superuser = True
+            user.set_password(password)
+            user.save()
+            path.write_text(password)
+            path.chmod(0o600)
+        return path.read_text().strip()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DiningConfig(AppConfig):
+    name = "restaurant.dining"
+    label = "dining"

@@ -1,0 +1,90 @@
+"""The shared cart. Each function runs inside `ops.diner_op_apply`'s transaction, with the
+session row locked; it either changes one thing and returns the new `seq`, changes nothing
+and returns None, or raises OpError having changed nothing."""
+
+from restaurant.dining.models import CartLine, Diner, DiningSession
+from restaurant.dining.payloads import line_payload
+from restaurant.dining.services import session_change
+from restaurant.menu.models import Dish
+from restaurant.menu.pricing import options_by_id, unit_price
+from restaurant.realtime.errors import OpError
+
+MAX_QTY = 99
+
+
+def check_options(dish: Dish, option_ids: list[int]) -> list[int]:
+    """Options must belong to the dish, appear once, and respect every group's min/max."""
+    if len(set(option_ids)) != len(option_ids):
+        raise OpError("bad_request", "an option is chosen twice")
+    groups = list(dish.option_groups.prefetch_related("options"))
+    group_of = {o.pk: g for g in groups for o in g.options.all()}
+    foreign = [i for i in option_ids if i not in group_of]
+    if foreign:
+        raise OpError("bad_request", f"options {foreign} are not options of dish {dish.pk}")
+    for group in groups:
+        chosen = sum(1 for i in option_ids if group_of[i] is group)
+        if not group.min_choices <= chosen <= group.max_choices:
+            raise OpError(
+                "bad_request",
+                f"choose {group.min_choices}..{group.max_choices} of “{group.name}”"
+                f" (group {group.pk}), not {chosen}",
+                group_id=group.pk,
+            )
+    return sorted(option_ids)
+
+
+def line_event(line: CartLine, by: Diner, event_type: str = "cart.line") -> dict:
+    price = unit_price(line.dish, line.options, options_by_id(line.options))
+    return {"type": event_type, "by": by.pk, "line": line_payload(line, unit_price=price)}
+
+
+def cart_line_add(
+    *, session: DiningSession, diner: Diner, dish_id: int, qty: int, options: list[int], note: str
+) -> int:
+    dish = Dish.objects.filter(pk=dish_id).first()
+    if dish is None:
+        raise OpError("not_found", f"no dish {dish_id}")
+    if dish.sold_out:
+        raise OpError("sold_out", f"“{dish.name}” is sold out", dish_ids=[dish.pk])
+    options = check_options(dish, options)
+    note = note.strip()
+    line = CartLine.objects.filter(
+        session=session, added_by=diner, dish=dish, options=options, note=note
+    ).first()
+    if line is None:
+        line = CartLine.objects.create(
+            session=session, added_by=diner, dish=dish, options=options, note=note, qty=qty
+        )
+    else:
+        if line.qty + qty > MAX_QTY:
+            raise OpError("conflict", f"a line holds at most {MAX_QTY}; it has {line.qty}")
+        line.qty += qty
+        line.save(update_fields=["qty"])
+    return session_change(session, line_event(line, diner), cart=True)
+
+
+def _line_of(session: DiningSession, line_id: int) -> CartLine:
+    line = CartLine.objects.select_related("dish").filter(session=session, pk=line_id).first()
+    if line is None:  # another table's line looks exactly like a missing one
+        raise OpError("not_found", f"no line {line_id} in this table's cart")
+    return line
+
+
+def cart_line_remove(*, session: DiningSession, diner: Diner, line_id: int) -> int:
+    line = _line_of(session, line_id)
+    line.delete()
+    event = {"type": "cart.line_removed", "by": diner.pk, "line_id": line_id}
+    return session_change(session, event, cart=True)
+
+
+def cart_line_set_qty(
+    *, session: DiningSession, diner: Diner, line_id: int, qty: int
+) -> int | None:
+    if qty == 0:
+        return cart_line_remove(session=session, diner=diner, line_id=line_id)
+    line = _line_of(session, line_id)
+    if line.qty == qty:
+        return None
+    line.qty = qty
+    line.save(update_fields=["qty"])
+    return session_change(session, line_event(line, diner), cart=True)

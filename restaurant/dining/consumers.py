@@ -1,0 +1,82 @@
+"""`/ws/table/<token>/`: a diner's socket. Thin: access check, then services per op."""
+
+from channels.db import database_sync_to_async
+
+from restaurant.dining import ops, protocol
+from restaurant.dining.selectors import dining_snapshot
+from restaurant.dining.services import connection_close, connection_open, diner_for_socket
+from restaurant.realtime import groups
+from restaurant.realtime.consumers import OpConsumer
+from restaurant.tables.selectors import table_by_token
+
+CLOSE_SESSION_CLOSED = 4000
+CLOSE_REVOKED = 4403
+
+
+def known_diner_ids(django_session) -> list[int]:
+    """Diner ids the table page stored in this browser's Django session."""
+    return [int(i) for i in django_session.get("diners", {}).values()]
+
+
+@database_sync_to_async
+def _socket_diner(token: str, django_session) -> tuple[int, int, int] | None:
+    table = table_by_token(token)
+    if table is None:
+        return None
+    diner = diner_for_socket(table=table, known_diner_ids=known_diner_ids(django_session))
+    if diner is None:
+        return None
+    return table.pk, diner.session_id, diner.pk
+
+
+class TableConsumer(OpConsumer):
+    registry = protocol.DINER_OPS
+
+    async def connect(self) -> None:
+        self.groups_joined: list[str] = []
+        token = self.scope["url_route"]["kwargs"]["token"]
+        found = await _socket_diner(token, self.scope["session"])
+        if found is None:
+            await self.close()  # before accept: the handshake is refused with 403
+            return
+        self.table_id, self.session_id, self.diner_id = found
+        # Join before reading the snapshot: an event committed in between is then queued
+        # behind the snapshot (and ignored by seq) instead of lost.
+        self.groups_joined = [groups.table_group(self.table_id), groups.MENU]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await database_sync_to_async(connection_open)(
+            diner_id=self.diner_id, channel_name=self.channel_name
+        )
+        await self.send_snapshot()
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.groups_joined:
+            await database_sync_to_async(connection_close)(channel_name=self.channel_name)
+
+    async def send_snapshot(self) -> int:
+        snapshot = await database_sync_to_async(dining_snapshot)(diner_id=self.diner_id)
+        await self.send_json(snapshot)
+        return snapshot["seq"]
+
+    async def apply(self, op_id: str, op: protocol._Op) -> int:
+        if isinstance(op, protocol.Sync):
+            return await self.send_snapshot()
+        return await database_sync_to_async(ops.diner_op_apply)(
+            diner_id=self.diner_id, op_id=op_id, op=op
+        )
+
+    # --- group events, named after their type ---------------------------------------------
+    table_event = OpConsumer.forward
+    menu_event = OpConsumer.forward
+
+    async def table_closed(self, message: dict) -> None:
+        if message["session_id"] == self.session_id:
+            await self.send(text_data=message["text"])
+            await self.close(code=CLOSE_SESSION_CLOSED)
+
+    async def table_revoked(self, message: dict) -> None:
+        await self.close(code=CLOSE_REVOKED)

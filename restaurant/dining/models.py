@@ -1,0 +1,99 @@
+"""A table's visit: its diners, their shared cart and the log of ops they made."""
+
+from django.db import models
+from django.db.models import Q
+
+from restaurant.menu.models import Dish
+from restaurant.tables.models import Table
+
+
+class DiningSession(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    table = models.ForeignKey(Table, on_delete=models.PROTECT, related_name="sessions")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    # Grows by one with every change a diner can see; every such event carries it.
+    seq = models.PositiveBigIntegerField(default=0)
+    # The seq of the last change to the cart (a submit is one): `order.submit` is stale
+    # when the diner's seq is older than this.
+    cart_seq = models.PositiveBigIntegerField(default=0)
+    diners_joined = models.PositiveIntegerField(default=0)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["table"], condition=Q(status="open"), name="one_open_session_per_table"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table} #{self.pk} ({self.status})"
+
+
+class Diner(models.Model):
+    session = models.ForeignKey(DiningSession, on_delete=models.CASCADE, related_name="diners")
+    name = models.CharField(max_length=24)
+    color = models.CharField(max_length=7)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CartLine(models.Model):
+    session = models.ForeignKey(DiningSession, on_delete=models.CASCADE, related_name="cart")
+    dish = models.ForeignKey(Dish, on_delete=models.PROTECT)
+    qty = models.PositiveSmallIntegerField()
+    options = models.JSONField(default=list)  # sorted option ids
+    note = models.CharField(max_length=140, blank=True)
+    added_by = models.ForeignKey(Diner, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(qty__gte=1, qty__lte=99), name="cart_qty_1_99")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qty} × {self.dish_id} by {self.added_by_id}"
+
+
+class AppliedOp(models.Model):
+    """One op an actor had applied: the idempotency record and the op log.
+
+    ``actor`` is ``d<diner id>`` or ``u<staff user id>``; a resent op id gets the same ack.
+    """
+
+    actor = models.CharField(max_length=24)
+    op_id = models.CharField(max_length=64)
+    op_type = models.CharField(max_length=32)
+    session = models.ForeignKey(DiningSession, null=True, on_delete=models.CASCADE)
+    seq = models.PositiveBigIntegerField(null=True)
+    applied_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["actor", "op_id"], name="op_id_once_per_actor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor}:{self.op_id} ({self.op_type})"
+
+
+class Connection(models.Model):
+    """An open diner socket; presence is "has at least one connection"."""
+
+    channel_name = models.CharField(max_length=200, primary_key=True)
+    diner = models.ForeignKey(Diner, on_delete=models.CASCADE, related_name="connections")
+    connected_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.channel_name

@@ -1,0 +1,60 @@
+"""Apply one diner op: one transaction that checks it, applies it, bumps `seq` and records the
+op id, so that a resent op is acknowledged again and never applied twice."""
+
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+
+from restaurant.dining import cart, protocol
+from restaurant.dining.models import AppliedOp, Diner, DiningSession
+from restaurant.dining.services import diner_rename, session_lock
+from restaurant.kitchen.services import order_submit, waiter_call
+from restaurant.realtime.errors import OpError
+
+Handler = Callable[[DiningSession, Diner, protocol._Op], int | None]
+
+HANDLERS: dict[type, Handler] = {
+    protocol.CartAdd: lambda s, d, op: cart.cart_line_add(
+        session=s, diner=d, dish_id=op.dish_id, qty=op.qty, options=op.options, note=op.note
+    ),
+    protocol.CartSetQty: lambda s, d, op: cart.cart_line_set_qty(
+        session=s, diner=d, line_id=op.line_id, qty=op.qty
+    ),
+    protocol.CartRemove: lambda s, d, op: cart.cart_line_remove(
+        session=s, diner=d, line_id=op.line_id
+    ),
+    protocol.DinerRename: lambda s, d, op: diner_rename(session=s, diner=d, name=op.name),
+    protocol.OrderSubmit: lambda s, d, op: order_submit(session=s, diner=d, seq=op.seq),
+    protocol.WaiterCall: lambda s, d, op: waiter_call(session=s, diner=d, reason=op.reason),
+}
+
+
+def diner_actor(diner_id: int) -> str:
+    return f"d{diner_id}"
+
+
+def diner_op_apply(*, diner_id: int, op_id: str, op: protocol._Op) -> int:
+    """Apply ``op`` for the diner; return the `seq` to acknowledge it with."""
+    actor = diner_actor(diner_id)
+    try:
+        with transaction.atomic():
+            diner = Diner.objects.get(pk=diner_id)
+            session = session_lock(diner.session_id)
+            prior = AppliedOp.objects.filter(actor=actor, op_id=op_id).first()
+            if prior is not None:
+                return prior.seq if prior.seq is not None else session.seq
+            if session.status != DiningSession.Status.OPEN:
+                raise OpError("closed", "this table's session is closed")
+            changed_seq = HANDLERS[type(op)](session, diner, op)
+            seq = changed_seq if changed_seq is not None else session.seq
+            AppliedOp.objects.create(
+                actor=actor, op_id=op_id, op_type=type(op).__struct_config__.tag,
+                session=session, seq=seq,
+            )  # fmt: skip
+            return seq
+    except IntegrityError:
+        # The same op id raced in from another socket of this diner and won: its ack stands.
+        prior = AppliedOp.objects.filter(actor=actor, op_id=op_id).first()
+        if prior is None:
+            raise
+        return prior.seq

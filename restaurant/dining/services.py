@@ -1,0 +1,163 @@
+"""Dining sessions: arriving at a table, the session's `seq`, presence, closing.
+
+Every change a diner can see runs inside a transaction that holds the session row's lock,
+bumps `seq` with `session_change`, and is broadcast only after commit.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from restaurant.dining.models import Connection, Diner, DiningSession
+from restaurant.dining.payloads import diner_payload
+from restaurant.menu.models import Restaurant
+from restaurant.realtime import groups
+from restaurant.realtime.broadcast import broadcast_on_commit, group_message
+from restaurant.realtime.errors import OpError
+from restaurant.tables.models import Table
+
+DINER_COLORS = [
+    "#e4572e", "#17bebb", "#ffc914", "#2e86ab", "#76b041",
+    "#a23b72", "#f18f01", "#6a4c93", "#c73e1d", "#3b8ea5",
+]  # fmt: skip
+
+
+def session_lock(session_id: int) -> DiningSession:
+    """Lock the session row: every writer of a session's state takes this lock first."""
+    return DiningSession.objects.select_for_update().select_related("table").get(pk=session_id)
+
+
+def session_change(session: DiningSession, event: dict, *, cart: bool = False) -> int:
+    """Record one visible change: bump `seq`, stamp the event, broadcast it on commit."""
+    session.seq += 1
+    fields = ["seq"]
+    if cart:
+        session.cart_seq = session.seq
+        fields.append("cart_seq")
+    session.save(update_fields=fields)
+    event["seq"] = session.seq
+    broadcast_on_commit(groups.table_group(session.table_id), group_message("table.event", event))
+    return session.seq
+
+
+def open_session_for(table: Table) -> DiningSession | None:
+    return DiningSession.objects.filter(table=table, status=DiningSession.Status.OPEN).first()
+
+
+def session_open(*, table: Table) -> DiningSession:
+    """Open the table's session, or return the one already open (safe against a race)."""
+    session = open_session_for(table)
+    if session is not None:
+        return session
+    try:
+        with transaction.atomic():
+            return DiningSession.objects.create(table=table)
+    except IntegrityError:  # another request opened it first
+        return DiningSession.objects.get(table=table, status=DiningSession.Status.OPEN)
+
+
+@transaction.atomic
+def diner_arrive(*, table: Table, known_diner_ids: list[int]) -> Diner | None:
+    """A browser opens the table page. Returns its diner (the same one when it comes back),
+    or None when the table is not open and the restaurant wants staff to open tables."""
+    session = open_session_for(table)
+    if session is None:
+        if Restaurant.current().staff_opens_tables:
+            return None
+        session = session_open(table=table)
+    diner = session.diners.filter(pk__in=known_diner_ids).first()
+    if diner is not None:
+        return diner
+    session = session_lock(session.pk)
+    if session.status != DiningSession.Status.OPEN:
+        return None
+    session.diners_joined += 1
+    session.save(update_fields=["diners_joined"])
+    n = session.diners_joined
+    diner = Diner.objects.create(
+        session=session, name=f"Guest {n}", color=DINER_COLORS[(n - 1) % len(DINER_COLORS)]
+    )
+    session_change(session, {"type": "diner", "diner": diner_payload(diner, online=False)})
+    return diner
+
+
+def diner_for_socket(*, table: Table, known_diner_ids: list[int]) -> Diner | None:
+    """The socket's access check: a diner of the table's open session, known by its cookie."""
+    session = open_session_for(table)
+    if session is None:
+        return None
+    return session.diners.filter(pk__in=known_diner_ids).select_related("session").first()
+
+
+def diner_rename(*, session: DiningSession, diner: Diner, name: str) -> int | None:
+    name = " ".join(name.split())  # trims, and folds tabs and newlines into single spaces
+    if not 1 <= len(name) <= 24:
+        raise OpError("bad_request", "a name has 1..24 characters")
+    if name == diner.name:
+        return None
+    diner.name = name
+    diner.save(update_fields=["name"])
+    online = Connection.objects.filter(diner=diner).exists()
+    return session_change(session, {"type": "diner", "diner": diner_payload(diner, online=online)})
+
+
+# --- Presence ---------------------------------------------------------------------------------
+
+
+def presence_online(session_id: int) -> list[int]:
+    return sorted(
+        set(
+            Connection.objects.filter(diner__session_id=session_id).values_list(
+                "diner_id", flat=True
+            )
+        )
+    )
+
+
+def _presence_broadcast(session: DiningSession) -> None:
+    event = {"type": "presence", "online": presence_online(session.pk)}
+    broadcast_on_commit(groups.table_group(session.table_id), group_message("table.event", event))
+
+
+@transaction.atomic
+def connection_open(*, diner_id: int, channel_name: str) -> None:
+    diner = Diner.objects.select_related("session").get(pk=diner_id)
+    first = not Connection.objects.filter(diner_id=diner_id).exists()
+    Connection.objects.update_or_create(channel_name=channel_name, defaults={"diner": diner})
+    if first:
+        _presence_broadcast(diner.session)
+
+
+@transaction.atomic
+def connection_close(*, channel_name: str) -> None:
+    connection = (
+        Connection.objects.select_related("diner__session")
+        .filter(channel_name=channel_name)
+        .first()
+    )
+    if connection is None:
+        return
+    connection.delete()
+    if not Connection.objects.filter(diner_id=connection.diner_id).exists():
+        _presence_broadcast(connection.diner.session)
+
+
+# --- Closing ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def session_close(*, table: Table) -> DiningSession | None:
+    """The bill is settled: close the open session; its sockets get `session.closed` and 4000."""
+    session = open_session_for(table)
+    if session is None:
+        return None
+    session = session_lock(session.pk)
+    session.status = DiningSession.Status.CLOSED
+    session.closed_at = timezone.now()
+    session.seq += 1
+    session.save(update_fields=["status", "closed_at", "seq"])
+    session.calls.filter(status="open").update(status="done", done_at=timezone.now())
+    event = {"type": "session.closed", "seq": session.seq}
+    broadcast_on_commit(
+        groups.table_group(table.pk), group_message("table.closed", event, session_id=session.pk)
+    )
+    return session

@@ -1,0 +1,80 @@
+"""Orders (rounds sent to the kitchen) and waiter calls."""
+
+from django.db import models
+from django.db.models import Q
+
+from restaurant.dining.models import Diner, DiningSession
+from restaurant.menu.models import Dish
+from restaurant.tables.models import Table
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted"
+        ACCEPTED = "accepted"
+        PREPARING = "preparing"
+        READY = "ready"
+        SERVED = "served"
+        CANCELLED = "cancelled"
+
+    session = models.ForeignKey(DiningSession, on_delete=models.PROTECT, related_name="orders")
+    round = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_by = models.ForeignKey(Diner, on_delete=models.PROTECT, related_name="+")
+    total = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "round"], name="one_order_per_round")
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.pk} ({self.session.table}, round {self.round})"
+
+
+class OrderItem(models.Model):
+    """A cart line frozen at submit: name and unit price as they were then."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    dish = models.ForeignKey(Dish, on_delete=models.PROTECT)
+    name = models.CharField(max_length=80)
+    qty = models.PositiveSmallIntegerField()
+    options = models.JSONField(default=list)  # option ids
+    option_names = models.JSONField(default=list)
+    note = models.CharField(max_length=140, blank=True)
+    added_by = models.ForeignKey(Diner, on_delete=models.PROTECT, related_name="+")
+    unit_price = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.qty} × {self.name}"
+
+
+class WaiterCall(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        DONE = "done"
+
+    table = models.ForeignKey(Table, on_delete=models.CASCADE, related_name="calls")
+    session = models.ForeignKey(DiningSession, on_delete=models.CASCADE, related_name="calls")
+    diner = models.ForeignKey(Diner, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=60)
+    status = models.CharField(max_length=4, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["table", "reason"], condition=Q(status="open"), name="one_open_call"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table}: {self.reason} ({self.status})"

@@ -1,0 +1,134 @@
+"""Orders and waiter calls: from the table to the kitchen and back."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from restaurant.dining.models import CartLine, Diner, DiningSession
+from restaurant.dining.payloads import order_payload
+from restaurant.dining.services import session_change, session_lock
+from restaurant.kitchen.models import Order, OrderItem, WaiterCall
+from restaurant.menu.pricing import options_by_id, unit_price
+from restaurant.realtime import groups
+from restaurant.realtime.broadcast import broadcast_on_commit, group_message
+from restaurant.realtime.errors import OpError
+
+S = Order.Status
+# Forward moves only, skipping allowed; `cancelled` from any state before `served`.
+STATUS_RANK = {S.SUBMITTED: 0, S.ACCEPTED: 1, S.PREPARING: 2, S.READY: 3, S.SERVED: 4}
+FINAL = {S.SERVED, S.CANCELLED}
+WAITER_REASONS = ("service", "bill", "water")
+
+
+def table_payload(session: DiningSession) -> dict:
+    return {"number": session.table.number, "label": session.table.label}
+
+
+def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
+    """Send the whole cart to the kitchen as one round. The caller holds the session lock, so
+    two diners pressing together make one order and the other gets `stale`."""
+    if seq > session.seq:
+        raise OpError("bad_request", f"seq {seq} is ahead of the table's {session.seq}")
+    if session.cart_seq > seq:
+        raise OpError(
+            "stale", f"the cart changed at seq {session.cart_seq}; review it and submit again"
+        )
+    lines = list(CartLine.objects.filter(session=session).select_related("dish"))
+    if not lines:
+        raise OpError("empty_cart", "the cart is empty")
+    sold_out = sorted({line.dish_id for line in lines if line.dish.sold_out})
+    if sold_out:
+        raise OpError("sold_out", "some dishes in the cart are sold out", dish_ids=sold_out)
+
+    options = options_by_id(i for line in lines for i in line.options)
+    items = [
+        OrderItem(
+            dish=line.dish,
+            name=line.dish.name,
+            qty=line.qty,
+            options=line.options,
+            option_names=[options[i].name for i in line.options if i in options],
+            note=line.note,
+            added_by_id=line.added_by_id,
+            unit_price=unit_price(line.dish, line.options, options),
+        )
+        for line in lines
+    ]
+    order = Order.objects.create(
+        session=session,
+        round=session.orders.count() + 1,
+        submitted_by=diner,
+        total=sum(item.unit_price * item.qty for item in items),
+    )
+    for item in items:
+        item.order = order
+    OrderItem.objects.bulk_create(items)
+    CartLine.objects.filter(session=session).delete()
+
+    order = Order.objects.prefetch_related("items").get(pk=order.pk)
+    payload = order_payload(order)
+    new_seq = session_change(
+        session, {"type": "order.submitted", "by": diner.pk, "order": payload}, cart=True
+    )
+    kitchen_event = {"type": "order.new", "order": payload, "table": table_payload(session)}
+    broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", kitchen_event))
+    return new_seq
+
+
+@transaction.atomic
+def order_status_set(*, order_id: int, status: str) -> Order:
+    if status not in S.values:
+        raise OpError("bad_request", f"unknown status {status!r}")
+    order = Order.objects.filter(pk=order_id).only("session_id").first()
+    if order is None:
+        raise OpError("not_found", f"no order {order_id}")
+    session = session_lock(order.session_id)
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status in FINAL:
+        raise OpError("conflict", f"order {order_id} is already {order.status}")
+    if status != S.CANCELLED and STATUS_RANK[status] <= STATUS_RANK[order.status]:
+        raise OpError("conflict", f"order {order_id} cannot move from {order.status} to {status}")
+    order.status = status
+    order.status_changed_at = timezone.now()
+    order.save(update_fields=["status", "status_changed_at"])
+    session_change(session, {"type": "order.status", "order_id": order.pk, "status": status})
+    kitchen_event = {"type": "order.status", "order_id": order.pk, "status": status}
+    broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", kitchen_event))
+    return order
+
+
+def waiter_call_event(call: WaiterCall) -> dict:
+    return {
+        "type": "waiter.call",
+        "call_id": call.pk,
+        "table": {"number": call.table.number, "label": call.table.label},
+        "reason": call.reason,
+        "at": call.created_at.isoformat(),
+    }
+
+
+def waiter_call(*, session: DiningSession, diner: Diner, reason: str) -> None:
+    """Tell staff. While a call of the same table and reason is open, another adds nothing."""
+    reason = " ".join(reason.split())
+    if not 1 <= len(reason) <= 60:
+        raise OpError("bad_request", "a reason has 1..60 characters")
+    if WaiterCall.objects.filter(table_id=session.table_id, reason=reason, status="open").exists():
+        return
+    call = WaiterCall.objects.create(
+        table_id=session.table_id, session=session, diner=diner, reason=reason
+    )
+    call.table = session.table
+    broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", waiter_call_event(call)))
+
+
+@transaction.atomic
+def waiter_call_done(*, call_id: int) -> WaiterCall:
+    call = WaiterCall.objects.select_for_update().filter(pk=call_id).first()
+    if call is None:
+        raise OpError("not_found", f"no waiter call {call_id}")
+    if call.status == WaiterCall.Status.OPEN:
+        call.status = WaiterCall.Status.DONE
+        call.done_at = timezone.now()
+        call.save(update_fields=["status", "done_at"])
+        event = {"type": "waiter.done", "call_id": call.pk}
+        broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", event))
+    return call

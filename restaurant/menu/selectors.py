@@ -1,0 +1,62 @@
+"""Reads of the menu."""
+
+from django.db.models import Prefetch
+
+from restaurant.menu.models import Category, Dish, Option, OptionGroup, Restaurant
+
+
+def dish_payload(dish: Dish) -> dict:
+    return {
+        "id": dish.pk,
+        "name": dish.name,
+        "name_en": dish.name_en,
+        "description": dish.description,
+        "description_en": dish.description_en,
+        "price": dish.price,
+        "image": dish.image,
+        "sold_out": dish.sold_out,
+        "option_groups": [
+            {
+                "id": group.pk,
+                "name": group.name,
+                "name_en": group.name_en,
+                "min": group.min_choices,
+                "max": group.max_choices,
+                "options": [
+                    {"id": o.pk, "name": o.name, "name_en": o.name_en, "price": o.price}
+                    for o in group.options.all()
+                ],
+            }
+            for group in dish.option_groups.all()
+        ],
+    }
+
+
+def menu_payload() -> dict:
+    """`GET /api/menu/`: the whole menu, categories in order, dishes with their options."""
+    restaurant = Restaurant.current()
+    dishes = Dish.objects.prefetch_related(
+        Prefetch(
+            "option_groups",
+            OptionGroup.objects.prefetch_related(Prefetch("options", Option.objects.all())),
+        )
+    )
+    categories = Category.objects.prefetch_related(Prefetch("dishes", dishes))
+    return {
+        "version": restaurant.menu_version,
+        "currency": restaurant.currency,
+        "restaurant": {"name": restaurant.name, "name_en": restaurant.name_en},
+        "categories": [
+            {
+                "id": c.pk,
+                "name": c.name,
+                "name_en": c.name_en,
+                "dishes": [dish_payload(d) for d in c.dishes.all()],
+            }
+            for c in categories
+        ],
+    }
+
+
+def dishes_sold_out() -> list[int]:
+    return list(Dish.objects.filter(sold_out=True).values_list("pk", flat=True))

@@ -1,0 +1,9 @@
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from restaurant.menu.selectors import menu_payload
+
+
+@require_GET
+def menu_api(request):
+    return JsonResponse(menu_payload(), json_dumps_params={"ensure_ascii": False})

@@ -1,0 +1,86 @@
+"""The socket plumbing every consumer shares: flood control, the size limit, the envelope.
+
+Subclasses say which ops they accept (`registry`) and how to apply one (`apply`); they never
+touch the ORM in the event loop (services run through `database_sync_to_async`).
+"""
+
+import logging
+from typing import Any
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from restaurant.realtime import codec, envelope
+from restaurant.realtime.errors import OpError
+from restaurant.realtime.ratelimit import FloodGuard
+
+logger = logging.getLogger(__name__)
+
+CLOSE_TOO_LARGE = 1009
+CLOSE_ABUSE = 4429
+
+
+class OpConsumer(AsyncWebsocketConsumer):
+    registry: dict[str, type] = {}
+
+    async def websocket_connect(self, message: dict) -> None:
+        limits = settings.RESTAURANT
+        self.guard = FloodGuard(
+            limits["RATE_PER_SECOND"],
+            limits["RATE_BURST"],
+            limits["RATE_STRIKES"],
+            limits["RATE_STRIKE_WINDOW"],
+        )
+        await super().websocket_connect(message)
+
+    async def send_json(self, payload: dict[str, Any]) -> None:
+        await self.send(text_data=codec.dumps(payload))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > settings.RESTAURANT["MAX_MESSAGE_BYTES"]:
+            # The ASGI server enforces this first (daphne/uvicorn options); this is the backstop.
+            await self.close(code=CLOSE_TOO_LARGE)
+            return
+        if not self.guard.allow():
+            if self.guard.abusive:
+                await self.close(code=CLOSE_ABUSE)
+                return
+            await self.send_json(
+                envelope.error(
+                    _readable_id(text_data), "rate_limited", "too many messages; slow down"
+                )
+            )
+            return
+        try:
+            op_id, op = envelope.parse_op(text_data, self.registry)
+        except envelope.InvalidOp as exc:
+            await self.send_json(envelope.error(exc.op_id, exc.code, exc.message))
+            return
+        try:
+            seq = await self.apply(op_id, op)
+        except OpError as exc:
+            await self.send_json(envelope.error(op_id, exc.code, exc.message, **exc.extra))
+            return
+        except Exception:
+            logger.exception("op %s failed", type(op).__name__)
+            await self.send_json(envelope.error(op_id, "internal", "the server failed; retry"))
+            return
+        await self.send_json(envelope.ack(op_id, seq))
+
+    async def apply(self, op_id: str, op: Any) -> int | None:
+        raise NotImplementedError
+
+    # Group messages carry their event already encoded (one encode per broadcast, not per socket).
+    async def forward(self, message: dict) -> None:
+        await self.send(text_data=message["text"])
+
+
+def _readable_id(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        message = codec.loads(text)
+    except codec.DecodeError:
+        return None
+    return envelope.read_op_id(message) if isinstance(message, dict) else None

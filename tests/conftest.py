@@ -1,0 +1,57 @@
+"""Shared test set-up.
+
+The suite runs on whatever DATABASE_URL and REDIS_URL say: SQLite + the in-memory layer when
+unset, PostgreSQL + Redis in CI's second pass. A configured service that does not answer fails
+the run loudly, naming it; nothing is skipped.
+"""
+
+import os
+import uuid
+
+import pytest
+from django.conf import settings
+from django.db import connections
+
+from tests.factories import make_menu
+
+
+def pytest_configure(config):
+    layer = settings.CHANNEL_LAYERS["default"]
+    if "CONFIG" in layer:
+        # Each run (and xdist worker) gets its own key prefix on the shared Redis.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        layer["CONFIG"]["prefix"] = f"rotest-{uuid.uuid4().hex[:8]}-{worker}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _services_answer():
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=3).ping()
+        except redis.RedisError as exc:
+            pytest.fail(f"Redis at REDIS_URL={settings.REDIS_URL} does not answer: {exc}")
+    yield
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+        for key in client.scan_iter(f"{prefix}*", count=1000):
+            client.delete(key)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_pools(django_db_setup, django_db_blocker):
+    """Return pooled PostgreSQL connections before the test database is dropped."""
+    yield
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()
+
+
+@pytest.fixture
+def menu(db):
+    return make_menu()

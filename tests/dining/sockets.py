@@ -1,0 +1,88 @@
+"""A diner's socket in tests: the real ASGI application (Origin check, session cookie,
+routing), driven by channels' WebsocketCommunicator."""
+
+import itertools
+import json
+
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from config.asgi import application
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+_ids = itertools.count(1)
+
+
+@sync_to_async
+def table_page_cookie(token: str, cookie: str | None = None) -> str:
+    """GET the table page as a browser would; returns the session cookie it sets (or had)."""
+    client = Client()
+    if cookie:
+        client.cookies["sessionid"] = cookie
+    response = client.get(f"/t/{token}/")
+    assert response.status_code == 200, response.status_code
+    return client.cookies["sessionid"].value
+
+
+class DinerSocket:
+    def __init__(self, token: str, cookie: str | None, headers: list | None = None) -> None:
+        headers = [ORIGIN] if headers is None else headers
+        if cookie:
+            headers = [*headers, (b"cookie", f"sessionid={cookie}".encode())]
+        self.cookie = cookie
+        self.communicator = WebsocketCommunicator(application, f"/ws/table/{token}/", headers)
+
+    @classmethod
+    async def join(cls, token: str, cookie: str | None = None) -> "DinerSocket":
+        """Open the table page (making the diner) and connect; consumes the snapshot."""
+        cookie = await table_page_cookie(token, cookie)
+        socket = cls(token, cookie)
+        connected, code = await socket.communicator.connect()
+        assert connected, code
+        socket.snapshot = await socket.recv()
+        assert socket.snapshot["type"] == "snapshot"
+        socket.diner_id = socket.snapshot["me"]["diner_id"]
+        # Coming online is announced to the whole table, this socket included.
+        presence = await socket.recv()
+        assert presence["type"] == "presence" and socket.diner_id in presence["online"]
+        return socket
+
+    async def send(self, message: dict) -> str:
+        message.setdefault("id", f"op-{next(_ids)}")
+        await self.communicator.send_to(text_data=json.dumps(message))
+        return message["id"]
+
+    async def send_raw(self, text: str | None = None, data: bytes | None = None) -> None:
+        await self.communicator.send_to(text_data=text, bytes_data=data)
+
+    async def recv(self, timeout: float = 3) -> dict:
+        return json.loads(await self.communicator.receive_from(timeout))
+
+    async def recv_until(self, kind: str, timeout: float = 3) -> tuple[dict, list[dict]]:
+        """The first message of type ``kind``, and those skipped on the way."""
+        skipped = []
+        while True:
+            message = await self.recv(timeout)
+            if message["type"] == kind:
+                return message, skipped
+            skipped.append(message)
+
+    async def reply(self, op_id: str, timeout: float = 3) -> tuple[dict, list[dict]]:
+        """The ack or error for ``op_id``, and the events that came before it."""
+        events = []
+        while True:
+            message = await self.recv(timeout)
+            if message["type"] in ("ack", "error") and message["id"] == op_id:
+                return message, events
+            events.append(message)
+
+    async def op(self, message: dict) -> dict:
+        reply, _ = await self.reply(await self.send(message))
+        return reply
+
+    async def silent(self, timeout: float = 0.2) -> bool:
+        return await self.communicator.receive_nothing(timeout)
+
+    async def close(self) -> None:
+        await self.communicator.disconnect()

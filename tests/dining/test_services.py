@@ -1,0 +1,283 @@
+"""Services against a real database: every rule of the diner protocol, and that a refused op
+changes nothing."""
+
+import pytest
+
+from restaurant.dining.models import AppliedOp, CartLine, DiningSession
+from restaurant.dining.selectors import dining_bill, dining_snapshot
+from restaurant.dining.services import session_close
+from restaurant.kitchen.models import Order, WaiterCall
+from restaurant.kitchen.services import order_status_set
+from restaurant.menu.services import dish_set_sold_out
+from restaurant.realtime.errors import OpError
+from tests.dining.helpers import apply, arrive
+
+pytestmark = pytest.mark.django_db
+
+
+def state(session_id):
+    """What a refused op must leave untouched."""
+    session = DiningSession.objects.get(pk=session_id)
+    lines = list(CartLine.objects.filter(session=session).values_list("id", "qty", "note"))
+    return session.seq, session.cart_seq, lines, Order.objects.count(), AppliedOp.objects.count()
+
+
+def refused(diner, message, code):
+    before = state(diner.session_id)
+    with pytest.raises(OpError) as info:
+        apply(diner, message)
+    assert info.value.code == code, info.value.message
+    assert state(diner.session_id) == before
+    return info.value
+
+
+def add(diner, dish, op_id, **fields):
+    return apply(diner, {"type": "cart.add", "id": op_id, "dish_id": dish.pk, **fields})
+
+
+class TestArrival:
+    def test_first_diner_opens_the_session(self, menu):
+        diner = arrive(menu.table)
+        assert diner.name == "Guest 1"
+        assert diner.session.status == "open"
+        assert diner.session.seq == 1  # the `diner` event
+
+    def test_same_browser_is_the_same_diner(self, menu):
+        first = arrive(menu.table)
+        assert arrive(menu.table, [first.pk]) == first
+        second = arrive(menu.table)
+        assert second.name == "Guest 2" and second.color != first.color
+        assert second.session_id == first.session_id
+
+    def test_a_diner_of_another_table_is_not_reused(self, menu):
+        elsewhere = arrive(menu.other_table)
+        here = arrive(menu.table, [elsewhere.pk])
+        assert here != elsewhere
+
+    def test_staff_opened_tables_wait_for_staff(self, menu):
+        menu.restaurant.staff_opens_tables = True
+        menu.restaurant.save()
+        assert arrive(menu.table) is None
+        assert not DiningSession.objects.exists()
+
+
+class TestCart:
+    def test_add_prices_on_the_server(self, menu):
+        diner = arrive(menu.table)
+        seq = add(diner, menu.chicken, "a1", options=[menu.peanuts.pk, menu.hot.pk], qty=2)
+        assert seq == 2
+        snapshot = dining_snapshot(diner_id=diner.pk)
+        (line,) = snapshot["cart"]
+        assert line["options"] == sorted([menu.peanuts.pk, menu.hot.pk])
+        assert line["price"] == 3800 + 200
+        assert line["qty"] == 2 and line["added_by"] == diner.pk
+
+    def test_same_dish_options_and_note_raise_qty(self, menu):
+        diner = arrive(menu.table)
+        add(diner, menu.rice, "a1", note=" no salt ")
+        add(diner, menu.rice, "a2", note="no salt", qty=3)
+        add(diner, menu.rice, "a3")
+        lines = CartLine.objects.order_by("pk")
+        assert [(line.qty, line.note) for line in lines] == [(4, "no salt"), (1, "")]
+
+    def test_two_diners_make_two_lines(self, menu):
+        a, b = arrive(menu.table), arrive(menu.table)
+        add(a, menu.rice, "x")
+        add(b, menu.rice, "x")  # op ids are per diner
+        assert CartLine.objects.count() == 2
+
+    @pytest.mark.parametrize(
+        "fields, code",
+        [
+            ({}, "bad_request"),  # required spice level missing
+            ({"options": ["MILD", "HOT"]}, "bad_request"),  # two of a one-of
+            ({"options": ["MILD", "MILD"]}, "bad_request"),
+            ({"options": ["MILD", "PEANUTS", "MEAT", "PEANUTS"]}, "bad_request"),
+            ({"options": ["FOREIGN"]}, "bad_request"),
+        ],
+    )
+    def test_option_rules(self, menu, fields, code):
+        names = {"MILD": menu.mild, "HOT": menu.hot, "PEANUTS": menu.peanuts, "MEAT": menu.meat}
+        diner = arrive(menu.table)
+        other = menu.chicken.option_groups.create(name="x", min_choices=0, max_choices=1)
+        foreign = other.options.create(name="y")
+        other.delete()
+        names["FOREIGN"] = foreign
+        fields = {"options": [names[n].pk for n in fields.get("options", [])]}
+        refused(diner, {"type": "cart.add", "id": "o", "dish_id": menu.chicken.pk, **fields}, code)
+
+    def test_sold_out_unknown_and_overflow(self, menu):
+        diner = arrive(menu.table)
+        error = refused(diner, {"type": "cart.add", "id": "s", "dish_id": menu.pork.pk}, "sold_out")
+        assert error.extra == {"dish_ids": [menu.pork.pk]}
+        refused(diner, {"type": "cart.add", "id": "n", "dish_id": 999999}, "not_found")
+        add(diner, menu.rice, "r", qty=99)
+        refused(diner, {"type": "cart.add", "id": "r2", "dish_id": menu.rice.pk}, "conflict")
+
+    def test_set_qty_and_remove(self, menu):
+        a, b = arrive(menu.table), arrive(menu.table)
+        add(a, menu.rice, "a")
+        line = CartLine.objects.get()
+        seq = apply(b, {"type": "cart.set_qty", "id": "q", "line_id": line.pk, "qty": 5})
+        assert CartLine.objects.get().qty == 5
+        assert apply(b, {"type": "cart.set_qty", "id": "q2", "line_id": line.pk, "qty": 5}) == seq
+        apply(b, {"type": "cart.set_qty", "id": "q3", "line_id": line.pk, "qty": 0})
+        assert not CartLine.objects.exists()
+        refused(a, {"type": "cart.remove", "id": "r", "line_id": line.pk}, "not_found")
+
+    def test_another_tables_line_is_not_found(self, menu):
+        here, there = arrive(menu.table), arrive(menu.other_table)
+        add(there, menu.rice, "a")
+        line = CartLine.objects.get()
+        refused(here, {"type": "cart.remove", "id": "r", "line_id": line.pk}, "not_found")
+        refused(
+            here, {"type": "cart.set_qty", "id": "q", "line_id": line.pk, "qty": 2}, "not_found"
+        )
+
+
+class TestIdempotency:
+    def test_a_resent_op_is_acked_again_and_not_applied(self, menu):
+        diner = arrive(menu.table)
+        seq = add(diner, menu.rice, "same")
+        add(diner, menu.rice, "other")
+        # same id, any body: the first ack stands, nothing changes
+        before = state(diner.session_id)
+        assert add(diner, menu.rice, "same", qty=7) == seq
+        assert apply(diner, {"type": "diner.rename", "id": "same", "name": "x"}) == seq
+        assert state(diner.session_id) == before
+
+    def test_a_refused_op_is_judged_afresh(self, menu):
+        diner = arrive(menu.table)
+        dish_set_sold_out(dish_id=menu.rice.pk, sold_out=True)
+        refused(diner, {"type": "cart.add", "id": "retry", "dish_id": menu.rice.pk}, "sold_out")
+        dish_set_sold_out(dish_id=menu.rice.pk, sold_out=False)
+        assert add(diner, menu.rice, "retry") > 0
+
+    def test_an_op_that_changes_nothing_acks_the_current_seq(self, menu):
+        diner = arrive(menu.table)
+        current = diner.session.seq
+        assert apply(diner, {"type": "diner.rename", "id": "n", "name": "Guest 1"}) == current
+
+
+class TestRename:
+    def test_trimmed_and_bounded(self, menu):
+        diner = arrive(menu.table)
+        apply(diner, {"type": "diner.rename", "id": "a", "name": "  小王 \n"})
+        diner.refresh_from_db()
+        assert diner.name == "小王"
+        refused(diner, {"type": "diner.rename", "id": "b", "name": "   "}, "bad_request")
+        refused(diner, {"type": "diner.rename", "id": "c", "name": "x" * 25}, "bad_request")
+
+
+class TestSubmit:
+    def submit(self, diner, op_id, seq=None):
+        seq = DiningSession.objects.get(pk=diner.session_id).seq if seq is None else seq
+        return apply(diner, {"type": "order.submit", "id": op_id, "seq": seq})
+
+    def test_order_round_with_server_prices(self, menu):
+        a, b = arrive(menu.table), arrive(menu.table)
+        add(a, menu.chicken, "c", options=[menu.mild.pk, menu.meat.pk], qty=2, note="少油")
+        add(b, menu.rice, "r", qty=3)
+        seq = self.submit(b, "s")
+        order = Order.objects.get()
+        assert (order.round, order.status, order.submitted_by) == (1, "submitted", b)
+        assert order.total == 2 * (3800 + 800) + 3 * 300
+        assert not CartLine.objects.exists()
+        session = DiningSession.objects.get()
+        assert session.seq == seq == session.cart_seq
+        add(a, menu.rice, "r2")
+        self.submit(a, "s2")
+        assert list(Order.objects.values_list("round", flat=True)) == [1, 2]
+
+    def test_checks_in_protocol_order(self, menu):
+        a, b = arrive(menu.table), arrive(menu.table)
+        current = DiningSession.objects.get().seq
+        submit = {"type": "order.submit", "id": "s"}
+        refused(a, {**submit, "seq": current + 1}, "bad_request")
+        refused(a, {**submit, "seq": current}, "empty_cart")
+        add(a, menu.rice, "r")
+        refused(b, {**submit, "seq": current}, "stale")  # b has not seen a's add
+        add(a, menu.chicken, "c", options=[menu.mild.pk])
+        dish_set_sold_out(dish_id=menu.chicken.pk, sold_out=True)
+        seq = DiningSession.objects.get().seq
+        error = refused(b, {**submit, "seq": seq}, "sold_out")
+        assert error.extra == {"dish_ids": [menu.chicken.pk]}
+
+    def test_two_diners_pressing_together_make_one_order(self, menu):
+        a, b = arrive(menu.table), arrive(menu.table)
+        add(a, menu.rice, "r")
+        seq = DiningSession.objects.get().seq
+        self.submit(a, "s", seq)
+        refused(b, {"type": "order.submit", "id": "s", "seq": seq}, "stale")
+        assert Order.objects.count() == 1
+
+
+class TestWaiterCall:
+    def test_one_open_call_per_reason(self, menu):
+        diner = arrive(menu.table)
+        seq = apply(diner, {"type": "waiter.call", "id": "w1", "reason": "water"})
+        assert apply(diner, {"type": "waiter.call", "id": "w2", "reason": "water"}) == seq
+        apply(diner, {"type": "waiter.call", "id": "w3", "reason": "bill"})
+        assert WaiterCall.objects.count() == 2
+        refused(diner, {"type": "waiter.call", "id": "w4", "reason": "  "}, "bad_request")
+
+
+class TestOrderStatus:
+    def order(self, menu):
+        diner = arrive(menu.table)
+        add(diner, menu.rice, "r")
+        apply(diner, {"type": "order.submit", "id": "s", "seq": DiningSession.objects.get().seq})
+        return Order.objects.get()
+
+    @pytest.mark.parametrize(
+        "path, refused_move",
+        [
+            (["accepted", "preparing", "ready", "served"], "cancelled"),
+            (["ready"], "accepted"),  # skipping forward is fine; backward is not
+            (["preparing"], "preparing"),  # the same status
+            (["cancelled"], "accepted"),
+            (["served"], "ready"),
+        ],
+    )
+    def test_forward_only(self, menu, path, refused_move):
+        order = self.order(menu)
+        for status in path:
+            order_status_set(order_id=order.pk, status=status)
+        seq = DiningSession.objects.get().seq
+        with pytest.raises(OpError) as info:
+            order_status_set(order_id=order.pk, status=refused_move)
+        assert info.value.code == "conflict"
+        assert DiningSession.objects.get().seq == seq
+
+    def test_cancel_before_served(self, menu):
+        order = self.order(menu)
+        order_status_set(order_id=order.pk, status="preparing")
+        order_status_set(order_id=order.pk, status="cancelled")
+        assert Order.objects.get().status == "cancelled"
+
+
+class TestCloseAndBill:
+    def test_bill_splits_by_who_added_what(self, menu):
+        a, b = arrive(menu.table), arrive(menu.table)
+        add(a, menu.chicken, "c", options=[menu.mild.pk])
+        add(b, menu.rice, "r", qty=2)
+        apply(a, {"type": "order.submit", "id": "s", "seq": DiningSession.objects.get().seq})
+        bill = dining_bill(session=DiningSession.objects.get())
+        totals = {row["diner_id"]: row["total"] for row in bill["per_diner"]}
+        assert totals == {a.pk: 3800, b.pk: 600}
+        assert bill["total"] == 4400 and bill["currency"] == "CNY"
+
+    def test_next_party_starts_clean(self, menu):
+        a = arrive(menu.table)
+        add(a, menu.rice, "r")
+        session_close(table=menu.table)
+        refused_before = DiningSession.objects.get(pk=a.session_id)
+        assert refused_before.status == "closed"
+        with pytest.raises(OpError) as info:
+            add(a, menu.rice, "r2")
+        assert info.value.code == "closed"
+        newcomer = arrive(menu.table, [a.pk])
+        assert newcomer != a
+        snapshot = dining_snapshot(diner_id=newcomer.pk)
+        assert snapshot["cart"] == [] and snapshot["orders"] == []
+        assert [d["diner_id"] for d in snapshot["diners"]] == [newcomer.pk]

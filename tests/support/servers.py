@@ -1,0 +1,124 @@
+"""Real ASGI server processes for the tests that need a real socket (browser, multi-process).
+
+Each server is `python -m restaurant.core.asgi_server` (daphne with our size limit) in its own
+process, on a free loopback port, with its environment given here; `stop()` ends it and waits.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(database_url: str, redis_url: str | None, extra: dict | None) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env.update({"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    env.update(extra or {})
+    return env
+
+
+def manage(*args: str, database_url: str, extra_env: dict | None = None) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=_env(database_url, None, extra_env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def prepare_database(tmp_path: Path) -> str:
+    """A fresh SQLite database, migrated, with the demo restaurant; returns its DATABASE_URL."""
+    database_url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    manage("migrate", "--no-input", database_url=database_url)
+    manage("demo_load", database_url=database_url)
+    return database_url
+
+
+class AsgiServer:
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        redis_url: str | None = None,
+        port: int | None = None,
+        extra_env: dict | None = None,
+    ) -> None:
+        self.database_url = database_url
+        self.redis_url = redis_url
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.extra_env = {"SITE_URL": self.url, **(extra_env or {})}
+        self.process: subprocess.Popen | None = None
+        self.log_path: Path | None = None
+
+    def start(self, timeout: float = 30) -> "AsgiServer":
+        env = _env(self.database_url, self.redis_url, self.extra_env)
+        self.log_file = open(  # noqa: SIM115 (kept open for the life of the process)
+            Path(env.get("VAR_DIR", "/tmp")) / f"asgi-{self.port}.log", "w"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "restaurant.core.asgi_server", "-b", "127.0.0.1",
+             "-p", str(self.port), "config.asgi:application"],
+            cwd=ROOT, env=env, stdout=self.log_file, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"ASGI server exited with {self.process.returncode}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"ASGI server on port {self.port} did not answer in {timeout}s")
+
+    def kill(self) -> None:
+        """SIGKILL: the process dies with whatever it had in flight."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if getattr(self, "log_file", None):
+            self.log_file.close()
+
+    def __enter__(self) -> "AsgiServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def table_links(self) -> list[dict]:
+        out = manage("table_links", "--json", database_url=self.database_url,
+                     extra_env=self.extra_env)  # fmt: skip
+        return json.loads(out)
+
+    def table_url(self, number: int) -> str:
+        return next(link["url"] for link in self.table_links() if link["number"] == number)
