@@ -24,11 +24,10 @@ class Bilingual(models.Model):
         return self.name
 
 
-class Restaurant(models.Model):
+class Restaurant(Bilingual):
     """One per deployment (``Restaurant.current()``)."""
 
     name = models.CharField(max_length=80, default="RestaurantOrder")
-    name_en = models.CharField(max_length=80, blank=True)
     currency = models.CharField(max_length=3, default="CNY")
     staff_opens_tables = models.BooleanField(
         default=False,
@@ -36,9 +35,6 @@ class Restaurant(models.Model):
     )
     # Bumped by every menu change, so a page can tell its copy of the menu is old.
     menu_version = models.PositiveIntegerField(default=1)
-
-    def __str__(self) -> str:
-        return self.name
 
     @classmethod
     def current(cls) -> "Restaurant":

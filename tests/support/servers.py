@@ -4,6 +4,7 @@ Each server is `python -m restaurant.core.asgi_server` (daphne with our size lim
 process, on a free loopback port, with its environment given here; `stop()` ends it and waits.
 """
 
+import contextlib
 import json
 import os
 import socket
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,3 +124,33 @@ class AsgiServer:
 
     def table_url(self, number: int) -> str:
         return next(link["url"] for link in self.table_links() if link["number"] == number)
+
+
+PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@contextlib.contextmanager
+def postgres_database():
+    """A fresh PostgreSQL database, migrated, with the demo restaurant; dropped afterwards."""
+    import psycopg
+
+    name = f"ro_live_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        raise RuntimeError(f"PostgreSQL at {PG_ADMIN_URL} does not answer: {exc}") from exc
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        database_url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        try:
+            manage("migrate", "--no-input", database_url=database_url)
+            manage("demo_load", database_url=database_url)
+            yield database_url
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def redis_prefix() -> dict:
+    """Environment giving server processes their own key prefix on the shared Redis."""
+    return {"CHANNEL_PREFIX": f"rolive-{uuid.uuid4().hex[:8]}"}

@@ -1,0 +1,520 @@
+"""The demo restaurant: a Sichuan/Cantonese menu and twelve tables, loaded once by ``demo_load``.
+
+Prices are in minor units (fen): 2800 = ¥28.00. Images are static paths (the page prefixes
+``/static/``); the illustrations live in ``restaurant/static/dishes/``.
+"""
+
+from django.db import transaction
+
+from restaurant.menu.models import Category, Dish, Option, OptionGroup, Restaurant
+from restaurant.tables.models import Table
+
+RESTAURANT = {"name": "蜀香小馆", "name_en": "Shu Xiang Bistro", "currency": "CNY"}
+
+# An option group: (name, name_en, min_choices, max_choices, [(name, name_en, price), ...]).
+SPICE = (
+    "辣度",
+    "Spice level",
+    1,
+    1,
+    [
+        ("不辣", "Not spicy", 0),
+        ("微辣", "Mild", 0),
+        ("中辣", "Medium", 0),
+        ("特辣", "Extra hot", 0),
+    ],
+)
+ICE = ("冰量", "Ice", 0, 1, [("冰", "Ice", 0), ("少冰", "Less ice", 0), ("去冰", "No ice", 0)])
+SUGAR = (
+    "甜度",
+    "Sweetness",
+    0,
+    1,
+    [("正常糖", "Regular", 0), ("少糖", "Less sugar", 0), ("无糖", "No sugar", 0)],
+)
+
+ADD_ONS = {
+    "egg": ("加蛋", "Extra egg", 200),
+    "meat": ("加肉", "Extra meat", 800),
+    "tofu": ("加豆腐", "Extra tofu", 300),
+    "greens": ("加青菜", "Extra greens", 300),
+    "peanuts": ("加花生", "Extra peanuts", 300),
+    "beef": ("加牛肉", "Extra beef", 1000),
+    "shrimp": ("加虾仁", "Extra shrimp", 1200),
+}
+
+
+def size(large_extra: int) -> tuple:
+    return ("份量", "Size", 1, 1, [("小份", "Small", 0), ("大份", "Large", large_extra)])
+
+
+def add_ons(*keys: str) -> tuple:
+    return ("加料", "Add-ons", 0, min(3, len(keys)), [ADD_ONS[key] for key in keys])
+
+
+def dish(
+    name: str,
+    name_en: str,
+    price: int,
+    image: str,
+    description: str,
+    description_en: str,
+    *groups: tuple,
+    sold_out: bool = False,
+) -> dict:
+    return {
+        "name": name,
+        "name_en": name_en,
+        "price": price,
+        "image": f"dishes/{image}.svg",
+        "description": description,
+        "description_en": description_en,
+        "groups": list(groups),
+        "sold_out": sold_out,
+    }
+
+
+MENU = [
+    {
+        "name": "招牌热菜",
+        "name_en": "Signature dishes",
+        "dishes": [
+            dish(
+                "宫保鸡丁",
+                "Kung Pao Chicken",
+                4200,
+                "kung-pao-chicken",
+                "鸡腿肉丁配花生与干辣椒，糊辣荔枝味，微甜微麻。",
+                "Diced chicken thigh wok-tossed with peanuts and dried chillies; sweet and tingly.",
+                SPICE,
+                add_ons("peanuts", "meat"),
+            ),
+            dish(
+                "水煮鱼",
+                "Sichuan Boiled Fish",
+                8800,
+                "boiled-fish",
+                "鲜嫩黑鱼片浸在红亮麻辣汤中，垫豆芽，淋热油激香。",
+                "Tender snakehead fish slices in a fiery chilli broth over bean sprouts, "
+                "finished with sizzling oil.",
+                SPICE,
+                size(3000),
+            ),
+            dish(
+                "麻婆豆腐",
+                "Mapo Tofu",
+                2800,
+                "mapo-tofu",
+                "嫩豆腐配牛肉末与郫县豆瓣，麻辣鲜香烫，下饭神器。",
+                "Silken tofu with minced beef and Pixian bean paste: numbing, spicy, fragrant.",
+                SPICE,
+                add_ons("meat", "tofu"),
+            ),
+            dish(
+                "回锅肉",
+                "Twice-Cooked Pork",
+                4600,
+                "twice-cooked-pork",
+                "先煮后炒的五花肉片，配蒜苗与豆豉，肥而不腻。",
+                "Pork belly boiled, then stir-fried with garlic shoots and black beans.",
+                SPICE,
+            ),
+            dish(
+                "毛血旺",
+                "Mao Xue Wang",
+                6800,
+                "mao-xue-wang",
+                "鸭血、毛肚、午餐肉与豆芽同煮，重庆江湖麻辣味。",
+                "Chongqing classic: duck blood, tripe and luncheon meat in a numbing red broth.",
+                SPICE,
+                sold_out=True,
+            ),
+            dish(
+                "蜜汁叉烧",
+                "Honey-Glazed Char Siu",
+                5800,
+                "char-siu",
+                "梅头肉慢火明炉烧制，刷蜜汁，外焦里嫩。",
+                "Pork shoulder roasted over open flame and glazed with honey; charred and juicy.",
+                size(2600),
+            ),
+            dish(
+                "白切鸡",
+                "White Cut Chicken",
+                4800,
+                "white-cut-chicken",
+                "清远走地鸡浸熟，皮爽肉滑，配姜葱蓉蘸酱。",
+                "Free-range chicken gently poached, silky skin, with a ginger and scallion dip.",
+                size(3800),
+            ),
+        ],
+    },
+    {
+        "name": "凉菜",
+        "name_en": "Cold dishes",
+        "dishes": [
+            dish(
+                "口水鸡",
+                "Mouth-Watering Chicken",
+                3800,
+                "mouth-watering-chicken",
+                "冰镇嫩鸡淋红油、花椒与芝麻，麻辣鲜香。",
+                "Chilled poached chicken drenched in chilli oil, Sichuan pepper and sesame.",
+                SPICE,
+            ),
+            dish(
+                "夫妻肺片",
+                "Fuqi Feipian",
+                3600,
+                "fuqi-feipian",
+                "牛肉与牛杂薄片拌红油、花生碎，成都老味道。",
+                "Thin slices of beef and tripe in chilli oil with crushed peanuts, Chengdu style.",
+                SPICE,
+            ),
+            dish(
+                "拍黄瓜",
+                "Smashed Cucumber",
+                1600,
+                "smashed-cucumber",
+                "拍碎的黄瓜拌蒜泥与香醋，清脆爽口。",
+                "Smashed cucumber with garlic and black vinegar; crisp and refreshing.",
+            ),
+            dish(
+                "皮蛋豆腐",
+                "Century Egg Tofu",
+                1800,
+                "century-egg-tofu",
+                "内酯豆腐配松花皮蛋，淋酱油与香油，撒葱花。",
+                "Chilled silken tofu with century egg, soy sauce, sesame oil and scallions.",
+            ),
+            dish(
+                "红油耳丝",
+                "Pig Ear in Chilli Oil",
+                2600,
+                "pig-ear",
+                "卤猪耳切丝拌红油，软糯中带脆骨嚼劲。",
+                "Braised pig ear, finely sliced and tossed in chilli oil; tender with a crunch.",
+            ),
+        ],
+    },
+    {
+        "name": "小炒",
+        "name_en": "Stir-fries",
+        "dishes": [
+            dish(
+                "鱼香肉丝",
+                "Yu Xiang Shredded Pork",
+                3600,
+                "yu-xiang-pork",
+                "猪肉丝配木耳、笋丝，泡椒鱼香汁，酸甜微辣。",
+                "Shredded pork, wood ear and bamboo shoots in a sweet-sour pickled-chilli sauce.",
+                SPICE,
+                add_ons("meat", "egg"),
+            ),
+            dish(
+                "干煸四季豆",
+                "Dry-Fried Green Beans",
+                2800,
+                "dry-fried-beans",
+                "四季豆煸至起皱，配肉末与芽菜，干香入味。",
+                "Green beans fried until blistered, with minced pork and preserved mustard greens.",
+                SPICE,
+            ),
+            dish(
+                "蚝油生菜",
+                "Lettuce in Oyster Sauce",
+                2200,
+                "oyster-lettuce",
+                "生菜快灼，淋蚝油蒜蓉汁，清甜爽脆。",
+                "Blanched lettuce with oyster sauce and garlic; sweet and crisp.",
+            ),
+            dish(
+                "番茄炒蛋",
+                "Tomato and Egg Stir-Fry",
+                2400,
+                "tomato-egg",
+                "嫩滑炒蛋与酸甜番茄，家常好味道。",
+                "Fluffy scrambled eggs with sweet-sour tomatoes; home cooking at its best.",
+                add_ons("egg"),
+            ),
+            dish(
+                "手撕包菜",
+                "Hand-Torn Cabbage",
+                2200,
+                "torn-cabbage",
+                "手撕包菜猛火爆炒，干辣椒与香醋提味。",
+                "Hand-torn cabbage flash-fried over high heat with dried chillies and vinegar.",
+            ),
+            dish(
+                "酸辣土豆丝",
+                "Hot and Sour Potato Shreds",
+                1800,
+                "potato-shreds",
+                "土豆切细丝快炒，酸辣脆爽。",
+                "Finely shredded potato stir-fried until just crisp, with vinegar and chilli.",
+            ),
+        ],
+    },
+    {
+        "name": "汤羹",
+        "name_en": "Soups",
+        "dishes": [
+            dish(
+                "酸辣汤",
+                "Hot and Sour Soup",
+                2200,
+                "hot-sour-soup",
+                "豆腐、木耳、笋丝与蛋花，胡椒与香醋调味。",
+                "Tofu, wood ear, bamboo and egg ribbons, sharp with white pepper and vinegar.",
+                size(1200),
+            ),
+            dish(
+                "老火靓汤",
+                "Cantonese Slow-Cooked Soup",
+                3200,
+                "slow-cooked-soup",
+                "每日例汤，猪骨与时令药材慢火煲足四小时。",
+                "Soup of the day: pork bones and seasonal herbs simmered for four hours.",
+                size(1800),
+                sold_out=True,
+            ),
+            dish(
+                "番茄蛋花汤",
+                "Tomato Egg Drop Soup",
+                1800,
+                "tomato-egg-soup",
+                "番茄熬出沙，蛋花轻盈，酸甜开胃。",
+                "Tomatoes cooked down with wisps of egg; light, sweet and tangy.",
+            ),
+            dish(
+                "西湖牛肉羹",
+                "West Lake Beef Soup",
+                2800,
+                "west-lake-beef-soup",
+                "牛肉末、蛋白与香菜，口感顺滑。",
+                "A silky broth of minced beef, egg white and coriander.",
+            ),
+        ],
+    },
+    {
+        "name": "主食",
+        "name_en": "Staples",
+        "dishes": [
+            dish(
+                "担担面",
+                "Dan Dan Noodles",
+                2200,
+                "dan-dan-noodles",
+                "细面配肉臊、芽菜与花生碎，拌匀红油芝麻酱。",
+                "Thin noodles, crispy pork, preserved greens and peanuts in chilli-sesame sauce.",
+                SPICE,
+                add_ons("egg", "meat", "greens"),
+            ),
+            dish(
+                "红油抄手",
+                "Wontons in Chilli Oil",
+                2000,
+                "chilli-oil-wontons",
+                "皮薄馅嫩的猪肉抄手，淋红油与甜酱油。",
+                "Delicate pork wontons in chilli oil and sweet soy sauce.",
+                SPICE,
+                size(800),
+            ),
+            dish(
+                "干炒牛河",
+                "Beef Chow Fun",
+                3800,
+                "beef-chow-fun",
+                "宽河粉与牛肉片猛火干炒，镬气十足。",
+                "Wide rice noodles and beef slices seared in a roaring wok, smoky with wok hei.",
+                add_ons("beef", "egg", "greens"),
+            ),
+            dish(
+                "扬州炒饭",
+                "Yangzhou Fried Rice",
+                2800,
+                "yangzhou-fried-rice",
+                "粒粒分明的蛋炒饭，配虾仁、叉烧与青豆。",
+                "Egg fried rice, every grain separate, with shrimp, char siu and peas.",
+                size(1000),
+                add_ons("egg", "shrimp"),
+            ),
+            dish(
+                "白米饭",
+                "Steamed Rice",
+                300,
+                "steamed-rice",
+                "东北珍珠米现蒸，软糯香甜。",
+                "Freshly steamed short-grain rice.",
+            ),
+        ],
+    },
+    {
+        "name": "点心",
+        "name_en": "Dim sum",
+        "dishes": [
+            dish(
+                "水晶虾饺",
+                "Har Gow",
+                3200,
+                "har-gow",
+                "晶莹澄面皮包整只鲜虾，一笼四只。",
+                "Translucent dumplings filled with whole fresh shrimp, four per basket.",
+            ),
+            dish(
+                "蟹籽烧卖",
+                "Siu Mai",
+                2800,
+                "siu-mai",
+                "猪肉虾仁烧卖，顶缀蟹籽，一笼四只。",
+                "Open-topped pork and shrimp dumplings crowned with crab roe, four per basket.",
+            ),
+            dish(
+                "叉烧包",
+                "Char Siu Bao",
+                2400,
+                "char-siu-bao",
+                "松软包子裂口露出蜜汁叉烧馅，一笼三只。",
+                "Fluffy steamed buns bursting with honey-glazed pork, three per basket.",
+            ),
+            dish(
+                "流沙包",
+                "Salted Egg Custard Buns",
+                2600,
+                "custard-buns",
+                "咸蛋黄奶黄馅，一口爆浆，一笼三只。",
+                "Buns with a molten salted-egg-yolk custard, three per basket.",
+                sold_out=True,
+            ),
+            dish(
+                "鲜虾肠粉",
+                "Shrimp Rice Noodle Rolls",
+                2600,
+                "cheung-fun",
+                "嫩滑米浆卷裹鲜虾，淋豉油。",
+                "Silky steamed rice rolls wrapped around shrimp, with sweet soy sauce.",
+            ),
+            dish(
+                "葡式蛋挞",
+                "Portuguese Egg Tarts",
+                2200,
+                "egg-tarts",
+                "酥皮焦糖蛋挞，现烤出炉，一份三只。",
+                "Flaky tarts with caramelised custard, fresh from the oven, three per serving.",
+            ),
+        ],
+    },
+    {
+        "name": "饮品",
+        "name_en": "Drinks",
+        "dishes": [
+            dish(
+                "酸梅汤",
+                "Sour Plum Drink",
+                1200,
+                "sour-plum-drink",
+                "乌梅、山楂与桂花熬制，冰凉解辣。",
+                "Smoked plum, hawthorn and osmanthus, brewed and chilled: the perfect cooler.",
+                ICE,
+                SUGAR,
+            ),
+            dish(
+                "港式奶茶",
+                "Hong Kong Milk Tea",
+                1800,
+                "milk-tea",
+                "丝袜拉茶配淡奶，茶香浓郁顺滑。",
+                "Strong black tea pulled through a silk sock, with evaporated milk.",
+                ICE,
+                SUGAR,
+            ),
+            dish(
+                "冻柠檬茶",
+                "Iced Lemon Tea",
+                1600,
+                "lemon-tea",
+                "红茶配新鲜柠檬片，清爽解腻。",
+                "Black tea with fresh lemon slices; crisp and refreshing.",
+                ICE,
+                SUGAR,
+            ),
+            dish(
+                "王老吉",
+                "Wong Lo Kat Herbal Tea",
+                800,
+                "herbal-tea",
+                "凉茶饮料，降火良伴。",
+                "Cantonese herbal tea drink, a cooling companion to spicy food.",
+                ICE,
+            ),
+            dish(
+                "菊花茶",
+                "Chrysanthemum Tea",
+                2000,
+                "chrysanthemum-tea",
+                "杭白菊与冰糖冲泡，一壶可续水。",
+                "A pot of Hangzhou chrysanthemum with rock sugar; refills welcome.",
+                SUGAR,
+            ),
+            dish(
+                "青岛啤酒",
+                "Tsingtao Beer",
+                1500,
+                "tsingtao-beer",
+                "冰镇青岛啤酒，640毫升。",
+                "Ice-cold Tsingtao lager, 640 ml bottle.",
+            ),
+        ],
+    },
+]
+
+TABLES = [(n, f"{n}号桌") for n in range(1, 11)] + [(11, "包间A"), (12, "包间B")]
+
+
+def demo_load() -> bool:
+    """Load the demo restaurant, menu and tables. Does nothing (and returns False) if the menu
+    already has any dish; returns True when it loaded."""
+    with transaction.atomic():
+        if Dish.objects.exists():
+            return False
+        restaurant = Restaurant.current()
+        for field, value in RESTAURANT.items():
+            setattr(restaurant, field, value)
+        restaurant.save()
+        for c, category_data in enumerate(MENU, start=1):
+            category = Category.objects.create(
+                name=category_data["name"], name_en=category_data["name_en"], sort_order=c * 10
+            )
+            for d, data in enumerate(category_data["dishes"], start=1):
+                _create_dish(category, data, sort_order=d * 10)
+        for number, label in TABLES:
+            Table.objects.get_or_create(number=number, defaults={"label": label})
+    return True
+
+
+def _create_dish(category: Category, data: dict, *, sort_order: int) -> Dish:
+    new_dish = Dish.objects.create(
+        category=category,
+        name=data["name"],
+        name_en=data["name_en"],
+        description=data["description"],
+        description_en=data["description_en"],
+        price=data["price"],
+        image=data["image"],
+        sold_out=data["sold_out"],
+        sort_order=sort_order,
+    )
+    for g, (name, name_en, min_choices, max_choices, options) in enumerate(data["groups"], 1):
+        group = OptionGroup.objects.create(
+            dish=new_dish,
+            name=name,
+            name_en=name_en,
+            min_choices=min_choices,
+            max_choices=max_choices,
+            sort_order=g * 10,
+        )
+        Option.objects.bulk_create(
+            Option(group=group, name=o_name, name_en=o_name_en, price=price, sort_order=o * 10)
+            for o, (o_name, o_name_en, price) in enumerate(options, 1)
+        )
+    return new_dish

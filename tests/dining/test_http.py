@@ -1,0 +1,82 @@
+"""The diners' HTTP side: table page, menu and bill APIs, health, table links."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_landing(client, menu):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "测试小馆" in response.content.decode()
+
+
+def test_table_page_makes_the_diner_and_sets_the_cookie(client, menu):
+    response = client.get(f"/t/{menu.table.token}/")
+    assert response.status_code == 200
+    assert "sessionid" in response.cookies
+    diners = client.session["diners"]
+    again = client.get(f"/t/{menu.table.token}/")
+    assert again.status_code == 200
+    assert client.session["diners"] == diners  # the same browser stays the same diner
+
+
+def test_unknown_or_rotated_token_is_404(client, menu):
+    assert client.get("/t/" + "A" * 24 + "/").status_code == 404
+    token = menu.table.token
+    menu.table.token = "B" * 24
+    menu.table.save()
+    assert client.get(f"/t/{token}/").status_code == 404
+
+
+def test_table_not_open_when_staff_open_tables(client, menu):
+    menu.restaurant.staff_opens_tables = True
+    menu.restaurant.save()
+    response = client.get(f"/t/{menu.table.token}/")
+    assert response.status_code == 200
+    assert "diners" not in client.session
+
+
+def test_menu_api(client, menu):
+    data = client.get("/api/menu/").json()
+    assert data["currency"] == "CNY" and isinstance(data["version"], int)
+    dishes = {d["id"]: d for c in data["categories"] for d in c["dishes"]}
+    chicken = dishes[menu.chicken.pk]
+    assert chicken["price"] == 3800 and chicken["sold_out"] is False
+    spice = chicken["option_groups"][0]
+    assert (spice["min"], spice["max"]) == (1, 1)
+    assert {o["id"] for o in spice["options"]} == {menu.mild.pk, menu.hot.pk}
+    assert dishes[menu.pork.pk]["sold_out"] is True
+    assert [c["name"] for c in data["categories"]] == ["热菜", "主食"]
+
+
+def test_bill_is_for_diners_of_the_open_session(client, menu):
+    url = f"/api/t/{menu.table.token}/bill/"
+    assert client.get(url).status_code == 404  # no session, no diner
+    client.get(f"/t/{menu.table.token}/")
+    bill = client.get(url).json()
+    assert bill["total"] == 0 and bill["orders"] == [] and len(bill["per_diner"]) == 1
+    from django.test import Client
+
+    assert Client().get(url).status_code == 404  # a stranger's browser
+
+
+def test_healthz(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok"
+
+
+def test_table_links(menu, capsys, settings):
+    settings.SITE_URL = "http://example.test:8000"
+    call_command("table_links", "--json")
+    links = json.loads(capsys.readouterr().out)
+    assert links[0] == {
+        "number": 1,
+        "label": "1号桌",
+        "url": f"http://example.test:8000/t/{menu.table.token}/",
+    }
+    call_command("table_links")
+    assert f"/t/{menu.other_table.token}/" in capsys.readouterr().out
