@@ -3,7 +3,9 @@ from django.urls import include, path
 
 from restaurant.core import views as core_views
 from restaurant.dining import views as dining_views
+from restaurant.kitchen import views as kitchen_views
 from restaurant.menu import views as menu_views
+from restaurant.tables import views as staff_views
 
 urlpatterns = [
     path("", core_views.landing, name="landing"),
@@ -11,6 +13,15 @@ urlpatterns = [
     path("t/<str:token>/", dining_views.table_page, name="table"),
     path("api/menu/", menu_views.menu_api, name="menu-api"),
     path("api/t/<str:token>/bill/", dining_views.bill_api, name="bill-api"),
+    path("kitchen/", kitchen_views.kitchen_display, name="kitchen"),
+    path("staff/", staff_views.floor, name="staff-floor"),
+    path("staff/api/floor/", staff_views.floor_api, name="staff-floor-api"),
+    path("staff/tables/<int:number>/open/", staff_views.table_open, name="staff-table-open"),
+    path("staff/tables/<int:number>/close/", staff_views.table_close, name="staff-table-close"),
+    path("staff/tables/<int:number>/rotate/", staff_views.table_rotate, name="staff-table-rotate"),
+    path("staff/tables/<int:number>/bill/", staff_views.table_bill, name="staff-table-bill"),
+    path("staff/tables/<int:number>/qr.svg", staff_views.table_qr, name="staff-table-qr"),
+    path("staff/qr-sheet/", staff_views.qr_sheet, name="staff-qr-sheet"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

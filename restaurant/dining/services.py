@@ -39,6 +39,14 @@ def session_change(session: DiningSession, event: dict, *, cart: bool = False) -
     return session.seq
 
 
+def floor_changed(table_id: int) -> None:
+    """Tell the staff floor that a table's state changed (after commit); it refetches."""
+    broadcast_on_commit(
+        groups.KITCHEN,
+        group_message("kitchen.event", {"type": "floor.table", "table_id": table_id}),
+    )
+
+
 def open_session_for(table: Table) -> DiningSession | None:
     return DiningSession.objects.filter(table=table, status=DiningSession.Status.OPEN).first()
 
@@ -50,7 +58,9 @@ def session_open(*, table: Table) -> DiningSession:
         return session
     try:
         with transaction.atomic():
-            return DiningSession.objects.create(table=table)
+            session = DiningSession.objects.create(table=table)
+            floor_changed(table.pk)
+            return session
     except IntegrityError:  # another request opened it first
         return DiningSession.objects.get(table=table, status=DiningSession.Status.OPEN)
 
@@ -77,6 +87,7 @@ def diner_arrive(*, table: Table, known_diner_ids: list[int]) -> Diner | None:
         session=session, name=f"Guest {n}", color=DINER_COLORS[(n - 1) % len(DINER_COLORS)]
     )
     session_change(session, {"type": "diner", "diner": diner_payload(diner, online=False)})
+    floor_changed(table.pk)
     return diner
 
 
@@ -116,6 +127,7 @@ def presence_online(session_id: int) -> list[int]:
 def _presence_broadcast(session: DiningSession) -> None:
     event = {"type": "presence", "online": presence_online(session.pk)}
     broadcast_on_commit(groups.table_group(session.table_id), group_message("table.event", event))
+    floor_changed(session.table_id)
 
 
 @transaction.atomic
@@ -160,4 +172,5 @@ def session_close(*, table: Table) -> DiningSession | None:
     broadcast_on_commit(
         groups.table_group(table.pk), group_message("table.closed", event, session_id=session.pk)
     )
+    floor_changed(table.pk)
     return session

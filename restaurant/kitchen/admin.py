@@ -1,0 +1,42 @@
+"""Orders are read-mostly here: statuses move on the kitchen display, where every move is
+checked and reaches the table."""
+
+from django.contrib import admin
+
+from restaurant.kitchen.models import Order, OrderItem, WaiterCall
+
+
+class OrderItemInline(admin.TabularInline):
+    model = OrderItem
+    fields = ("name", "qty", "option_names", "note", "added_by", "unit_price")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("pk", "table", "round", "status", "total", "created_at")
+    list_filter = ("status", "created_at")
+    list_select_related = ("session__table",)
+    readonly_fields = ("session", "round", "status", "submitted_by", "total", "created_at",
+                       "status_changed_at")  # fmt: skip
+    inlines = [OrderItemInline]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="table")
+    def table(self, order: Order) -> str:
+        return str(order.session.table)
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WaiterCall)
+class WaiterCallAdmin(admin.ModelAdmin):
+    list_display = ("table", "reason", "status", "created_at", "done_at")
+    list_filter = ("status",)
+    readonly_fields = ("table", "session", "diner", "reason", "created_at", "done_at")

@@ -1,0 +1,47 @@
+"""`/ws/kitchen/`: the kitchen display's socket, for logged-in staff only."""
+
+from channels.db import database_sync_to_async
+
+from restaurant.kitchen import ops, protocol
+from restaurant.kitchen.selectors import kitchen_snapshot
+from restaurant.realtime import groups
+from restaurant.realtime.consumers import OpConsumer
+
+
+def is_staff(user) -> bool:
+    """The one access check for staff, shared with the staff views."""
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+class KitchenConsumer(OpConsumer):
+    registry = protocol.KITCHEN_OPS
+    joined_groups = (groups.KITCHEN, groups.MENU)
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if not await database_sync_to_async(is_staff)(user):
+            await self.close()  # before accept: 403
+            return
+        self.user_id = user.pk
+        for group in self.joined_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_snapshot()
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "user_id"):
+            for group in self.joined_groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def send_snapshot(self) -> None:
+        await self.send_json(await database_sync_to_async(kitchen_snapshot)())
+
+    async def apply(self, op_id: str, op: protocol._Op) -> None:
+        if isinstance(op, protocol.Sync):
+            await self.send_snapshot()
+            return None
+        await database_sync_to_async(ops.staff_op_apply)(user_id=self.user_id, op_id=op_id, op=op)
+        return None
+
+    kitchen_event = OpConsumer.forward
+    menu_event = OpConsumer.forward

@@ -1,0 +1,30 @@
+"""Apply one staff op from the kitchen socket, idempotently per staff user."""
+
+from django.db import IntegrityError, transaction
+
+from restaurant.dining.models import AppliedOp
+from restaurant.kitchen import protocol
+from restaurant.kitchen.services import order_status_set, waiter_call_done
+from restaurant.menu.services import dish_set_sold_out
+
+HANDLERS = {
+    protocol.OrderSetStatus: lambda op: order_status_set(order_id=op.order_id, status=op.status),
+    protocol.DishSetSoldOut: lambda op: dish_set_sold_out(dish_id=op.dish_id, sold_out=op.sold_out),
+    protocol.WaiterDone: lambda op: waiter_call_done(call_id=op.call_id),
+}
+
+
+def staff_op_apply(*, user_id: int, op_id: str, op: protocol._Op) -> None:
+    """Apply ``op`` once; a resent op id is acknowledged again without applying it."""
+    actor = f"u{user_id}"
+    try:
+        with transaction.atomic():
+            if AppliedOp.objects.filter(actor=actor, op_id=op_id).exists():
+                return
+            HANDLERS[type(op)](op)
+            AppliedOp.objects.create(
+                actor=actor, op_id=op_id, op_type=type(op).__struct_config__.tag
+            )
+    except IntegrityError:
+        if not AppliedOp.objects.filter(actor=actor, op_id=op_id).exists():
+            raise

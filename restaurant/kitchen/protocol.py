@@ -1,0 +1,36 @@
+"""The kitchen socket's inbound messages (PROTOCOL.md, `/ws/kitchen/`)."""
+
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta
+
+Id = Annotated[int, Meta(ge=1, le=2**62)]
+OpId = Annotated[str, Meta(min_length=1, max_length=64)]
+
+
+class _Op(msgspec.Struct, forbid_unknown_fields=True, tag_field="type"):
+    id: OpId
+
+
+class OrderSetStatus(_Op, tag="order.set_status"):
+    order_id: Id
+    status: Annotated[str, Meta(max_length=16)]
+
+
+class DishSetSoldOut(_Op, tag="dish.set_sold_out"):
+    dish_id: Id
+    sold_out: bool
+
+
+class WaiterDone(_Op, tag="waiter.done"):
+    call_id: Id
+
+
+class Sync(_Op, tag="sync"):
+    pass
+
+
+KITCHEN_OPS: dict[str, type[_Op]] = {
+    cls.__struct_config__.tag: cls for cls in (OrderSetStatus, DishSetSoldOut, WaiterDone, Sync)
+}

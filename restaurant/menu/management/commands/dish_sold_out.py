@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from restaurant.menu.services import dish_set_sold_out
+from restaurant.realtime.errors import OpError
+
+
+class Command(BaseCommand):
+    help = "Mark a dish sold out (or available again); every open menu hears of it at once."
+
+    def add_arguments(self, parser):
+        parser.add_argument("dish_id", type=int)
+        parser.add_argument("--available", action="store_true", help="back on the menu")
+
+    def handle(self, *args, dish_id, available, **options):
+        try:
+            dish = dish_set_sold_out(dish_id=dish_id, sold_out=not available)
+        except OpError as exc:
+            raise CommandError(exc.message) from exc
+        state = "sold out" if dish.sold_out else "available"
+        self.stdout.write(f"{dish.name} (#{dish.pk}) is {state}.")

@@ -1,0 +1,99 @@
+"""The staff floor: tables at a glance, open/close/rotate, QR codes. Staff only."""
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_POST
+
+from restaurant.dining.selectors import dining_bill
+from restaurant.dining.services import open_session_for, session_close, session_open
+from restaurant.menu.models import Restaurant
+from restaurant.tables.links import table_url
+from restaurant.tables.models import Table
+from restaurant.tables.qr import table_qr_svg, table_qr_svg_inline
+from restaurant.tables.selectors import floor_tables, table_by_number
+from restaurant.tables.services import table_token_rotate
+
+
+def _table(number: int) -> Table:
+    table = table_by_number(number)
+    if table is None:
+        raise Http404(f"no table {number}")
+    return table
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@staff_member_required
+@require_GET
+def floor(request):
+    return render(request, "staff/floor.html", {"restaurant": Restaurant.current(),
+                                                "tables": floor_tables()})  # fmt: skip
+
+
+@staff_member_required
+@require_GET
+def floor_api(request):
+    return JsonResponse({"tables": floor_tables()}, json_dumps_params={"ensure_ascii": False})
+
+
+def _action_reply(request, table: Table, ok: bool, **data):
+    if _wants_json(request):
+        return JsonResponse({"ok": ok, "table": table.number, **data}, status=200 if ok else 409)
+    return redirect("staff-floor")
+
+
+@staff_member_required
+@require_POST
+def table_open(request, number: int):
+    table = _table(number)
+    session = session_open(table=table)
+    return _action_reply(request, table, True, session_id=session.pk)
+
+
+@staff_member_required
+@require_POST
+def table_close(request, number: int):
+    table = _table(number)
+    session = session_close(table=table)
+    return _action_reply(request, table, session is not None,
+                         session_id=session.pk if session else None)  # fmt: skip
+
+
+@staff_member_required
+@require_POST
+def table_rotate(request, number: int):
+    table = table_token_rotate(table=_table(number))
+    return _action_reply(request, table, True, url=table_url(table))
+
+
+@staff_member_required
+@require_GET
+def table_bill(request, number: int):
+    session = open_session_for(_table(number))
+    if session is None:
+        raise Http404("the table is not open")
+    return JsonResponse(dining_bill(session=session), json_dumps_params={"ensure_ascii": False})
+
+
+@staff_member_required
+@require_GET
+def table_qr(request, number: int):
+    response = HttpResponse(table_qr_svg(_table(number)), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"  # the token inside may be rotated
+    return response
+
+
+@staff_member_required
+@require_GET
+def qr_sheet(request):
+    cards = [
+        # segno's own SVG markup: no user input in it
+        {"table": t, "url": table_url(t), "svg": mark_safe(table_qr_svg_inline(t))}
+        for t in Table.objects.all()
+    ]
+    return render(request, "staff/qr_sheet.html", {"restaurant": Restaurant.current(),
+                                                   "cards": cards})  # fmt: skip

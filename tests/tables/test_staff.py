@@ -1,0 +1,149 @@
+"""Staff routes: access, CSRF, open/close/rotate reaching the diners' sockets, QR codes, and
+menu changes from the admin reaching every table."""
+
+import pytest
+from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from restaurant.dining.models import DiningSession
+from restaurant.tables.models import Table
+from tests.dining.sockets import DinerSocket
+
+STAFF_GETS = ["/staff/", "/staff/api/floor/", "/kitchen/", "/staff/qr-sheet/",
+              "/staff/tables/1/qr.svg"]  # fmt: skip
+STAFF_POSTS = ["/staff/tables/1/open/", "/staff/tables/1/close/", "/staff/tables/1/rotate/"]
+
+
+def staff_client(**kwargs) -> Client:
+    user = get_user_model().objects.create_user(
+        username=f"staff{get_user_model().objects.count()}", password="x" * 16, is_staff=True,
+        is_superuser=True,
+    )  # fmt: skip
+    client = Client(**kwargs)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+class TestAccess:
+    @pytest.mark.parametrize("url", STAFF_GETS + STAFF_POSTS)
+    def test_anonymous_and_diners_are_sent_to_login(self, menu, url):
+        diner = Client()
+        diner.get(f"/t/{menu.table.token}/")
+        for client in (Client(), diner):
+            response = client.post(url) if url in STAFF_POSTS else client.get(url)
+            assert response.status_code == 302 and "/admin/login/" in response["Location"]
+        assert not Table.objects.filter(token_rotated_at__isnull=False).exists()
+
+    def test_non_staff_users_too(self, menu):
+        user = get_user_model().objects.create_user(username="guest", password="x" * 16)
+        client = Client()
+        client.force_login(user)
+        assert client.get("/staff/").status_code == 302
+
+    @pytest.mark.parametrize("url", STAFF_POSTS)
+    def test_posts_need_csrf(self, menu, url):
+        client = staff_client(enforce_csrf_checks=True)
+        assert client.post(url).status_code == 403
+
+    def test_pages_and_qr(self, menu):
+        client = staff_client()
+        for url in STAFF_GETS:
+            assert client.get(url).status_code == 200, url
+        svg = client.get("/staff/tables/1/qr.svg")
+        assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+        sheet = client.get("/staff/qr-sheet/").content.decode()
+        for table in (menu.table, menu.other_table):
+            assert f"/t/{table.token}/" in sheet
+        assert client.get("/staff/tables/99/qr.svg").status_code == 404
+
+    def test_floor_api(self, menu):
+        client = staff_client()
+        Client().get(f"/t/{menu.table.token}/")
+        tables = {t["number"]: t for t in client.get("/staff/api/floor/").json()["tables"]}
+        assert tables[1]["status"] == "open" and tables[1]["diners"] == 1
+        assert tables[2]["status"] == "free"
+
+
+@pytest.mark.django_db
+def test_staff_open_lets_diners_in(menu):
+    menu.restaurant.staff_opens_tables = True
+    menu.restaurant.save()
+    diner = Client()
+    assert "diners" not in (diner.get(f"/t/{menu.table.token}/") and diner.session)
+    reply = staff_client().post("/staff/tables/1/open/", HTTP_ACCEPT="application/json")
+    assert reply.status_code == 200 and reply.json()["ok"]
+    diner.get(f"/t/{menu.table.token}/")
+    assert diner.session["diners"]
+
+
+@pytest.mark.django_db
+def test_close_without_session_is_a_conflict(menu):
+    reply = staff_client().post("/staff/tables/2/close/", HTTP_ACCEPT="application/json")
+    assert reply.status_code == 409
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+class TestLive:
+    async def test_close_tells_the_table_and_the_next_party_starts_clean(self, menu):
+        socket = await DinerSocket.join(menu.table.token)
+        await socket.op({"type": "cart.add", "dish_id": menu.rice.pk})
+        client = await database_sync_to_async(staff_client)()
+        response = await database_sync_to_async(client.post)("/staff/tables/1/close/")
+        assert response.status_code == 302
+        await socket.recv_until("session.closed")
+        assert await socket.communicator.receive_output(3) == {"type": "websocket.close",
+                                                                "code": 4000}  # fmt: skip
+        # the same browser comes back: a new session, a new diner, nothing of the last party
+        again = await DinerSocket.join(menu.table.token, cookie=socket.cookie)
+        assert again.diner_id != socket.diner_id
+        assert again.snapshot["cart"] == [] and again.snapshot["orders"] == []
+        assert again.snapshot["session"]["id"] != socket.snapshot["session"]["id"]
+        await again.close()
+
+    async def test_rotate_closes_old_sockets_with_4403(self, menu):
+        old_token = menu.table.token
+        socket = await DinerSocket.join(old_token)
+        elsewhere = await DinerSocket.join(menu.other_table.token)
+        client = await database_sync_to_async(staff_client)()
+        await database_sync_to_async(client.post)("/staff/tables/1/rotate/")
+        assert await socket.communicator.receive_output(3) == {"type": "websocket.close",
+                                                                "code": 4403}  # fmt: skip
+        await socket.close()  # the server's websocket.disconnect, as daphne sends it
+        assert await elsewhere.silent()
+        assert (await database_sync_to_async(Client().get)(f"/t/{old_token}/")).status_code == 404
+        refused = DinerSocket(old_token, socket.cookie)
+        assert not (await refused.communicator.connect())[0]
+        table = await database_sync_to_async(Table.objects.get)(number=1)
+        # the diner scanning the new code is the same diner, in the same session
+        back = await DinerSocket.join(table.token, cookie=socket.cookie)
+        assert back.diner_id == socket.diner_id
+        assert await database_sync_to_async(DiningSession.objects.filter(table=table).count)() == 1
+        await back.close()
+        await elsewhere.close()
+
+    async def test_admin_sold_out_and_price_reach_open_tables(self, menu):
+        socket = await DinerSocket.join(menu.table.token)
+        client = await database_sync_to_async(staff_client)()
+        response = await database_sync_to_async(client.post)(
+            "/admin/menu/dish/", {"action": "mark_sold_out", "_selected_action": [menu.rice.pk]}
+        )
+        assert response.status_code == 302
+        event, _ = await socket.recv_until("menu.dish")
+        assert event == {"type": "menu.dish", "dish_id": menu.rice.pk, "sold_out": True,
+                         "price": 300}  # fmt: skip
+        form = {
+            "name": "米饭", "name_en": "Rice", "category": menu.rice.category_id,
+            "description": "", "description_en": "", "price": 400, "image": "",
+            "sort_order": 0,
+            "option_groups-TOTAL_FORMS": 0, "option_groups-INITIAL_FORMS": 0,
+        }  # fmt: skip
+        response = await database_sync_to_async(client.post)(
+            f"/admin/menu/dish/{menu.rice.pk}/change/", form
+        )
+        assert response.status_code == 302, response.content[:2000]
+        event, _ = await socket.recv_until("menu.dish")
+        assert (event["sold_out"], event["price"]) == (False, 400)  # the form unticked it
+        await socket.close()
