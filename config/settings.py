@@ -119,12 +119,15 @@ CHANNEL_PREFIX = env.str("CHANNEL_PREFIX", default="asgi")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "restaurant.realtime.layers.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # Several URLs, comma-separated, shard the layer over several Redis servers.
+                "hosts": [url.strip() for url in REDIS_URL.split(",") if url.strip()],
                 "prefix": CHANNEL_PREFIX,
                 "capacity": env.int("CHANNEL_CAPACITY", default=1000),
                 "expiry": 60,
+                "group_expiry": env.int("CHANNEL_GROUP_EXPIRY", default=86400),
+                "pool_size": env.int("REDIS_POOL_SIZE", default=200),
             },
         }
     }
@@ -145,8 +148,16 @@ LOGIN_URL = "/admin/login/"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Behind TLS (production) cookies are secure, HTTP redirects to HTTPS and HSTS is on; each can
+# be turned off by its variable for a plain-HTTP deployment on a private network.
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+# nginx sets X-Forwarded-Proto; trust it only from the proxy in front.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,0 +1,27 @@
+"""The Redis channel layer, with a connection pool that waits instead of failing.
+
+redis-py caps a pool at `max_connections` and raises MaxConnectionsError past it; under a
+storm of sockets connecting or leaving at once that made channels_redis' `group_add`,
+`group_discard` and `group_send` fail (dead sockets, stale group members). A blocking pool
+makes a burst queue for a connection for up to `pool_timeout` seconds instead.
+"""
+
+import redis.asyncio as aioredis
+from channels_redis.core import RedisChannelLayer as BaseRedisChannelLayer
+from channels_redis.utils import create_pool
+
+
+class RedisChannelLayer(BaseRedisChannelLayer):
+    def __init__(self, *args, pool_size: int = 200, pool_timeout: float = 10, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pool_size = pool_size
+        self.pool_timeout = pool_timeout
+
+    def create_pool(self, index: int):
+        host = dict(self.hosts[index])
+        address = host.pop("address", None)
+        if address is None:  # Sentinel or keyword hosts: channels_redis' own pool
+            return create_pool(self.hosts[index])
+        return aioredis.BlockingConnectionPool.from_url(
+            address, max_connections=self.pool_size, timeout=self.pool_timeout, **host
+        )
