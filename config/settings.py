@@ -191,6 +191,9 @@ RESTAURANT = {
     "RATE_STRIKE_WINDOW": 10.0,
 }
 
+# Who may read /metrics without logging in (a Prometheus on the same machine).
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

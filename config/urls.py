@@ -10,6 +10,7 @@ from restaurant.tables import views as staff_views
 urlpatterns = [
     path("", core_views.landing, name="landing"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", core_views.metrics, name="metrics"),
     path("t/<str:token>/", dining_views.table_page, name="table"),
     path("api/menu/", menu_views.menu_api, name="menu-api"),
     path("api/t/<str:token>/bill/", dining_views.bill_api, name="bill-api"),

@@ -30,6 +30,7 @@ def _socket_diner(token: str, django_session) -> tuple[int, int, int] | None:
 
 
 class TableConsumer(OpConsumer):
+    kind = "diner"
     registry = protocol.DINER_OPS
 
     async def connect(self) -> None:

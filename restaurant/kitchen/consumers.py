@@ -14,6 +14,7 @@ def is_staff(user) -> bool:
 
 
 class KitchenConsumer(OpConsumer):
+    kind = "kitchen"
     registry = protocol.KITCHEN_OPS
     joined_groups = (groups.KITCHEN, groups.MENU)
 

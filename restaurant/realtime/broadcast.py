@@ -11,7 +11,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from restaurant.realtime import codec
+from restaurant.realtime import codec, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ def send_now(group: str, message: dict) -> None:
     try:
         async_to_sync(get_channel_layer().group_send)(group, message)
     except Exception:  # a broadcast failure must never undo or fail a committed op
+        metrics.BROADCAST_FAILURES.inc()
         logger.exception("broadcast to %s failed", group)
 
 

@@ -5,12 +5,13 @@ touch the ORM in the event loop (services run through `database_sync_to_async`).
 """
 
 import logging
+import time
 from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from restaurant.realtime import codec, envelope
+from restaurant.realtime import codec, envelope, metrics
 from restaurant.realtime.errors import OpError
 from restaurant.realtime.ratelimit import FloodGuard
 
@@ -22,6 +23,7 @@ CLOSE_ABUSE = 4429
 
 class OpConsumer(AsyncWebsocketConsumer):
     registry: dict[str, type] = {}
+    kind = "socket"  # the metrics label
 
     async def websocket_connect(self, message: dict) -> None:
         limits = settings.RESTAURANT
@@ -31,12 +33,30 @@ class OpConsumer(AsyncWebsocketConsumer):
             limits["RATE_STRIKES"],
             limits["RATE_STRIKE_WINDOW"],
         )
+        self.counted_open = False
         await super().websocket_connect(message)
+
+    async def accept(self, subprotocol=None, headers=None) -> None:
+        await super().accept(subprotocol, headers)
+        metrics.SOCKETS_OPEN.labels(self.kind).inc()
+        self.counted_open = True
+
+    async def websocket_disconnect(self, message: dict) -> None:
+        if self.counted_open:
+            metrics.SOCKETS_OPEN.labels(self.kind).dec()
+            self.counted_open = False
+        await super().websocket_disconnect(message)
+
+    async def close(self, code=None, reason=None) -> None:
+        if code is not None:
+            metrics.CLOSES.labels(str(code)).inc()
+        await super().close(code, reason)
 
     async def send_json(self, payload: dict[str, Any]) -> None:
         await self.send(text_data=codec.dumps(payload))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        started = time.perf_counter()
         size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
         if size > settings.RESTAURANT["MAX_MESSAGE_BYTES"]:
             # The ASGI server enforces this first (daphne/uvicorn options); this is the backstop.
@@ -46,27 +66,32 @@ class OpConsumer(AsyncWebsocketConsumer):
             if self.guard.abusive:
                 await self.close(code=CLOSE_ABUSE)
                 return
-            await self.send_json(
-                envelope.error(
-                    _readable_id(text_data), "rate_limited", "too many messages; slow down"
-                )
+            reply, op_type = (
+                envelope.error(_readable_id(text_data), "rate_limited", "too many messages"),
+                "-",
             )
-            return
+        else:
+            reply, op_type = await self.handle(text_data)
+        await self.send_json(reply)
+        result = reply["code"] if reply["type"] == "error" else "ack"
+        metrics.OPS.labels(self.kind, op_type, result).inc()
+        metrics.OP_SECONDS.labels(self.kind).observe(time.perf_counter() - started)
+
+    async def handle(self, text_data: str | None) -> tuple[dict, str]:
+        """One message in, its one reply out (`ack` or `error`), and the op type for metrics."""
         try:
             op_id, op = envelope.parse_op(text_data, self.registry)
         except envelope.InvalidOp as exc:
-            await self.send_json(envelope.error(exc.op_id, exc.code, exc.message))
-            return
+            return envelope.error(exc.op_id, exc.code, exc.message), "-"
+        op_type = op.__struct_config__.tag
         try:
             seq = await self.apply(op_id, op)
         except OpError as exc:
-            await self.send_json(envelope.error(op_id, exc.code, exc.message, **exc.extra))
-            return
+            return envelope.error(op_id, exc.code, exc.message, **exc.extra), op_type
         except Exception:
-            logger.exception("op %s failed", type(op).__name__)
-            await self.send_json(envelope.error(op_id, "internal", "the server failed; retry"))
-            return
-        await self.send_json(envelope.ack(op_id, seq))
+            logger.exception("op %s failed", op_type)
+            return envelope.error(op_id, "internal", "the server failed; retry"), op_type
+        return envelope.ack(op_id, seq), op_type
 
     async def apply(self, op_id: str, op: Any) -> int | None:
         raise NotImplementedError

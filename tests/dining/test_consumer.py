@@ -222,3 +222,17 @@ class TestHandshake:
         cookie = await table_page_cookie(menu.other_table.token)
         headers = [ORIGIN, (b"cookie", f"sessionid={cookie}".encode())]
         await self.refused(f"/ws/table/{menu.table.token}/", headers)
+
+
+async def test_ops_are_counted(menu):
+    from restaurant.realtime.metrics import OPS
+
+    def count(result):
+        return OPS.labels("diner", "cart.add", result)._value.get()
+
+    before = (count("ack"), count("sold_out"))
+    a = await DinerSocket.join(menu.table.token)
+    await a.op({"type": "cart.add", "dish_id": menu.rice.pk})
+    await a.op({"type": "cart.add", "dish_id": menu.pork.pk})
+    assert (count("ack"), count("sold_out")) == (before[0] + 1, before[1] + 1)
+    await a.close()

@@ -80,3 +80,9 @@ def test_table_links(menu, capsys, settings):
     }
     call_command("table_links")
     assert f"/t/{menu.other_table.token}/" in capsys.readouterr().out
+
+
+def test_metrics_for_loopback_and_staff(client, db):
+    body = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    assert "restaurant_ops_total" in body and "restaurant_sockets_open" in body
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 403
