@@ -47,7 +47,9 @@ class Command(BaseCommand):
         path = settings.VAR_DIR / "staff_password"
         user_model = get_user_model()
         user = user_model.objects.filter(username=STAFF_USERNAME).first()
-        if user is None or not path.exists():
+        known = path.read_text().strip() if path.exists() else None
+        # A new database, a lost file, or a password changed elsewhere: make a new one.
+        if user is None or known is None or not user.check_password(known):
             password = secrets.token_urlsafe(12)
             user = user or user_model(username=STAFF_USERNAME)
             user.is_staff = True
