@@ -189,6 +189,8 @@ RESTAURANT = {
     # This many refused messages within RATE_STRIKE_WINDOW seconds closes the socket (4429).
     "RATE_STRIKES": env.int("WS_RATE_STRIKES", default=50),
     "RATE_STRIKE_WINDOW": 10.0,
+    # Each ASGI process beats this often; silent for 3 beats, its sockets count as offline.
+    "HEARTBEAT_SECONDS": env.float("SERVER_HEARTBEAT_SECONDS", default=10.0),
 }
 
 # Who may read /metrics without logging in (a Prometheus on the same machine).

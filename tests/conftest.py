@@ -16,6 +16,9 @@ from tests.factories import make_menu
 
 
 def pytest_configure(config):
+    # No background heartbeat task inside the tests' event loops; tests call `server_beat`
+    # directly, and the live-server tests run it for real.
+    settings.RESTAURANT["HEARTBEAT_SECONDS"] = 0
     layer = settings.CHANNEL_LAYERS["default"]
     if "CONFIG" in layer:
         # Each run (and xdist worker) gets its own key prefix on the shared Redis.

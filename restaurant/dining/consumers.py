@@ -5,7 +5,7 @@ from channels.db import database_sync_to_async
 from restaurant.dining import ops, protocol
 from restaurant.dining.selectors import dining_snapshot
 from restaurant.dining.services import connection_close, connection_open, diner_for_socket
-from restaurant.realtime import groups
+from restaurant.realtime import groups, liveness
 from restaurant.realtime.consumers import OpConsumer
 from restaurant.tables.selectors import table_by_token
 
@@ -48,11 +48,13 @@ class TableConsumer(OpConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await database_sync_to_async(connection_open)(
-            diner_id=self.diner_id, channel_name=self.channel_name
+            diner_id=self.diner_id, channel_name=self.channel_name, server_id=liveness.SERVER_ID
         )
+        liveness.register(self)
         await self.send_snapshot()
 
     async def disconnect(self, code: int) -> None:
+        liveness.unregister(self)
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.groups_joined:

@@ -93,6 +93,7 @@ class Connection(models.Model):
 
     channel_name = models.CharField(max_length=200, primary_key=True)
     diner = models.ForeignKey(Diner, on_delete=models.CASCADE, related_name="connections")
+    server_id = models.CharField(max_length=100, db_index=True, default="")
     connected_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

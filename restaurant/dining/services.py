@@ -4,6 +4,9 @@ Every change a diner can see runs inside a transaction that holds the session ro
 bumps `seq` with `session_change`, and is broadcast only after commit.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -13,6 +16,7 @@ from restaurant.menu.models import Restaurant
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import broadcast_on_commit, group_message
 from restaurant.realtime.errors import OpError
+from restaurant.realtime.models import ServerHeartbeat
 from restaurant.tables.models import Table
 
 DINER_COLORS = [
@@ -131,10 +135,15 @@ def _presence_broadcast(session: DiningSession) -> None:
 
 
 @transaction.atomic
-def connection_open(*, diner_id: int, channel_name: str) -> None:
+def connection_open(*, diner_id: int, channel_name: str, server_id: str) -> None:
     diner = Diner.objects.select_related("session").get(pk=diner_id)
+    ServerHeartbeat.objects.update_or_create(
+        server_id=server_id, defaults={"seen_at": timezone.now()}
+    )
     first = not Connection.objects.filter(diner_id=diner_id).exists()
-    Connection.objects.update_or_create(channel_name=channel_name, defaults={"diner": diner})
+    Connection.objects.update_or_create(
+        channel_name=channel_name, defaults={"diner": diner, "server_id": server_id}
+    )
     if first:
         _presence_broadcast(diner.session)
 
@@ -151,6 +160,26 @@ def connection_close(*, channel_name: str) -> None:
     connection.delete()
     if not Connection.objects.filter(diner_id=connection.diner_id).exists():
         _presence_broadcast(connection.diner.session)
+
+
+@transaction.atomic
+def server_beat(*, server_id: str, stale_after: float | None = None) -> int:
+    """This process is alive. Reap the connections of processes that stopped beating (their
+    diners go offline if they have no other socket); returns how many were reaped."""
+    now = timezone.now()
+    ServerHeartbeat.objects.update_or_create(server_id=server_id, defaults={"seen_at": now})
+    stale_after = stale_after or 3 * settings.RESTAURANT["HEARTBEAT_SECONDS"]
+    dead = ServerHeartbeat.objects.filter(seen_at__lt=now - timedelta(seconds=stale_after))
+    dead_ids = list(dead.values_list("server_id", flat=True))
+    if not dead_ids:
+        return 0
+    stale = Connection.objects.filter(server_id__in=dead_ids)
+    sessions = {c.diner.session for c in stale.select_related("diner__session")}
+    reaped, _ = stale.delete()
+    dead.delete()
+    for session in sessions:
+        _presence_broadcast(session)
+    return reaped
 
 
 # --- Closing ----------------------------------------------------------------------------------

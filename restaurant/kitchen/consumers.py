@@ -4,7 +4,7 @@ from channels.db import database_sync_to_async
 
 from restaurant.kitchen import ops, protocol
 from restaurant.kitchen.selectors import kitchen_snapshot
-from restaurant.realtime import groups
+from restaurant.realtime import groups, liveness
 from restaurant.realtime.consumers import OpConsumer
 
 
@@ -16,23 +16,25 @@ def is_staff(user) -> bool:
 class KitchenConsumer(OpConsumer):
     kind = "kitchen"
     registry = protocol.KITCHEN_OPS
-    joined_groups = (groups.KITCHEN, groups.MENU)
 
     async def connect(self) -> None:
+        self.groups_joined: list[str] = []
         user = self.scope.get("user")
         if not await database_sync_to_async(is_staff)(user):
             await self.close()  # before accept: 403
             return
         self.user_id = user.pk
-        for group in self.joined_groups:
+        self.groups_joined = [groups.KITCHEN, groups.MENU]
+        for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        liveness.register(self)  # a kitchen shift outlasts group_expiry too
         await self.send_snapshot()
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "user_id"):
-            for group in self.joined_groups:
-                await self.channel_layer.group_discard(group, self.channel_name)
+        liveness.unregister(self)
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def send_snapshot(self) -> None:
         await self.send_json(await database_sync_to_async(kitchen_snapshot)())

@@ -281,3 +281,25 @@ class TestCloseAndBill:
         snapshot = dining_snapshot(diner_id=newcomer.pk)
         assert snapshot["cart"] == [] and snapshot["orders"] == []
         assert [d["diner_id"] for d in snapshot["diners"]] == [newcomer.pk]
+
+
+class TestLiveness:
+    def test_connections_of_a_dead_process_are_reaped(self, menu):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from restaurant.dining.services import connection_open, presence_online, server_beat
+        from restaurant.realtime.models import ServerHeartbeat
+
+        a, b = arrive(menu.table), arrive(menu.table)
+        connection_open(diner_id=a.pk, channel_name="c-a", server_id="dead")
+        connection_open(diner_id=b.pk, channel_name="c-b", server_id="alive")
+        assert presence_online(a.session_id) == [a.pk, b.pk]
+        assert server_beat(server_id="alive", stale_after=30) == 0
+        ServerHeartbeat.objects.filter(server_id="dead").update(
+            seen_at=timezone.now() - timedelta(seconds=31)
+        )
+        assert server_beat(server_id="alive", stale_after=30) == 1
+        assert presence_online(a.session_id) == [b.pk]
+        assert list(ServerHeartbeat.objects.values_list("server_id", flat=True)) == ["alive"]

@@ -23,7 +23,7 @@ def database_url():
 @pytest.fixture(scope="module")
 def two_servers(database_url):
     """Shared by this module's tests; the last test kills the second one."""
-    env = {**redis_prefix(), "VAR_DIR": "/tmp"}
+    env = {**redis_prefix(), "VAR_DIR": "/tmp", "SERVER_HEARTBEAT_SECONDS": "0.5"}
     first = AsgiServer(database_url=database_url, redis_url=REDIS_TEST_URL, extra_env=env)
     second = AsgiServer(database_url=database_url, redis_url=REDIS_TEST_URL, extra_env=env)
     with first, second:
@@ -77,7 +77,12 @@ async def test_diners_on_different_processes_see_each_other(two_servers, paths):
 
 
 async def test_killing_a_process_mid_stream_loses_no_acknowledged_op(two_servers, paths):
+    """Runs last: it kills the second server."""
     first, second = two_servers
+    # A diner who will not come back (a phone on the dead process that is switched off): once
+    # the dead process stops beating, the table sees it go offline.
+    gone = DinerClient([page(second, 3, paths)])
+    gone_id = (await gone.start()).me
     # The writer starts on the process that will die; it fails over to the other one.
     writer = await DinerClient([page(second, 3, paths), page(first, 3, paths)]).start()
     watcher = await DinerClient([page(first, 3, paths)]).start()
@@ -100,6 +105,13 @@ async def test_killing_a_process_mid_stream_loses_no_acknowledged_op(two_servers
         # the writer converges on the same state as the watcher
         await writer.wait_for(lambda c: c.seq == watcher.seq, timeout=10)
         assert writer.cart == watcher.cart
+
+        def gone_offline(client):
+            presence = [e for e in client.events if e["type"] == "presence"]
+            return presence and gone_id not in presence[-1]["online"]
+
+        await watcher.wait_for(gone_offline, timeout=10)
     finally:
+        gone._runner.cancel()  # its process is dead; it must not fail over
         await writer.stop()
         await watcher.stop()

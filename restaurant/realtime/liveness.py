@@ -1,0 +1,71 @@
+"""Per-process upkeep of sockets, run by one background task per ASGI process:
+
+- a heartbeat row, so that sockets of a process that died (kill -9, a lost machine) stop
+  counting as online: their connection rows are reaped by whichever process notices first;
+- group membership refresh, so that a dinner longer than the layer's `group_expiry` keeps
+  receiving its table's events.
+"""
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+import time
+import weakref
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+SERVER_ID = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+_members: "weakref.WeakSet" = weakref.WeakSet()
+_tasks: dict[int, asyncio.Task] = {}
+
+
+def heartbeat_seconds() -> float:
+    return settings.RESTAURANT["HEARTBEAT_SECONDS"]
+
+
+def register(consumer) -> None:
+    """Track a connected consumer (it has `channel_layer`, `channel_name`, `groups_joined`)."""
+    _members.add(consumer)
+    if heartbeat_seconds() <= 0:
+        return
+    loop = asyncio.get_running_loop()
+    task = _tasks.get(id(loop))
+    if task is None or task.done():
+        _tasks[id(loop)] = loop.create_task(_upkeep(), name="restaurant-liveness")
+
+
+def unregister(consumer) -> None:
+    _members.discard(consumer)
+
+
+def _group_refresh_seconds(layer) -> float:
+    expiry = getattr(layer, "group_expiry", None)
+    return expiry / 3 if expiry else float("inf")
+
+
+async def _upkeep() -> None:
+    from restaurant.dining.services import server_beat
+
+    refreshed = time.monotonic()
+    while True:
+        try:
+            await database_sync_to_async(server_beat)(server_id=SERVER_ID)
+            members = list(_members)
+            if members and time.monotonic() - refreshed > _group_refresh_seconds(
+                members[0].channel_layer
+            ):
+                refreshed = time.monotonic()
+                for consumer in members:
+                    for group in consumer.groups_joined:
+                        await consumer.channel_layer.group_add(group, consumer.channel_name)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("liveness upkeep failed; retrying")
+        await asyncio.sleep(heartbeat_seconds())
