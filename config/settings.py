@@ -139,6 +139,18 @@ else:
         )
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Cache (rate-limit counters): shared through Redis when there is one ------------------
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL.split(",")[0].strip(),
+            "KEY_PREFIX": f"{CHANNEL_PREFIX}-cache",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- Auth, sessions, security ---------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -189,6 +201,9 @@ RESTAURANT = {
     # This many refused messages within RATE_STRIKE_WINDOW seconds closes the socket (4429).
     "RATE_STRIKES": env.int("WS_RATE_STRIKES", default=50),
     "RATE_STRIKE_WINDOW": 10.0,
+    # Token guessing: this many unknown-token lookups per address within the window lock it out.
+    "TOKEN_MISS_LIMIT": env.int("TOKEN_MISS_LIMIT", default=100),
+    "TOKEN_MISS_WINDOW": 600,
     # Each ASGI process beats this often; silent for 3 beats, its sockets count as offline.
     "HEARTBEAT_SECONDS": env.float("SERVER_HEARTBEAT_SECONDS", default=10.0),
 }

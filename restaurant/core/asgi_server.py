@@ -2,7 +2,7 @@
 
 daphne >= 4.2.2 enforces `--websocket-max-message-size`, but autobahn's default `failByDrop`
 then drops the TCP connection (the client sees 1006). Turning it off makes autobahn send the
-close frame with 1009, as PROTOCOL.md promises. Run as `python -m restaurant.core.asgi_server`
+close frame with 1009, as docs/protocol.md promises. Run as `python -m restaurant.core.asgi_server`
 with daphne's own arguments.
 """
 

@@ -19,8 +19,8 @@ def known_diner_ids(django_session) -> list[int]:
 
 
 @database_sync_to_async
-def _socket_diner(token: str, django_session) -> tuple[int, int, int] | None:
-    table = table_by_token(token)
+def _socket_diner(token: str, django_session, address) -> tuple[int, int, int] | None:
+    table = table_by_token(token, address=address)
     if table is None:
         return None
     diner = diner_for_socket(table=table, known_diner_ids=known_diner_ids(django_session))
@@ -36,7 +36,8 @@ class TableConsumer(OpConsumer):
     async def connect(self) -> None:
         self.groups_joined: list[str] = []
         token = self.scope["url_route"]["kwargs"]["token"]
-        found = await _socket_diner(token, self.scope["session"])
+        client = self.scope.get("client") or [None]
+        found = await _socket_diner(token, self.scope["session"], client[0])
         if found is None:
             await self.close()  # before accept: the handshake is refused with 403
             return

@@ -1,4 +1,4 @@
-"""How diners, cart lines and orders look on the wire (PROTOCOL.md). One function each."""
+"""How diners, cart lines and orders look on the wire (docs/protocol.md). One function each."""
 
 from restaurant.dining.models import CartLine, Diner
 from restaurant.kitchen.models import Order

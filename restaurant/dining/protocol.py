@@ -1,4 +1,4 @@
-"""The diner socket's inbound messages (PROTOCOL.md), validated strictly: unknown fields,
+"""The diner socket's inbound messages (docs/protocol.md), validated strictly: unknown fields,
 such as a price from the client, are refused."""
 
 from typing import Annotated
@@ -7,7 +7,14 @@ import msgspec
 from msgspec import Meta
 
 Id = Annotated[int, Meta(ge=1, le=2**62)]
-OpId = Annotated[str, Meta(min_length=1, max_length=64)]
+# Text without control characters (NUL cannot even be stored by PostgreSQL); tab and
+# newlines are allowed in free text.
+NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+OpId = Annotated[str, Meta(min_length=1, max_length=64, pattern=NO_CONTROL)]
+
+
+def text(max_length: int, min_length: int = 0):
+    return Annotated[str, Meta(min_length=min_length, max_length=max_length, pattern=NO_CONTROL)]
 
 
 class _Op(msgspec.Struct, forbid_unknown_fields=True, tag_field="type"):
@@ -18,7 +25,7 @@ class CartAdd(_Op, tag="cart.add"):
     dish_id: Id
     qty: Annotated[int, Meta(ge=1, le=99)] = 1
     options: Annotated[list[Id], Meta(max_length=32)] = []
-    note: Annotated[str, Meta(max_length=140)] = ""
+    note: text(140) = ""
 
 
 class CartSetQty(_Op, tag="cart.set_qty"):
@@ -31,7 +38,7 @@ class CartRemove(_Op, tag="cart.remove"):
 
 
 class DinerRename(_Op, tag="diner.rename"):
-    name: Annotated[str, Meta(max_length=200)]
+    name: text(200)
 
 
 class OrderSubmit(_Op, tag="order.submit"):
@@ -39,7 +46,7 @@ class OrderSubmit(_Op, tag="order.submit"):
 
 
 class WaiterCall(_Op, tag="waiter.call"):
-    reason: Annotated[str, Meta(min_length=1, max_length=60)]
+    reason: text(60, min_length=1)
 
 
 class Sync(_Op, tag="sync"):

@@ -14,7 +14,7 @@ REMEMBERED_SESSIONS = 8  # diner ids a browser keeps, newest last
 
 
 def _table_or_404(request, token: str):
-    table = table_by_token(token)
+    table = table_by_token(token, address=request.META.get("REMOTE_ADDR"))
     if table is None:
         raise Http404("unknown table")
     return table
@@ -22,7 +22,7 @@ def _table_or_404(request, token: str):
 
 @require_GET
 def table_page(request, token: str):
-    table = table_by_token(token)
+    table = table_by_token(token, address=request.META.get("REMOTE_ADDR"))
     restaurant = Restaurant.current()
     if table is None:
         # A rotated or mistyped code: say so plainly (the QR code on the table is the new one).

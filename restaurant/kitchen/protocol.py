@@ -1,12 +1,11 @@
-"""The kitchen socket's inbound messages (PROTOCOL.md, `/ws/kitchen/`)."""
+"""The kitchen socket's inbound messages (docs/protocol.md, `/ws/kitchen/`)."""
 
 from typing import Annotated
 
 import msgspec
 from msgspec import Meta
 
-Id = Annotated[int, Meta(ge=1, le=2**62)]
-OpId = Annotated[str, Meta(min_length=1, max_length=64)]
+from restaurant.dining.protocol import Id, OpId
 
 
 class _Op(msgspec.Struct, forbid_unknown_fields=True, tag_field="type"):

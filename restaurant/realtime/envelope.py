@@ -28,7 +28,7 @@ def error(op_id: str | None, code: str, message: str, **extra: Any) -> dict[str,
 
 def read_op_id(message: dict) -> str | None:
     op_id = message.get("id")
-    if isinstance(op_id, str) and 1 <= len(op_id) <= OP_ID_MAX:
+    if isinstance(op_id, str) and 1 <= len(op_id) <= OP_ID_MAX and op_id.isprintable():
         return op_id
     return None
 
@@ -45,7 +45,9 @@ def parse_op(text: str | None, registry: dict[str, type[msgspec.Struct]]) -> tup
         raise InvalidOp(None, "bad_request", "the message must be a JSON object")
     op_id = read_op_id(message)
     if op_id is None:
-        raise InvalidOp(None, "bad_request", f"`id` must be a string of 1..{OP_ID_MAX} characters")
+        raise InvalidOp(
+            None, "bad_request", f"`id` must be a string of 1..{OP_ID_MAX} printable characters"
+        )
     op_type = message.get("type")
     schema = registry.get(op_type) if isinstance(op_type, str) else None
     if schema is None:
@@ -53,4 +55,8 @@ def parse_op(text: str | None, registry: dict[str, type[msgspec.Struct]]) -> tup
     try:
         return op_id, msgspec.convert(message, schema)
     except msgspec.ValidationError as exc:
-        raise InvalidOp(op_id, "bad_request", str(exc)) from None
+        message = str(exc)
+        if "matching regex" in message:  # the no-control-characters pattern
+            _, _, where = message.partition(" - ")
+            message = "text may not contain control characters" + (f" - {where}" if where else "")
+        raise InvalidOp(op_id, "bad_request", message) from None

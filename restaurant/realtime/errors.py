@@ -4,7 +4,7 @@ from typing import Any
 
 
 class OpError(Exception):
-    """A refused op. ``code`` is one of PROTOCOL.md's error codes; nothing was changed."""
+    """A refused op. ``code`` is one of docs/protocol.md's error codes; nothing was changed."""
 
     CODES = frozenset(
         {

@@ -86,3 +86,18 @@ def test_metrics_for_loopback_and_staff(client, db):
     body = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
     assert "restaurant_ops_total" in body and "restaurant_sockets_open" in body
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 403
+
+
+def test_token_guessing_is_limited_per_address(client, menu, settings):
+    import random
+
+    settings.RESTAURANT = {**settings.RESTAURANT, "TOKEN_MISS_LIMIT": 5}
+    # addresses of this run only: the counters live in the shared cache (Redis in CI)
+    net = f"10.{random.randrange(256)}.{random.randrange(256)}"
+    guesser = {"REMOTE_ADDR": f"{net}.7"}
+    for i in range(5):
+        assert client.get(f"/t/{'G' * 23}{i}/", **guesser).status_code == 404
+    # now even a real token is refused from that address: guessing learns nothing
+    assert client.get(f"/t/{menu.table.token}/", **guesser).status_code == 404
+    # the rest of the Wi-Fi, and real tables, are not affected
+    assert client.get(f"/t/{menu.table.token}/", REMOTE_ADDR=f"{net}.8").status_code == 200

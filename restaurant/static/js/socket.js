@@ -1,4 +1,4 @@
-// The one socket client (PROTOCOL.md "Clients"), shared by the table page and the kitchen display.
+// The one socket client (docs/protocol.md "Clients"), shared by the table page and the kitchen display.
 //
 // The server's database is the truth and the channel layer may drop or reorder events, so this
 // module never trusts the stream alone: it applies `seq`-numbered events strictly in order, asks
