@@ -1,0 +1,444 @@
+// The staff floor: every table at a glance, live.
+//
+// The floor's truth is GET /staff/api/floor/. The kitchen socket only says *that* something
+// changed (an order, a call, a table opened or closed): any such event refetches the floor,
+// debounced, so a burst of events costs one request. Diners coming and going are not broadcast
+// to staff, so the floor also refreshes every 20 s while it is on screen.
+
+import { LiveSocket } from "./socket.js";
+
+const $ = (selector, root = document) => root.querySelector(selector);
+const CONFIG = JSON.parse($("#floor-config").textContent);
+const STRINGS = JSON.parse($("#floor-strings").textContent);
+const EN = (document.documentElement.lang || "").toLowerCase().startsWith("en");
+const LOCALE = EN ? "en" : "zh-CN";
+const TABLES = CONFIG.tableUrl.replace(/999999\/open\/$/, ""); // "/staff/tables/"
+const REFRESH_ON = new Set(["floor.table", "order.new", "order.status", "waiter.call", "waiter.done"]);
+const DEBOUNCE = 300;
+const POLL_EVERY = 20_000;
+const REASONS = ["service", "bill", "water"];
+
+const skew = CONFIG.now * 1000 - Date.now(); // the server's clock minus ours (see kitchen.js)
+const now = () => Date.now() + (Math.abs(skew) > 5000 ? skew : 0);
+
+function t(key, vars = {}) {
+  const text = STRINGS[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+}
+
+// h("tag", {attrs}, ...children): strings become text nodes, so nothing from the wire is parsed as HTML.
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null || v === false) continue;
+    if (k === "class") el.className = v;
+    else if (k === "style") el.style.cssText = v;
+    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const child of children.flat()) if (child != null && child !== false) el.append(child);
+  return el;
+}
+
+function icon(name) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("class", "icon");
+  svg.setAttribute("aria-hidden", "true");
+  const use = document.createElementNS(ns, "use");
+  use.setAttribute("href", `#f-${name}`);
+  svg.append(use);
+  return svg;
+}
+
+function toast(text, kind = "") {
+  const el = h("div", { class: `toast ${kind}`, role: kind === "is-error" ? "alert" : null }, text);
+  const box = $("#toasts");
+  box.append(el);
+  if (box.showPopover) {
+    // a manual popover is in the top layer: shown again, it sits above an open dialog
+    if (box.matches(":popover-open")) box.hidePopover();
+    box.showPopover();
+  }
+  setTimeout(() => {
+    el.classList.add("is-leaving");
+    setTimeout(() => el.remove(), 400);
+  }, kind === "is-error" ? 7000 : 4000);
+}
+
+function moneyFormatter(currency) {
+  let fmt;
+  try {
+    fmt = new Intl.NumberFormat(LOCALE, { style: "currency", currency, currencyDisplay: "narrowSymbol" });
+  } catch {
+    fmt = new Intl.NumberFormat(LOCALE, { style: "currency", currency });
+  }
+  const scale = 10 ** fmt.resolvedOptions().maximumFractionDigits; // CNY 100, JPY 1
+  return (minor) => fmt.format(minor / scale);
+}
+
+const tableName = (table) => (table.label ? table.label : t("table", { n: table.number }));
+const reasonLabel = (reason) => (REASONS.includes(reason) ? t(`reason_${reason}`) : reason);
+
+function since(iso) {
+  const m = Math.floor(Math.max(0, now() - Date.parse(iso)) / 60_000);
+  if (m < 1) return t("justNow");
+  if (m < 60) return t("minutes", { m });
+  return t("hours", { h: Math.floor(m / 60), m: m % 60 });
+}
+const ago = (iso) => {
+  const text = since(iso);
+  return text === t("justNow") ? text : t("ago", { time: text });
+};
+
+function csrfToken() {
+  const field = document.querySelector("input[name=csrfmiddlewaretoken]");
+  if (field) return field.value;
+  return document.cookie.split("; ").find((c) => c.startsWith("csrftoken="))?.split("=")[1] || "";
+}
+
+// --- State and drawing ----------------------------------------------------------------------------
+
+const S = {
+  tables: JSON.parse($("#floor-data").textContent),
+  busy: new Set(), // "<number>:<action>" and "call:<id>" with a request in flight
+};
+
+function stat(label, value) {
+  return h("div", { class: "tcard-stat" }, h("dt", {}, label), h("dd", {}, value));
+}
+
+function card(table) {
+  const open = table.status === "open";
+  const n = table.number;
+  const busy = (action) => S.busy.has(`${n}:${action}`);
+  return h("article", {
+    class: `table-card is-${table.status}${table.calls.length ? " has-calls" : ""}`,
+    "data-table": n,
+  },
+    h("header", { class: "tcard-head" },
+      h("span", { class: "tcard-num" }, String(n)),
+      h("div", { class: "tcard-name" },
+        h("strong", {}, tableName(table)),
+        h("span", { class: `state-pill is-${table.status}` }, t(open ? "open" : "free"))),
+      h("a", { class: "icon-button tcard-qr", href: `${TABLES}${n}/qr.svg`, target: "_blank", rel: "noopener", title: t("qr") },
+        icon("qr"), h("span", { class: "visually-hidden" }, t("qr")))),
+    table.calls.length
+      ? h("ul", { class: "tcard-calls" }, table.calls.map((call) => h("li", { class: "tcall", "data-call": call.call_id },
+        icon("bell"),
+        h("span", { class: "tcall-what" },
+          h("strong", { class: "tcall-reason" }, reasonLabel(call.reason)),
+          h("span", { class: "tcall-since" }, since(call.at))),
+        h("button", { type: "button", class: "btn btn-done", "data-done": call.call_id, disabled: S.busy.has(`call:${call.call_id}`) },
+          icon("check"), t("done")))))
+      : null,
+    open
+      ? h("dl", { class: "tcard-stats" },
+        stat(t("diners"), [String(table.diners), " ",
+          h("small", { class: `online${table.diners_online ? " is-on" : ""}` }, t("dinersOnline", { n: table.diners_online }))]),
+        stat(t("openOrders"), h("span", { class: table.open_orders ? "has-orders" : "" }, String(table.open_orders))),
+        stat(t("lastOrder"), table.last_order_at ? ago(table.last_order_at) : t("noOrderYet")),
+        stat(t("openedFor"), since(table.opened_at)))
+      : h("p", { class: "tcard-free" }, t("noOneSeated")),
+    h("footer", { class: "tcard-actions" },
+      open
+        ? h("button", { type: "button", class: "btn btn-close-table", "data-action": "close", disabled: busy("close") }, t("closeTable"))
+        : h("button", { type: "button", class: `btn btn-open-table${CONFIG.staffOpensTables ? " is-needed" : ""}`, "data-action": "open", disabled: busy("open") }, t("openTable")),
+      h("button", { type: "button", class: "btn btn-quiet", "data-action": "rotate", disabled: busy("rotate") }, t("rotate"))));
+}
+
+function summary() {
+  const open = S.tables.filter((x) => x.status === "open");
+  const sum = (key) => open.reduce((a, x) => a + x[key], 0);
+  const calls = S.tables.reduce((a, x) => a + x.calls.length, 0);
+  // "1 table", "2 tables": each label has a One form (the same words in Chinese).
+  const item = (value, key, vars = {}, cls = "") => h("div", { class: `sum ${cls}` },
+    h("strong", {}, String(value)), h("span", {}, t(value === 1 ? `${key}One` : key, vars)));
+  return [
+    item(open.length, "sumTables", { total: S.tables.length }),
+    item(sum("diners"), "sumDiners"),
+    item(sum("open_orders"), "sumOrders"),
+    item(calls, "sumCalls", {}, calls ? "is-alert" : ""),
+  ];
+}
+
+function render() {
+  $("#floor-grid").replaceChildren(...S.tables.map(card));
+  $("#floor-summary").replaceChildren(...summary());
+}
+
+// --- Fetching the floor ---------------------------------------------------------------------------
+
+let timer = null;
+let inflight = false;
+let again = false;
+
+function refetchSoon(delay = DEBOUNCE) {
+  clearTimeout(timer);
+  timer = setTimeout(refetch, delay);
+}
+
+async function refetch() {
+  if (inflight) {
+    again = true; // one more when this one is back: the change may have come after it left
+    return;
+  }
+  inflight = true;
+  try {
+    const response = await fetch(CONFIG.floorUrl, {
+      credentials: "same-origin", cache: "no-store", redirect: "manual", headers: { Accept: "application/json" },
+    });
+    if (response.type === "opaqueredirect") return signedOutNow();
+    if (response.ok) {
+      S.tables = (await response.json()).tables;
+      render();
+    }
+  } catch {
+    // offline: the next event or poll tries again
+  } finally {
+    inflight = false;
+    if (again) {
+      again = false;
+      refetchSoon(0);
+    }
+  }
+}
+
+setInterval(() => {
+  if (!document.hidden) refetch();
+}, POLL_EVERY);
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) refetchSoon(0);
+});
+
+// --- Table actions: POST with the CSRF token, JSON back, then refetch -------------------------------
+
+async function post(number, action) {
+  const key = `${number}:${action}`;
+  S.busy.add(key);
+  render();
+  try {
+    const response = await fetch(`${TABLES}${number}/${action}/`, {
+      method: "POST",
+      credentials: "same-origin",
+      redirect: "manual",
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+    });
+    if (response.type === "opaqueredirect") {
+      signedOutNow();
+      return null;
+    }
+    const body = response.headers.get("Content-Type")?.includes("json") ? await response.json() : null;
+    return { status: response.status, ok: response.ok, body };
+  } catch {
+    toast(t("network"), "is-error");
+    return null;
+  } finally {
+    S.busy.delete(key);
+    refetchSoon(0);
+  }
+}
+
+const find = (number) => S.tables.find((x) => x.number === number);
+
+async function openTable(number) {
+  const reply = await post(number, "open");
+  if (reply?.ok) toast(t("openedToast", { table: tableName(find(number) || { number }) }), "is-ok");
+  else if (reply) toast(t("failed", { status: reply.status }), "is-error");
+}
+
+// Closing: show the bill split per diner first; close only when staff confirm it is settled.
+const closeDialog = $("#close-dialog");
+let closing = null;
+
+async function askClose(number) {
+  const table = find(number);
+  closing = number;
+  $("#close-title").textContent = t("closeTitle", { table: tableName(table) });
+  const body = $("#close-body");
+  const confirm = $("#close-confirm");
+  confirm.disabled = true;
+  body.replaceChildren(h("p", { class: "muted" }, t("billLoading")));
+  closeDialog.showModal();
+  try {
+    const response = await fetch(`${TABLES}${number}/bill/`, { credentials: "same-origin", cache: "no-store" });
+    if (closing !== number) return;
+    if (response.status === 404) {
+      body.replaceChildren(h("p", { class: "alert" }, t("billNotOpen")));
+      refetchSoon(0);
+      return;
+    }
+    if (!response.ok) throw new Error(String(response.status));
+    body.replaceChildren(...billView(await response.json()));
+    confirm.disabled = false;
+    confirm.focus();
+  } catch {
+    if (closing === number) body.replaceChildren(h("p", { class: "alert" }, t("billError")));
+  }
+}
+
+function billView(bill) {
+  const money = moneyFormatter(bill.currency || "CNY");
+  if (!bill.orders.length) return [h("p", { class: "empty" }, t("billEmpty"))];
+  const unserved = bill.orders.filter((o) => o.status !== "served");
+  return [
+    unserved.length
+      ? h("p", { class: "alert" }, t("unserved", { rounds: unserved.map((o) => t("round", { n: o.round })).join(", ") }))
+      : null,
+    h("h3", { class: "bill-head" }, t("billPerDiner")),
+    h("ul", { class: "bill-diners" }, bill.per_diner.filter((d) => d.total > 0).map((d) => h("li", {},
+      h("span", { class: "dot", style: `--c:${/^#[0-9a-f]{6}$/i.test(d.color || "") ? d.color : "#999"}` }),
+      h("span", { class: "bill-name" }, d.name),
+      h("strong", {}, money(d.total))))),
+    h("h3", { class: "bill-head" }, t("billRounds")),
+    h("ul", { class: "bill-rounds" }, bill.orders.map((o) => h("li", {},
+      h("span", {}, `${t("round", { n: o.round })} · ${t(`status_${o.status}`)}`),
+      h("span", {}, money(o.total))))),
+    h("div", { class: "total-row big" }, h("span", {}, t("billTotal")), h("strong", {}, money(bill.total))),
+  ].filter(Boolean);
+}
+
+$("#close-confirm").addEventListener("click", async () => {
+  const number = closing;
+  if (number == null) return;
+  closeDialog.close();
+  const name = tableName(find(number) || { number });
+  const reply = await post(number, "close");
+  if (reply?.ok) toast(t("closedToast", { table: name }), "is-ok");
+  else if (reply?.status === 409) toast(t("notOpenToast", { table: name }), "is-error");
+  else if (reply) toast(t("failed", { status: reply.status }), "is-error");
+});
+closeDialog.addEventListener("close", () => (closing = null));
+
+// Rotating: a confirm that says what it breaks, then the new code to print.
+const rotateDialog = $("#rotate-dialog");
+let rotating = null;
+
+function askRotate(number) {
+  rotating = number;
+  const name = tableName(find(number) || { number });
+  $("#rotate-title").textContent = t("rotateTitle", { table: name });
+  for (const [id, show] of [["rotate-body", true], ["rotate-actions", true], ["rotate-done", false], ["rotate-finish", false]]) {
+    $(`#${id}`).hidden = !show;
+  }
+  $("#rotate-confirm").disabled = false;
+  rotateDialog.showModal();
+}
+
+$("#rotate-confirm").addEventListener("click", async () => {
+  const number = rotating;
+  if (number == null) return;
+  $("#rotate-confirm").disabled = true;
+  const reply = await post(number, "rotate");
+  if (!reply?.ok) {
+    $("#rotate-confirm").disabled = false;
+    if (reply) toast(t("failed", { status: reply.status }), "is-error");
+    return;
+  }
+  const svg = `${TABLES}${number}/qr.svg?v=${Date.now()}`; // the old image may be cached
+  $("#rotate-title").textContent = t("rotatedTitle", { table: tableName(find(number) || { number }) });
+  $("#rotate-qr").src = svg;
+  $("#rotate-svg").href = svg;
+  for (const [id, show] of [["rotate-body", false], ["rotate-actions", false], ["rotate-done", true], ["rotate-finish", true]]) {
+    $(`#${id}`).hidden = !show;
+  }
+});
+rotateDialog.addEventListener("close", () => (rotating = null));
+
+for (const dialog of [closeDialog, rotateDialog]) {
+  dialog.addEventListener("click", (e) => {
+    if (e.target === dialog || e.target.closest("[data-close]")) dialog.close();
+  });
+}
+
+// Waiter calls answered from the floor go through the kitchen socket, like the kitchen's own.
+function callDone(callId) {
+  const key = `call:${callId}`;
+  S.busy.add(key);
+  render();
+  sock.send("waiter.done", { call_id: callId })
+    .then(() => {
+      for (const table of S.tables) table.calls = table.calls.filter((c) => c.call_id !== callId);
+    })
+    .catch((err) => {
+      const key2 = `err_${err.code}`;
+      toast(key2 in STRINGS ? t(key2) : t("err_other", { message: err.message || err.code }), "is-error");
+    })
+    .finally(() => {
+      S.busy.delete(key);
+      render();
+      refetchSoon();
+    });
+}
+
+// The server-rendered cards hold forms (for browsers without scripts); here the script takes over.
+$("#floor-grid").addEventListener("click", (e) => {
+  const button = e.target.closest("button");
+  if (!button || button.disabled) return;
+  const number = Number(button.closest("[data-table]")?.dataset.table);
+  if (button.dataset.done) return callDone(Number(button.dataset.done));
+  const action = button.dataset.action;
+  if (!action) return;
+  e.preventDefault();
+  if (action === "open") openTable(number);
+  else if (action === "close") askClose(number);
+  else if (action === "rotate") askRotate(number);
+});
+
+// --- Connection ------------------------------------------------------------------------------------
+
+let signedOut = false;
+
+function banner(text, action) {
+  $("#stale-text").textContent = text;
+  const link = $("#stale-action");
+  link.hidden = !action;
+  if (action === "reload") {
+    link.textContent = t("reload");
+    link.href = location.href;
+  } else if (action === "login") {
+    link.textContent = t("signIn");
+    link.href = CONFIG.loginUrl;
+  }
+  $("#stale-banner").hidden = false;
+}
+
+function signedOutNow() {
+  if (signedOut) return;
+  signedOut = true;
+  sock.close();
+  banner(t("signedOut"), "login");
+}
+
+function renderConnection(state) {
+  const pill = $("#conn");
+  pill.dataset.state = state;
+  pill.textContent = t(["online", "offline", "closed"].includes(state) ? state : "connecting");
+  document.body.dataset.connection = state;
+  if (signedOut) return;
+  if (state === "offline" || state === "closed") {
+    banner(t(state === "closed" ? "staleClosed" : "staleOffline"), state === "closed" ? "reload" : null);
+  } else {
+    $("#stale-banner").hidden = true;
+  }
+}
+
+const sock = new LiveSocket(CONFIG.socketPath);
+sock.on("state", renderConnection);
+sock.on("snapshot", () => refetchSoon(0)); // a (re)connection: whatever happened meanwhile, fetch it
+sock.on("event", (ev) => {
+  if (REFRESH_ON.has(ev.type)) refetchSoon();
+});
+sock.on("closed", () => renderConnection("closed"));
+sock.on("refused", ({ count }) => {
+  if (count >= 2 && (count & (count - 1)) === 0) refetch(); // signed out? the fetch will tell
+});
+
+setInterval(() => {
+  // minute-grained times: redraw them without a request
+  if (!document.hidden && !document.querySelector("dialog[open]")) render();
+}, 30_000);
+
+render();
+renderConnection("connecting");
+sock.connect();

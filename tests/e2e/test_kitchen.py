@@ -1,0 +1,190 @@
+"""The kitchen display and the staff floor, in Debian's Chromium, against a real server.
+
+A staff tablet signs in and opens the kitchen display; a phone at table 1 sends a round; the
+round appears on the display at once, highlighted, with its note; the kitchen taps it straight to
+Ready and the phone shows the round ready. The kitchen marks a dish sold out and the phone's menu
+shows it sold out. The phone calls a waiter: the display and the floor list the call, the floor
+answers it, and it leaves the display. Screenshots go to test-results/.
+"""
+
+import json
+import re
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.support.servers import AsgiServer, manage, prepare_database
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+TIMEOUT_MS = 10_000
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+COOK, COOK_PASSWORD = "cook", "kitchen-display-test-pw"
+NOTE = "Extra garlic, no chilli"
+
+
+def menu_dishes(base_url: str) -> list[dict]:
+    with urllib.request.urlopen(base_url + "/api/menu/", timeout=10) as response:
+        menu = json.load(response)
+    return [dish for category in menu["categories"] for dish in category["dishes"]]
+
+
+def dishes_without_required_options(base_url: str) -> tuple[dict, dict]:
+    """Two dishes on sale that go in the cart with one tap: one to order, one to sell out."""
+    simple = [
+        d
+        for d in menu_dishes(base_url)
+        if not d["sold_out"] and all(g["min"] == 0 for g in d["option_groups"])
+    ]
+    if len(simple) < 2:
+        pytest.fail("the demo menu needs two dishes on sale without required options")
+    return simple[0], simple[1]
+
+
+@pytest.mark.browser
+def test_kitchen_display_follows_a_round_from_phone_to_ready(tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: install Debian's `chromium` package")
+    RESULTS.mkdir(exist_ok=True)
+    database_url = prepare_database(tmp_path)
+    manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; "
+        f"get_user_model().objects.create_user({COOK!r}, password={COOK_PASSWORD!r}, "
+        "is_staff=True)",
+        database_url=database_url,
+    )
+    expect.set_options(timeout=TIMEOUT_MS)
+
+    with AsgiServer(database_url=database_url) as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        ordered, to_sell_out = dishes_without_required_options(server.url)
+        errors: list[str] = []
+        staff = browser.new_context(**TABLET, locale="en-US")
+        kitchen = staff.new_page()
+        phone = browser.new_context(**PHONE, locale="en-US").new_page()
+        for page, who in ((kitchen, "kitchen"), (phone, "phone")):
+            page.set_default_timeout(TIMEOUT_MS)
+            page.on("pageerror", lambda exc, who=who: errors.append(f"{who}: {exc}"))
+        try:
+            # The tablet signs in and lands on the kitchen display, live.
+            kitchen.goto(server.url + "/admin/login/?next=/kitchen/")
+            kitchen.locator("#id_username").fill(COOK)
+            kitchen.locator("#id_password").fill(COOK_PASSWORD)
+            kitchen.locator("input[type=submit]").click()
+            expect(kitchen).to_have_url(re.compile(r"/kitchen/$"))
+            expect(kitchen.locator("#conn")).to_have_attribute("data-state", "online")
+            new_column = kitchen.locator('.column[data-status="submitted"]')
+            expect(new_column.locator(".ticket-card")).to_have_count(0)
+            # The first tap allows audio: the sound button says it is on.
+            kitchen.locator("#sound-button").click()
+            expect(kitchen.locator("#sound-button")).to_have_attribute("data-state", "on")
+
+            # A phone at table 1 adds a dish with a note, sends the round and confirms it.
+            phone.goto(server.table_url(1))
+            expect(phone.locator("body")).to_have_attribute("data-connection", "online")
+            phone.locator(f'.dish-card[data-dish="{ordered["id"]}"] .dish-open').click()
+            sheet = phone.locator("#dish-sheet")
+            expect(sheet).to_be_visible()
+            sheet.locator("#dish-note").fill(NOTE)
+            sheet.locator("#dish-add").click()
+            expect(sheet).to_be_hidden()
+            phone.locator("#cart-button").click()
+            phone.locator("#cart-submit").click()
+            phone.locator("#confirm-send").click()
+            expect(phone.locator("#confirm-sheet")).to_be_hidden()
+            expect(phone.locator("#orders-strip")).to_have_attribute("data-status", "submitted")
+
+            # The round is on the display at once, in New, highlighted, with its note.
+            card = new_column.locator(".ticket-card")
+            expect(card).to_have_count(1)
+            expect(card).to_have_class(re.compile(r"\bis-fresh\b"))
+            expect(card.locator(".tc-table")).to_have_text("1")
+            expect(card.locator(".tc-round")).to_have_text("Round 1")
+            expect(card.locator(".tc-item")).to_contain_text(f"1×{ordered['name_en']}")
+            expect(card.locator(".tc-note")).to_have_text(NOTE)
+            # The age timer counts from the order's creation and ticks every second.
+            age = card.locator(".tc-age")
+            expect(age).to_have_text(re.compile(r"^00:[0-5]\d$"))
+            expect(age).not_to_have_text(age.inner_text(), timeout=3_000)
+            expect(new_column.locator("[data-count]")).to_have_text("1")
+            kitchen.screenshot(path=str(RESULTS / "kitchen-display-new-order.png"))
+
+            # One tap skips straight to Ready; the phone shows the round ready.
+            card.locator('button[data-to="ready"]').click()
+            ready = kitchen.locator('.column[data-status="ready"] .ticket-card')
+            expect(ready).to_have_count(1)
+            expect(ready.locator('button[data-to="served"]')).to_be_visible()
+            expect(new_column.locator(".ticket-card")).to_have_count(0)
+            expect(phone.locator("#orders-strip")).to_have_attribute("data-status", "ready")
+            expect(phone.locator("#orders-strip")).to_contain_text("Ready")
+
+            # The kitchen sells a dish out; the phone's menu shows it sold out, without a reload.
+            kitchen.locator("#soldout-button").click()
+            panel = kitchen.locator("#soldout-panel")
+            expect(panel).to_be_visible()
+            panel.locator("#dish-filter").fill(to_sell_out["name_en"])
+            switch = panel.locator(f'.dish-switch[data-dish="{to_sell_out["id"]}"]')
+            expect(switch).to_have_attribute("aria-checked", "false")
+            switch.click()
+            expect(switch).to_have_attribute("aria-checked", "true")
+            expect(switch).to_contain_text("Sold out")
+            phone_dish = phone.locator(f'.dish-card[data-dish="{to_sell_out["id"]}"]')
+            expect(phone_dish).to_have_class(re.compile(r"\bis-sold-out\b"))
+            expect(phone_dish.locator(".sold-out-tag")).to_have_text("Sold out")
+            expect(phone_dish.locator(".dish-open")).to_be_disabled()
+            panel.locator("[data-close]").click()
+            expect(panel).to_be_hidden()
+
+            # The phone calls for water: the display lists the call.
+            phone.locator("#waiter-button").click()
+            phone.locator('#waiter-sheet [data-reason="water"]').click()
+            call = kitchen.locator("#calls-list .call")
+            expect(call).to_have_count(1)
+            expect(call.locator(".call-reason")).to_have_text("Water")
+            expect(call.locator(".call-table")).to_have_text("1")
+            kitchen.screenshot(path=str(RESULTS / "kitchen-display.png"))
+
+            # The floor shows table 1 open with its order and the call, and answers the call.
+            floor = staff.new_page()
+            floor.set_default_timeout(TIMEOUT_MS)
+            floor.on("pageerror", lambda exc: errors.append(f"floor: {exc}"))
+            floor.goto(server.url + "/staff/")
+            expect(floor.locator("#conn")).to_have_attribute("data-state", "online")
+            table = floor.locator('.table-card[data-table="1"]')
+            expect(table).to_have_class(re.compile(r"\bis-open\b"))
+            expect(table.locator(".tcall-reason")).to_have_text("Water")
+            expect(table.locator(".tcard-stat", has_text="Open orders").locator("dd")).to_have_text(
+                "1"
+            )
+            expect(floor.locator('.table-card[data-table="2"]')).to_have_class(
+                re.compile(r"\bis-free\b")
+            )
+            floor.screenshot(path=str(RESULTS / "staff-floor.png"), full_page=True)
+            table.locator(".tcall button[data-done]").click()
+            expect(table.locator(".tcall")).to_have_count(0)
+            expect(kitchen.locator("#calls-list .call")).to_have_count(0)
+            expect(kitchen.locator("#calls-panel")).to_be_hidden()
+            assert not errors, errors
+        finally:
+            kitchen.screenshot(path=str(RESULTS / "kitchen-display-end.png"))
+            phone.screenshot(path=str(RESULTS / "kitchen-test-phone.png"))
+            browser.close()
