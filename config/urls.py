@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from restaurant.core import views as core_views
 from restaurant.dining import views as dining_views
@@ -10,6 +12,7 @@ from restaurant.tables import views as staff_views
 urlpatterns = [
     path("", core_views.landing, name="landing"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("metrics", core_views.metrics, name="metrics"),
     path("t/<str:token>/", dining_views.table_page, name="table"),
     path("api/menu/", menu_views.menu_api, name="menu-api"),

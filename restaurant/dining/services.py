@@ -196,7 +196,11 @@ def session_close(*, table: Table) -> DiningSession | None:
     session.closed_at = timezone.now()
     session.seq += 1
     session.save(update_fields=["status", "closed_at", "seq"])
-    session.calls.filter(status="open").update(status="done", done_at=timezone.now())
+    open_calls = session.calls.filter(status="open")
+    for call_id in open_calls.values_list("pk", flat=True):
+        done = {"type": "waiter.done", "call_id": call_id}
+        broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", done))
+    open_calls.update(status="done", done_at=timezone.now())
     event = {"type": "session.closed", "seq": session.seq}
     broadcast_on_commit(
         groups.table_group(table.pk), group_message("table.closed", event, session_id=session.pk)

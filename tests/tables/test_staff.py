@@ -147,3 +147,19 @@ class TestLive:
         event, _ = await socket.recv_until("menu.dish")
         assert (event["sold_out"], event["price"]) == (False, 400)  # the form unticked it
         await socket.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_closing_a_table_answers_its_waiter_calls(menu):
+    from tests.kitchen.test_consumer import KitchenSocket
+
+    kitchen = await KitchenSocket.open()
+    diner = await DinerSocket.join(menu.table.token)
+    await diner.op({"type": "waiter.call", "reason": "bill"})
+    call, _ = await kitchen.recv_until("waiter.call")
+    client = await database_sync_to_async(staff_client)()
+    await database_sync_to_async(client.post)("/staff/tables/1/close/")
+    done, _ = await kitchen.recv_until("waiter.done")
+    assert done == {"type": "waiter.done", "call_id": call["call_id"]}
+    await kitchen.close()
