@@ -6,7 +6,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint format test-embedded test-services deps test-deps
+.PHONY: run test lint format test-embedded test-services deps test-deps bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,9 @@ format: test-deps
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## The suite twice: on the embedded default (SQLite + in-memory layer, plus the browser and
-## multi-process tests), then on PostgreSQL + the Redis channel layer.
+## The suite twice: on the embedded default (SQLite + in-memory layer, plus the browser,
+## multi-process and deploy tests, which bring up their own servers), then the rest again on
+## PostgreSQL + the Redis channel layer.
 test: test-deps lint
 	./scripts/system-packages.sh
 	./scripts/services.sh
@@ -49,4 +50,9 @@ test-embedded:
 
 test-services:
 	env VAR_DIR=$(CURDIR)/var/test DATABASE_URL=$(PG_TEST_URL) REDIS_URL=$(REDIS_TEST_URL) \
-	  $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser and not multiprocess"
+	  $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser and not multiprocess and not deploy"
+
+## make bench [ARGS="W1 --quick"]: the load benchmark with its baselines (loopback only)
+bench: test-deps
+	./scripts/services.sh
+	$(BIN)/python -m bench $(ARGS)
