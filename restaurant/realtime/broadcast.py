@@ -2,12 +2,20 @@
 
 The channel layer is at-most-once; a lost event is repaired by the client's seq-gap resync, so a
 failed send is logged and counted, not retried here.
+
+Under an ASGI server the services run in `database_sync_to_async`'s thread, and every op of
+the process goes through that one thread. Waiting there for Redis would make every other op
+wait too, so the send is handed to the event loop, where one chain of tasks per loop keeps
+broadcasts in commit order. Elsewhere (uwsgi, commands) it is sent before returning.
 """
 
+import asyncio
 import logging
+import os
+import weakref
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -24,12 +32,61 @@ def group_message(message_type: str, event: dict[str, Any] | None = None, **fiel
     return message
 
 
-def send_now(group: str, message: dict) -> None:
+async def _group_send(group: str, message: dict) -> None:
     try:
-        async_to_sync(get_channel_layer().group_send)(group, message)
+        await get_channel_layer().group_send(group, message)
     except Exception:  # a broadcast failure must never undo or fail a committed op
         metrics.BROADCAST_FAILURES.inc()
         logger.exception("broadcast to %s failed", group)
+
+
+class _OrderedSender:
+    """Sends one loop's broadcasts one after another, in the order they were handed over."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.tail: asyncio.Task | None = None
+
+    def submit(self, group: str, message: dict) -> None:  # runs in the loop's thread
+        self.tail = self.loop.create_task(self._send_after(self.tail, group, message))
+
+    @staticmethod
+    async def _send_after(previous: asyncio.Task | None, group: str, message: dict) -> None:
+        if previous is not None and not previous.done():
+            await asyncio.wait([previous])
+        await _group_send(group, message)
+
+
+_senders: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _OrderedSender]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _calling_event_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop that is waiting on this thread (we are inside sync_to_async), if any."""
+    local = SyncToAsync.threadlocal
+    if getattr(local, "main_event_loop_pid", None) != os.getpid():
+        return None
+    loop = getattr(local, "main_event_loop", None)
+    if loop is None or loop.is_closed() or not loop.is_running():
+        return None
+    return loop
+
+
+def _submit(loop: asyncio.AbstractEventLoop, group: str, message: dict) -> None:
+    """In the loop's own thread, so the sender is created and chained by one thread only."""
+    sender = _senders.get(loop)
+    if sender is None:
+        sender = _senders[loop] = _OrderedSender(loop)
+    sender.submit(group, message)
+
+
+def send_now(group: str, message: dict) -> None:
+    loop = _calling_event_loop()
+    if loop is None:
+        async_to_sync(_group_send)(group, message)
+    else:
+        loop.call_soon_threadsafe(_submit, loop, group, message)
 
 
 def broadcast_on_commit(group: str, message: dict) -> None:
