@@ -3,8 +3,9 @@
 A staff tablet signs in and opens the kitchen display; a phone at table 1 sends a round; the
 round appears on the display at once, highlighted, with its note; the kitchen taps it straight to
 Ready and the phone shows the round ready. The kitchen marks a dish sold out and the phone's menu
-shows it sold out. The phone calls a waiter: the display and the floor list the call, the floor
-answers it, and it leaves the display. Screenshots go to test-results/.
+shows it sold out. The phone sends a second round and the kitchen accepts it. The phone calls a
+waiter: the display and the floor list the call, the floor answers it, and it leaves the display.
+Screenshots go to test-results/.
 """
 
 import json
@@ -136,6 +137,13 @@ def test_kitchen_display_follows_a_round_from_phone_to_ready(tmp_path):
             expect(new_column.locator(".ticket-card")).to_have_count(0)
             expect(phone.locator("#orders-strip")).to_have_attribute("data-status", "ready")
             expect(phone.locator("#orders-strip")).to_contain_text("Ready")
+            phone.locator("#orders-strip").click()
+            step = phone.locator('#orders-body .progress li[aria-current="step"]')
+            expect(step).to_have_text("Ready")
+            expect(phone.locator("#toasts .toast")).to_have_count(0)  # a clean screenshot
+            phone.screenshot(path=str(RESULTS / "phone-order-ready.png"))
+            phone.keyboard.press("Escape")
+            expect(phone.locator("#orders-sheet")).to_be_hidden()
 
             # The kitchen sells a dish out; the phone's menu shows it sold out, without a reload.
             kitchen.locator("#soldout-button").click()
@@ -153,6 +161,27 @@ def test_kitchen_display_follows_a_round_from_phone_to_ready(tmp_path):
             expect(phone_dish.locator(".dish-open")).to_be_disabled()
             panel.locator("[data-close]").click()
             expect(panel).to_be_hidden()
+
+            # "Add more": a second round of two dishes; the kitchen accepts it.
+            second = [
+                d
+                for d in menu_dishes(server.url)
+                if not d["sold_out"] and all(g["min"] == 0 for g in d["option_groups"])
+            ][:2]
+            for dish in second:
+                phone.locator(f'.dish-card[data-dish="{dish["id"]}"] .dish-open').click()
+                expect(sheet).to_be_visible()
+                sheet.locator("#dish-add").click()
+                expect(sheet).to_be_hidden()
+            phone.locator("#checkout-button").click()
+            phone.locator("#confirm-send").click()
+            expect(phone.locator("#confirm-sheet")).to_be_hidden()
+            expect(card.locator(".tc-round")).to_have_text("Round 2")
+            expect(card.locator(".tc-item")).to_have_count(2)
+            card.locator('button[data-to="accepted"]').click()
+            accepted = kitchen.locator('.column[data-status="accepted"] .ticket-card')
+            expect(accepted).to_have_count(1)
+            expect(new_column.locator(".ticket-card")).to_have_count(0)
 
             # The phone calls for water: the display lists the call.
             phone.locator("#waiter-button").click()
@@ -173,7 +202,7 @@ def test_kitchen_display_follows_a_round_from_phone_to_ready(tmp_path):
             expect(table).to_have_class(re.compile(r"\bis-open\b"))
             expect(table.locator(".tcall-reason")).to_have_text("Water")
             expect(table.locator(".tcard-stat", has_text="Open orders").locator("dd")).to_have_text(
-                "1"
+                "2"
             )
             expect(floor.locator('.table-card[data-table="2"]')).to_have_class(
                 re.compile(r"\bis-free\b")

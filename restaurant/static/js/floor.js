@@ -6,96 +6,28 @@
 // to staff, so the floor also refreshes every 20 s while it is on screen.
 
 import { LiveSocket } from "./socket.js";
+import {
+  $, csrfToken, h, icon as sprite, moneyFormatter, openDialog, serverClock, since as sinceText,
+  staffConnection, strings, tableName as nameOf, toast, wireDialog,
+} from "./ui.js";
 
-const $ = (selector, root = document) => root.querySelector(selector);
 const CONFIG = JSON.parse($("#floor-config").textContent);
-const STRINGS = JSON.parse($("#floor-strings").textContent);
-const EN = (document.documentElement.lang || "").toLowerCase().startsWith("en");
-const LOCALE = EN ? "en" : "zh-CN";
+const t = strings("floor-strings");
 const TABLES = CONFIG.tableUrl.replace(/999999\/open\/$/, ""); // "/staff/tables/"
 const REFRESH_ON = new Set(["floor.table", "order.new", "order.status", "waiter.call", "waiter.done"]);
 const DEBOUNCE = 300;
 const POLL_EVERY = 20_000;
 const REASONS = ["service", "bill", "water"];
 
-const skew = CONFIG.now * 1000 - Date.now(); // the server's clock minus ours (see kitchen.js)
-const now = () => Date.now() + (Math.abs(skew) > 5000 ? skew : 0);
-
-function t(key, vars = {}) {
-  const text = STRINGS[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
-}
-
-// h("tag", {attrs}, ...children): strings become text nodes, so nothing from the wire is parsed as HTML.
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === "class") el.className = v;
-    else if (k === "style") el.style.cssText = v;
-    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? "" : v);
-  }
-  for (const child of children.flat()) if (child != null && child !== false) el.append(child);
-  return el;
-}
-
-function icon(name) {
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("class", "icon");
-  svg.setAttribute("aria-hidden", "true");
-  const use = document.createElementNS(ns, "use");
-  use.setAttribute("href", `#f-${name}`);
-  svg.append(use);
-  return svg;
-}
-
-function toast(text, kind = "") {
-  const el = h("div", { class: `toast ${kind}`, role: kind === "is-error" ? "alert" : null }, text);
-  const box = $("#toasts");
-  box.append(el);
-  if (box.showPopover) {
-    // a manual popover is in the top layer: shown again, it sits above an open dialog
-    if (box.matches(":popover-open")) box.hidePopover();
-    box.showPopover();
-  }
-  setTimeout(() => {
-    el.classList.add("is-leaving");
-    setTimeout(() => el.remove(), 400);
-  }, kind === "is-error" ? 7000 : 4000);
-}
-
-function moneyFormatter(currency) {
-  let fmt;
-  try {
-    fmt = new Intl.NumberFormat(LOCALE, { style: "currency", currency, currencyDisplay: "narrowSymbol" });
-  } catch {
-    fmt = new Intl.NumberFormat(LOCALE, { style: "currency", currency });
-  }
-  const scale = 10 ** fmt.resolvedOptions().maximumFractionDigits; // CNY 100, JPY 1
-  return (minor) => fmt.format(minor / scale);
-}
-
-const tableName = (table) => (table.label ? table.label : t("table", { n: table.number }));
+const now = serverClock(CONFIG.now);
+const icon = (name) => sprite(`f-${name}`);
+const tableName = (table) => nameOf(table, t);
 const reasonLabel = (reason) => (REASONS.includes(reason) ? t(`reason_${reason}`) : reason);
-
-function since(iso) {
-  const m = Math.floor(Math.max(0, now() - Date.parse(iso)) / 60_000);
-  if (m < 1) return t("justNow");
-  if (m < 60) return t("minutes", { m });
-  return t("hours", { h: Math.floor(m / 60), m: m % 60 });
-}
+const since = (iso) => sinceText(now() - Date.parse(iso), t);
 const ago = (iso) => {
   const text = since(iso);
   return text === t("justNow") ? text : t("ago", { time: text });
 };
-
-function csrfToken() {
-  const field = document.querySelector("input[name=csrfmiddlewaretoken]");
-  if (field) return field.value;
-  return document.cookie.split("; ").find((c) => c.startsWith("csrftoken="))?.split("=")[1] || "";
-}
 
 // --- State and drawing ----------------------------------------------------------------------------
 
@@ -259,7 +191,7 @@ async function askClose(number) {
   const confirm = $("#close-confirm");
   confirm.disabled = true;
   body.replaceChildren(h("p", { class: "muted" }, t("billLoading")));
-  closeDialog.showModal();
+  openDialog(closeDialog);
   try {
     const response = await fetch(`${TABLES}${number}/bill/`, { credentials: "same-origin", cache: "no-store" });
     if (closing !== number) return;
@@ -322,7 +254,7 @@ function askRotate(number) {
     $(`#${id}`).hidden = !show;
   }
   $("#rotate-confirm").disabled = false;
-  rotateDialog.showModal();
+  openDialog(rotateDialog);
 }
 
 $("#rotate-confirm").addEventListener("click", async () => {
@@ -345,11 +277,8 @@ $("#rotate-confirm").addEventListener("click", async () => {
 });
 rotateDialog.addEventListener("close", () => (rotating = null));
 
-for (const dialog of [closeDialog, rotateDialog]) {
-  dialog.addEventListener("click", (e) => {
-    if (e.target === dialog || e.target.closest("[data-close]")) dialog.close();
-  });
-}
+wireDialog(closeDialog);
+wireDialog(rotateDialog);
 
 // Waiter calls answered from the floor go through the kitchen socket, like the kitchen's own.
 function callDone(callId) {
@@ -362,7 +291,7 @@ function callDone(callId) {
     })
     .catch((err) => {
       const key2 = `err_${err.code}`;
-      toast(key2 in STRINGS ? t(key2) : t("err_other", { message: err.message || err.code }), "is-error");
+      toast(t.has(key2) ? t(key2) : t("err_other", { message: err.message || err.code }), "is-error");
     })
     .finally(() => {
       S.busy.delete(key);
@@ -387,49 +316,19 @@ $("#floor-grid").addEventListener("click", (e) => {
 
 // --- Connection ------------------------------------------------------------------------------------
 
-let signedOut = false;
-
-function banner(text, action) {
-  $("#stale-text").textContent = text;
-  const link = $("#stale-action");
-  link.hidden = !action;
-  if (action === "reload") {
-    link.textContent = t("reload");
-    link.href = location.href;
-  } else if (action === "login") {
-    link.textContent = t("signIn");
-    link.href = CONFIG.loginUrl;
-  }
-  $("#stale-banner").hidden = false;
-}
+const connection = staffConnection(t, CONFIG.loginUrl);
 
 function signedOutNow() {
-  if (signedOut) return;
-  signedOut = true;
-  sock.close();
-  banner(t("signedOut"), "login");
-}
-
-function renderConnection(state) {
-  const pill = $("#conn");
-  pill.dataset.state = state;
-  pill.textContent = t(["online", "offline", "closed"].includes(state) ? state : "connecting");
-  document.body.dataset.connection = state;
-  if (signedOut) return;
-  if (state === "offline" || state === "closed") {
-    banner(t(state === "closed" ? "staleClosed" : "staleOffline"), state === "closed" ? "reload" : null);
-  } else {
-    $("#stale-banner").hidden = true;
-  }
+  if (connection.signOut()) sock.close();
 }
 
 const sock = new LiveSocket(CONFIG.socketPath);
-sock.on("state", renderConnection);
+sock.on("state", connection.render);
 sock.on("snapshot", () => refetchSoon(0)); // a (re)connection: whatever happened meanwhile, fetch it
 sock.on("event", (ev) => {
   if (REFRESH_ON.has(ev.type)) refetchSoon();
 });
-sock.on("closed", () => renderConnection("closed"));
+sock.on("closed", () => connection.render("closed"));
 sock.on("refused", ({ count }) => {
   if (count >= 2 && (count & (count - 1)) === 0) refetch(); // signed out? the fetch will tell
 });
@@ -440,5 +339,5 @@ setInterval(() => {
 }, 30_000);
 
 render();
-renderConnection("connecting");
+connection.render("connecting");
 sock.connect();

@@ -5,12 +5,13 @@
 // cheap) heals whatever the channel layer dropped, and every reconnect starts from a snapshot.
 
 import { LiveSocket } from "./socket.js";
+import {
+  $, EN, clock, customLabel, h, icon as sprite, localName, openDialog, serverClock, since as sinceText,
+  staffConnection, strings, tableName as nameOf, toast, wireDialog,
+} from "./ui.js";
 
-const $ = (selector, root = document) => root.querySelector(selector);
 const CONFIG = JSON.parse($("#kitchen-config").textContent);
-const STRINGS = JSON.parse($("#kitchen-strings").textContent);
-const EN = (document.documentElement.lang || "").toLowerCase().startsWith("en");
-const LOCALE = EN ? "en" : "zh-CN";
+const t = strings("kitchen-strings");
 
 const COLUMNS = ["submitted", "accepted", "preparing", "ready"];
 const NEXT = { submitted: "accepted", accepted: "preparing", preparing: "ready", ready: "served" };
@@ -20,57 +21,10 @@ const FRESH_FOR = 15_000; // a new order glows this long
 const SYNC_EVERY = 60_000;
 const MUTE_KEY = "kitchen-muted";
 
-// The page was rendered with the server's clock: if this tablet's clock is off by more than a
-// few seconds, ages would lie, so correct them. Within a few seconds, the local clock is better.
-const skew = CONFIG.now * 1000 - Date.now();
-const now = () => Date.now() + (Math.abs(skew) > 5000 ? skew : 0);
-
-function t(key, vars = {}) {
-  const text = STRINGS[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
-}
-
-// h("tag", {attrs}, ...children): strings become text nodes, so nothing from the wire is parsed as HTML.
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === "class") el.className = v;
-    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? "" : v);
-  }
-  for (const child of children.flat()) if (child != null && child !== false) el.append(child);
-  return el;
-}
-
-function icon(name) {
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("class", "icon");
-  svg.setAttribute("aria-hidden", "true");
-  const use = document.createElementNS(ns, "use");
-  use.setAttribute("href", `#k-${name}`);
-  svg.append(use);
-  return svg;
-}
-
-function toast(text, kind = "") {
-  const el = h("div", { class: `toast ${kind}`, role: kind === "is-error" ? "alert" : null }, text);
-  const box = $("#toasts");
-  box.append(el);
-  // A manual popover lives in the top layer: shown again, it sits above any open dialog.
-  if (box.showPopover) {
-    if (box.matches(":popover-open")) box.hidePopover();
-    box.showPopover();
-  }
-  setTimeout(() => {
-    el.classList.add("is-leaving");
-    setTimeout(() => el.remove(), 400);
-  }, kind === "is-error" ? 7000 : 4000);
-}
-
-const tableName = (table) => (table.label ? table.label : t("table", { n: table.number }));
-const clock = (iso) => new Date(iso).toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit" });
+const now = serverClock(CONFIG.now);
+const icon = (name) => sprite(`k-${name}`);
+const tableName = (table) => nameOf(table, t);
+const since = (ms) => sinceText(ms, t);
 
 function elapsed(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -78,13 +32,6 @@ function elapsed(ms) {
   const mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
   const ss = String(s % 60).padStart(2, "0");
   return hh ? `${hh}:${mm}:${ss}` : `${mm}:${ss}`;
-}
-
-function since(ms) {
-  const m = Math.floor(Math.max(0, ms) / 60_000);
-  if (m < 1) return t("justNow");
-  if (m < 60) return t("minutes", { m });
-  return t("hours", { h: Math.floor(m / 60), m: m % 60 });
 }
 
 const ageClass = (ms) => (ms >= RED_AFTER ? "age-red" : ms >= AMBER_AFTER ? "age-amber" : "age-calm");
@@ -244,10 +191,12 @@ function buildCard(order) {
     "aria-busy": busy ? "true" : null,
   },
     h("header", { class: "tc-head" },
-      h("span", { class: "tc-table" }, String(order.table.number)),
+      // The big number is the table; a name beside it only where the restaurant gave one
+      // ("包间A"), else the round takes its place (screen readers still hear "Table 2").
+      h("span", { class: "tc-table", "aria-hidden": "true" }, String(order.table.number)),
       h("div", { class: "tc-where" },
-        h("strong", { class: "tc-label" }, tableName(order.table)),
-        h("span", { class: "tc-round" }, t("round", { n: order.round }))),
+        h("strong", { class: `tc-label${customLabel(order.table) ? "" : " visually-hidden"}` }, tableName(order.table)),
+        h("span", { class: `tc-round${customLabel(order.table) ? "" : " is-main"}` }, t("round", { n: order.round }))),
       h("time", { class: "tc-age", datetime: order.created_at, title: t("orderedAt", { time: clock(order.created_at) }),
         "aria-label": t("age", { time: since(age) }) }, elapsed(age))),
     h("ul", { class: "tc-items" }, order.items.map(itemRow)),
@@ -332,7 +281,7 @@ function markFresh(orderId) {
 
 function errorText(err) {
   const key = `err_${err.code}`;
-  return key in STRINGS ? t(key) : t("err_other", { message: err.message || err.code });
+  return t.has(key) ? t(key) : t("err_other", { message: err.message || err.code });
 }
 
 function setStatus(orderId, status) {
@@ -374,15 +323,13 @@ function askCancel(orderId) {
   cancelling = orderId;
   $("#cancel-title").textContent = t("cancelTitle", { round: order.round, table: tableName(order.table) });
   cancelDialog.returnValue = "";
-  cancelDialog.showModal();
+  openDialog(cancelDialog);
 }
 cancelDialog.addEventListener("close", () => {
   if (cancelDialog.returnValue === "cancel" && cancelling != null) setStatus(cancelling, "cancelled");
   cancelling = null;
 });
-cancelDialog.addEventListener("click", (e) => {
-  if (e.target === cancelDialog) cancelDialog.close(); // a tap on the backdrop keeps the order
-});
+wireDialog(cancelDialog); // a tap on the backdrop keeps the order
 
 function printTicket(orderId) {
   const order = S.orders.get(orderId);
@@ -484,8 +431,6 @@ async function loadMenu() {
   renderSoldOut();
 }
 
-const localName = (thing) => (EN && thing.name_en ? thing.name_en : thing.name);
-
 function dishRow(dish) {
   const out = S.soldOut.has(dish.id);
   const busy = S.busyDishes.has(dish.id);
@@ -531,13 +476,11 @@ function renderSoldOut() {
 }
 
 $("#soldout-button").addEventListener("click", () => {
-  panel.showModal();
+  openDialog(panel);
   renderSoldOut();
   if (S.menuState === "error") loadMenu();
 });
-panel.addEventListener("click", (e) => {
-  if (e.target === panel || e.target.closest("[data-close]")) panel.close();
-});
+wireDialog(panel);
 $("#dish-filter").addEventListener("input", renderSoldOut);
 
 $("#dish-list").addEventListener("click", (e) => {
@@ -563,31 +506,7 @@ $("#dish-list").addEventListener("click", (e) => {
 
 // --- Connection -----------------------------------------------------------------------------------
 
-function renderConnection(state) {
-  const pill = $("#conn");
-  pill.dataset.state = state;
-  pill.textContent = t(state === "online" ? "online" : state === "offline" ? "offline" : state === "closed" ? "closed" : "connecting");
-  document.body.dataset.connection = state;
-  const stale = state === "offline" || state === "closed";
-  $("#main").classList.toggle("is-stale", stale);
-  if (stale) showBanner(t(state === "closed" ? "staleClosed" : "staleOffline"), state === "closed" ? "reload" : null);
-  else if (!signedOut) $("#stale-banner").hidden = true;
-}
-
-let signedOut = false;
-function showBanner(text, action) {
-  $("#stale-text").textContent = text;
-  const link = $("#stale-action");
-  link.hidden = !action;
-  if (action === "reload") {
-    link.textContent = t("reload");
-    link.href = location.href;
-  } else if (action === "login") {
-    link.textContent = t("signIn");
-    link.href = CONFIG.loginUrl;
-  }
-  $("#stale-banner").hidden = false;
-}
+const connection = staffConnection(t, CONFIG.loginUrl);
 
 // A refused handshake looks like a network drop. Ask an HTTP page that needs staff whether this
 // browser is still signed in; if not, stop retrying and say so.
@@ -595,9 +514,8 @@ async function checkSignedIn() {
   try {
     const response = await fetch(CONFIG.probeUrl, { credentials: "same-origin", redirect: "manual", cache: "no-store" });
     if (response.type === "opaqueredirect" || response.status === 401 || response.status === 403) {
-      signedOut = true;
+      connection.signOut();
       sock.close();
-      showBanner(t("signedOut"), "login");
     }
   } catch {
     // unreachable: keep retrying, the pill says so
@@ -680,10 +598,10 @@ function renderAll() {
 }
 
 const sock = new LiveSocket(CONFIG.socketPath);
-sock.on("state", renderConnection);
+sock.on("state", connection.render);
 sock.on("snapshot", applySnapshot);
 sock.on("event", applyEvent);
-sock.on("closed", () => renderConnection("closed"));
+sock.on("closed", () => connection.render("closed"));
 sock.on("refused", ({ count }) => {
   if (count >= 2 && (count & (count - 1)) === 0) checkSignedIn(); // at 2, 4, 8… refusals
 });
@@ -694,6 +612,6 @@ setInterval(() => {
 }, SYNC_EVERY);
 
 renderSound();
-renderConnection("connecting");
+connection.render("connecting");
 loadMenu();
 sock.connect();

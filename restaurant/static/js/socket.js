@@ -48,6 +48,23 @@ export class LiveSocket {
     };
     document.addEventListener("visibilitychange", wake);
     addEventListener("online", wake);
+    // When the phone says the network is gone, believe it: a socket stays "open" long after its
+    // network died (until a ping or the reply timeout notices), so the page would claim to be
+    // live and send ops into nothing. Drop it now: the page says it is offline, and ops wait in
+    // `pending` for the next connection's snapshot.
+    addEventListener("offline", () => this.goOffline());
+  }
+
+  goOffline() {
+    if (this.state === "closed") return;
+    const old = this.ws;
+    this.ws = null; // its onclose is ignored
+    if (old) old.close(4001, "offline");
+    this.setState("offline");
+    clearTimeout(this.timer);
+    // Keep trying with the usual backoff (navigator.onLine is not always right); the "online"
+    // event reconnects at once when the network comes back.
+    this.scheduleReconnect();
   }
 
   on(name, fn) {

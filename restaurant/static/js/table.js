@@ -2,65 +2,18 @@
 // Plain DOM, no framework: the server's snapshot and events are the state; this file draws it.
 
 import { LiveSocket } from "./socket.js";
+import {
+  $, EN, clock, closeDialog as closeSheet, fill, h, hiddenText as hidden, icon as sprite, isOpen, listSep,
+  localName, moneyFormatter, openDialog as openSheet, raisable, strings, toast, wireDialog,
+} from "./ui.js";
 
-const $ = (selector, root = document) => root.querySelector(selector);
 const config = JSON.parse($("#table-config").textContent);
-const STRINGS = JSON.parse($("#table-strings").textContent);
-const EN = (document.documentElement.lang || "").toLowerCase().startsWith("en");
-const LOCALE = EN ? "en" : "zh-CN";
+const t = strings("table-strings");
 const STATUSES = ["submitted", "accepted", "preparing", "ready", "served"];
 const WAITER_COOLDOWN_MS = 30000;
+const FLASH_MS = 1600; // how long a line someone else just changed stays highlighted
 
-function t(key, vars = {}) {
-  const text = STRINGS[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
-}
-
-// h("tag", {attrs}, ...children): strings become text nodes, so nothing from the wire is parsed as HTML.
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === "class") el.className = v;
-    else if (k === "style") el.style.cssText = v;
-    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? "" : v);
-  }
-  for (const child of children.flat()) if (child != null && child !== false) el.append(child);
-  return el;
-}
-
-function icon(name) {
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("class", "icon");
-  svg.setAttribute("aria-hidden", "true");
-  const use = document.createElementNS(ns, "use");
-  use.setAttribute("href", `#i-${name}`);
-  svg.append(use);
-  return svg;
-}
-
-// Replace an element's content; arrays are flattened and empty slots skipped.
-function fill(el, ...children) {
-  el.replaceChildren(...children.flat(Infinity).filter((c) => c != null && c !== false));
-  return el;
-}
-
-const hidden = (text) => h("span", { class: "visually-hidden" }, text);
-
-// --- Money: integers in minor units, shown in the restaurant's currency ------------------------
-
-function moneyFormatter(currency) {
-  let fmt;
-  try {
-    fmt = new Intl.NumberFormat(LOCALE, { style: "currency", currency, currencyDisplay: "narrowSymbol" });
-  } catch {
-    fmt = new Intl.NumberFormat(LOCALE, { style: "currency", currency }); // older engines
-  }
-  const scale = 10 ** fmt.resolvedOptions().maximumFractionDigits; // CNY 100, JPY 1
-  return (minor) => fmt.format(minor / scale);
-}
+const icon = (name) => sprite(`i-${name}`);
 let money = moneyFormatter(config.currency || "CNY");
 
 // --- State: exactly what the last snapshot plus the events since say ----------------------------
@@ -79,23 +32,26 @@ const S = {
   // Quantities this page asked for and the server has not confirmed yet, so a tap shows at once
   // (and, offline, shows what will be sent). `until`: the ack's seq, once it came.
   pending: new Map(), // line_id -> {qty, until}
+  // Dishes added while offline: drawn as lines "waiting to send" until the server has them
+  // (an ack with a seq this page has reached), so the diner sees nothing was lost.
+  queued: new Map(), // local key -> line-like {line_id: key, dish_id, qty, options, note, price, until}
+  flash: new Map(), // line_id -> when someone else changed it (ms): the line glows briefly
   reviewedSeq: null,
   submitting: false,
+  snapshots: 0,
 };
 
 const sock = new LiveSocket(config.wsPath);
 
-const localName = (thing) => (EN && thing.name_en ? thing.name_en : thing.name) || "";
 const dishName = (id, fallback) => {
   const dish = S.dishes.get(id);
   return dish ? localName(dish) : fallback || `#${id}`;
 };
 const dinerName = (id) => S.diners.get(id)?.name || t("someone");
 const shownQty = (line) => S.pending.get(line.line_id)?.qty ?? line.qty;
-const visibleLines = () => [...S.cart.values()].filter((line) => shownQty(line) > 0);
+const visibleLines = () => [...S.cart.values(), ...S.queued.values()].filter((line) => shownQty(line) > 0);
 const cartTotal = () => visibleLines().reduce((sum, l) => sum + l.price * shownQty(l), 0);
 const cartCount = () => visibleLines().reduce((sum, l) => sum + shownQty(l), 0);
-const listSep = EN ? ", " : "、";
 
 function optionNames(ids, frozen = []) {
   return ids.map((id, i) => {
@@ -137,24 +93,6 @@ const dot = (color) => h("span", { class: "dot", style: `--c:${color}`, "aria-hi
 
 // --- Toasts and the connection banner ----------------------------------------------------------
 
-const toasts = $("#toasts");
-// Where the engine has popovers, toasts live in the top layer: above an open sheet's backdrop.
-const topLayer = typeof toasts.showPopover === "function";
-if (topLayer) toasts.setAttribute("popover", "manual");
-function toast(text, kind = "") {
-  const el = h("div", { class: `toast ${kind}` }, text);
-  toasts.append(el);
-  if (topLayer) {
-    if (toasts.matches(":popover-open")) toasts.hidePopover(); // re-show: above the newest sheet
-    toasts.showPopover();
-  }
-  while (toasts.children.length > 3) toasts.firstElementChild.remove();
-  setTimeout(() => {
-    el.classList.add("is-leaving");
-    setTimeout(() => el.remove(), 300);
-  }, 3200);
-}
-
 function showError(err) {
   if (!err || err.code === "closed") return; // the closed-session sheet says it better
   if (err.code === "not_found") return; // someone else removed it first: the event shows that
@@ -167,6 +105,7 @@ function showError(err) {
 }
 
 const banner = $("#conn-banner");
+raisable(banner); // above an open sheet, too: a diner in the cart must see that they are offline
 let bannerTimer = null;
 function renderConnection(state) {
   clearTimeout(bannerTimer);
@@ -187,26 +126,9 @@ function renderConnection(state) {
 
 // --- Sheets (<dialog>; a plain fallback where the engine has none) ----------------------------
 
-// The `open` attribute, not the property: engines without <dialog> have only the attribute.
-const isOpen = (dialog) => dialog.hasAttribute("open");
-
-function openSheet(dialog) {
-  if (isOpen(dialog)) return;
-  if (typeof dialog.showModal === "function") dialog.showModal();
-  else dialog.setAttribute("open", "");
-}
-function closeSheet(dialog) {
-  if (!isOpen(dialog)) return;
-  if (typeof dialog.close === "function") dialog.close();
-  else dialog.removeAttribute("open");
-}
 for (const dialog of document.querySelectorAll("dialog.sheet")) {
-  dialog.addEventListener("click", (e) => {
-    if (e.target === dialog && dialog.id !== "ended-sheet") closeSheet(dialog); // the backdrop
-    if (e.target.closest("[data-close]")) closeSheet(dialog);
-  });
+  wireDialog(dialog, { dismissable: dialog.id !== "ended-sheet" });
 }
-$("#ended-sheet").addEventListener("cancel", (e) => e.preventDefault());
 
 // Redraw a region without losing the focused control (by its data-key), e.g. a qty "+" button.
 function keepFocus(draw) {
@@ -257,7 +179,8 @@ function dishMedia(dish, cls = "dish-media") {
     h("span", { class: "media-letter" }, Array.from(localName(dish))[0] || ""));
   const src = imageUrl(dish.image);
   if (src) {
-    const img = h("img", { src, alt: "", loading: "lazy", decoding: "async" });
+    // Lazy, and sized by its box (aspect-ratio in app.css): the card never jumps when it loads.
+    const img = h("img", { src, alt: "", loading: "lazy", decoding: "async", width: 192, height: 192 });
     img.addEventListener("error", () => img.remove());
     box.append(img);
   }
@@ -466,11 +389,32 @@ $("#dish-form").addEventListener("submit", (e) => {
   const options = [...picks.values()].flatMap((set) => [...set]).sort((a, b) => a - b);
   const note = $("#dish-note").value.trim().slice(0, 140);
   closeSheet(dishSheet);
-  if (sock.state !== "online") toast(t("queued"));
+  let queued = null;
+  if (sock.state !== "online") {
+    queued = { line_id: `q${++queuedCount}`, dish_id: dish.id, qty, options, note, added_by: S.me,
+      price: unitPrice(dish, options), queued: true, until: null };
+    S.queued.set(queued.line_id, queued);
+    toast(t("queued"));
+    render();
+  }
   sock.send("cart.add", { dish_id: dish.id, qty, options, note })
-    .then(() => toast(t("added", { qty, dish: localName(dish) }), "is-ok"))
-    .catch(showError);
+    .then((ack) => {
+      if (queued) queued.until = ack.seq; // drawn until the event with that seq is applied
+      settlePending();
+      render();
+      toast(t("added", { qty, dish: localName(dish) }), "is-ok");
+    })
+    .catch((err) => {
+      if (queued) S.queued.delete(queued.line_id);
+      render();
+      showError(err);
+    });
 });
+let queuedCount = 0;
+
+function unitPrice(dish, options) {
+  return options.reduce((sum, id) => sum + (S.options.get(id)?.price || 0), dish.price);
+}
 
 // --- The shared cart --------------------------------------------------------------------------
 
@@ -510,21 +454,32 @@ function settlePending() {
     if (p.until != null && (sock.seq ?? 0) >= p.until) S.pending.delete(id);
     else if (p.until != null && !S.cart.has(id)) S.pending.delete(id);
   }
+  for (const [key, q] of S.queued) if (q.until != null && (sock.seq ?? 0) >= q.until) S.queued.delete(key);
+  for (const [id, at] of S.flash) if (Date.now() - at > FLASH_MS) S.flash.delete(id);
 }
 
-function lineRow(line, { editable }) {
+function lineRow(line, { editable: editableView }) {
   const qty = shownQty(line);
   const dish = S.dishes.get(line.dish_id);
   const soldOut = dish?.sold_out;
   const opts = optionNames(line.options);
   const name = dishName(line.dish_id);
-  return h("li", { class: `line${soldOut ? " is-sold-out" : ""}${S.pending.has(line.line_id) ? " is-pending" : ""}`,
-    "data-line": line.line_id },
+  const editable = editableView && !line.queued; // a queued add has no line on the server yet
+  const pending = line.queued || S.pending.has(line.line_id);
+  // Someone else's change glows; a redraw mid-glow continues it rather than starting over.
+  const flashed = Date.now() - (S.flash.get(line.line_id) || 0);
+  const flash = flashed < FLASH_MS;
+  return h("li", {
+    class: `line${soldOut ? " is-sold-out" : ""}${pending ? " is-pending" : ""}${flash ? " is-flash" : ""}`,
+    style: flash ? `animation-delay:-${flashed}ms` : null,
+    "data-line": line.queued ? null : line.line_id,
+    "data-queued": line.queued ? "" : null },
     h("div", { class: "line-main" },
       h("span", { class: "line-name" }, editable ? name : `${qty} × ${name}`),
       opts ? h("span", { class: "line-options" }, opts) : null,
       line.note ? h("span", { class: "line-note" }, `“${line.note}”`) : null,
       soldOut ? h("span", { class: "sold-out-tag" }, t("soldOut")) : null,
+      line.queued ? h("span", { class: "queued-tag" }, t("waitingToSend")) : null,
       editable ? h("span", { class: "line-each" }, t("each", { price: money(line.price) })) : null),
     h("div", { class: "line-side" },
       h("span", { class: "line-price" }, money(line.price * qty)),
@@ -577,6 +532,14 @@ function renderCartBar() {
     badgeEl.hidden = n === 0;
     badgeEl.textContent = n ? t("inCart", { n }) : "";
   }
+}
+
+// The cart icon gives a little jump when someone else changes the cart.
+function bump() {
+  const el = $("#cart-button .cart-icon");
+  el.classList.remove("is-bumped");
+  void el.offsetWidth; // restart the animation
+  el.classList.add("is-bumped");
 }
 
 $("#cart-button").addEventListener("click", () => {
@@ -686,8 +649,6 @@ function renderOrders() {
         h("strong", {}, money(order.total)))))
     : h("p", { class: "empty" }, t("noOrders")));
 }
-
-const clock = (iso) => new Date(iso).toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit" });
 
 $("#orders-strip").addEventListener("click", () => {
   openSheet(ordersSheet);
@@ -800,6 +761,13 @@ waiterSheet.addEventListener("click", (e) => {
 // --- Applying the server's snapshot and events ---------------------------------------------------
 
 function applySnapshot(snap) {
+  if (S.snapshots++) {
+    // A snapshot after a reconnect: what others changed meanwhile glows, as if it came live.
+    for (const line of snap.cart) {
+      const before = S.cart.get(line.line_id);
+      if (line.added_by !== snap.me.diner_id && (!before || before.qty !== line.qty)) S.flash.set(line.line_id, Date.now());
+    }
+  }
   S.me = snap.me.diner_id;
   S.diners = new Map(snap.diners.map((d) => [d.diner_id, d]));
   S.online = new Set(snap.diners.filter((d) => d.online).map((d) => d.diner_id));
@@ -819,13 +787,17 @@ function applyEvent(ev) {
       const before = S.cart.get(ev.line.line_id);
       S.cart.set(ev.line.line_id, ev.line);
       const more = ev.line.qty - (before?.qty || 0);
-      if (ev.by !== S.me && more > 0) {
-        toast(t("othersAdded", { name: dinerName(ev.by), qty: more, dish: dishName(ev.line.dish_id) }));
+      if (ev.by !== S.me) {
+        S.flash.set(ev.line.line_id, Date.now());
+        bump();
+        if (more > 0) toast(t("othersAdded", { name: dinerName(ev.by), qty: more, dish: dishName(ev.line.dish_id) }));
       }
       break;
     }
     case "cart.line_removed":
       S.cart.delete(ev.line_id);
+      S.flash.delete(ev.line_id);
+      if (ev.by !== S.me) bump();
       break;
     case "order.submitted":
       S.orders.set(ev.order.order_id, ev.order);

@@ -1,0 +1,99 @@
+"""The table page's first load, before images, stays under 150 KB (uncompressed).
+
+A diner on poor Wi-Fi inside WeChat waits for all of it before the menu works: the HTML, every
+stylesheet and ES module it loads (following `import` statements through the modules), and the
+menu it preloads. Measured with the Django test client and the static files finders, on the demo
+restaurant, in both languages. Images are not counted: they load lazily into boxes that already
+hold their space.
+"""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.templatetags.static import static
+
+from restaurant.menu.demo import demo_load
+from restaurant.tables.models import Table
+
+pytestmark = pytest.mark.django_db
+
+BUDGET = 150 * 1024
+STATIC_URL = static("")
+# `import … from "./x.js"`, `import "./x.js"` and `import("./x.js")`: how a module pulls in another.
+IMPORT = re.compile(r"""\bimport\s*(?:[\w*{}\s,$]+\bfrom\s*)?\(?\s*["']([^"']+)["']""")
+
+
+class Loads(HTMLParser):
+    """What the browser fetches before it can run the page: styles, scripts, preloads."""
+
+    def __init__(self):
+        super().__init__()
+        self.styles, self.modules, self.fetches = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        rel = (a.get("rel") or "").split()
+        if tag == "link" and "stylesheet" in rel:
+            self.styles.append(a["href"])
+        elif tag == "link" and "modulepreload" in rel:
+            self.modules.append(a["href"])
+        elif tag == "link" and "preload" in rel and a.get("as") == "fetch":
+            self.fetches.append(a["href"])
+        elif tag == "script" and a.get("src"):
+            self.modules.append(a["src"])
+        elif tag == "img":
+            assert a.get("loading") == "lazy", f"an <img> in the HTML is not lazy: {a}"
+
+
+def static_file(url: str) -> bytes:
+    assert url.startswith(STATIC_URL), url
+    path = finders.find(url.removeprefix(STATIC_URL).split("?")[0])
+    assert path, f"{url} is not a static file"
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def module_graph(entries: list[str]) -> dict[str, bytes]:
+    """Every ES module reachable from the entries through static and dynamic imports."""
+    seen: dict[str, bytes] = {}
+    queue = list(entries)
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen[url] = static_file(url)
+        base = url.rsplit("/", 1)[0]
+        for spec in IMPORT.findall(seen[url].decode()):
+            assert spec.startswith("./"), f"{url} imports {spec!r}: only relative modules"
+            queue.append(f"{base}/{spec[2:]}")
+    return seen
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_table_page_first_load_is_under_150_kb(client, language):
+    demo_load()
+    table = Table.objects.order_by("number").first()
+    response = client.get(f"/t/{table.token}/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    html = response.content
+    loads = Loads()
+    loads.feed(html.decode())
+    assert loads.styles and loads.modules and loads.fetches, "the page loads less than expected"
+
+    sizes = {"HTML": len(html)}
+    sizes |= {url: len(static_file(url)) for url in loads.styles}
+    modules = module_graph(loads.modules)
+    assert any(url.endswith("/socket.js") for url in modules), "imports were not followed"
+    assert any(url.endswith("/ui.js") for url in modules), "imports were not followed"
+    sizes |= {url: len(body) for url, body in modules.items()}
+    for url in loads.fetches:  # the menu, fetched while the modules load
+        fetched = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert fetched.status_code == 200
+        sizes[url] = len(fetched.content)
+
+    total = sum(sizes.values())
+    report = "\n".join(f"  {size / 1024:6.1f} KB  {name}" for name, size in sizes.items())
+    print(f"\nTable page first load ({language}): {total / 1024:.1f} KB\n{report}")
+    assert total < BUDGET, f"first load is {total / 1024:.1f} KB (budget 150 KB):\n{report}"
