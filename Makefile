@@ -46,7 +46,7 @@ test: test-deps lint
 
 test-embedded:
 	env -u DATABASE_URL -u REDIS_URL VAR_DIR=$(CURDIR)/var/test \
-	  $(BIN)/pytest -n $(PYTEST_WORKERS) -q
+	  $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
 
 test-services:
 	env VAR_DIR=$(CURDIR)/var/test DATABASE_URL=$(PG_TEST_URL) REDIS_URL=$(REDIS_TEST_URL) \

@@ -63,14 +63,11 @@ _senders: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _OrderedSender]"
 
 
 def _calling_event_loop() -> asyncio.AbstractEventLoop | None:
-    """The event loop that is waiting on this thread (we are inside sync_to_async), if any."""
+    """The event loop that called into this thread (we are inside sync_to_async), if any."""
     local = SyncToAsync.threadlocal
     if getattr(local, "main_event_loop_pid", None) != os.getpid():
         return None
-    loop = getattr(local, "main_event_loop", None)
-    if loop is None or loop.is_closed() or not loop.is_running():
-        return None
-    return loop
+    return getattr(local, "main_event_loop", None)
 
 
 def _submit(loop: asyncio.AbstractEventLoop, group: str, message: dict) -> None:
@@ -85,6 +82,11 @@ def send_now(group: str, message: dict) -> None:
     loop = _calling_event_loop()
     if loop is None:
         async_to_sync(_group_send)(group, message)
+    elif loop.is_closed() or not loop.is_running():
+        # The server is stopping: its loop will never run this send, and waiting for it would
+        # hang the process at exit. The op is committed; clients catch up by seq and snapshot.
+        metrics.BROADCAST_FAILURES.inc()
+        logger.warning("broadcast to %s dropped: the event loop has stopped", group)
     else:
         loop.call_soon_threadsafe(_submit, loop, group, message)
 

@@ -103,8 +103,12 @@ class DinerClient:
         snapshot = json.loads(await socket.recv())
         assert snapshot["type"] == "snapshot", snapshot
         self._apply_snapshot(snapshot)
-        for message, _ in list(self.pending.values()):  # resend, same ids
-            await socket.send(json.dumps(message))
+        # Resend every unanswered op with its id, including any queued while resending.
+        resent: set[str] = set()
+        while todo := [m for op_id, (m, _) in self.pending.items() if op_id not in resent]:
+            for message in todo:
+                resent.add(message["id"])
+                await socket.send(json.dumps(message))
         self._ready.set()
         async for text in socket:
             await self._handle(json.loads(text))

@@ -1,0 +1,152 @@
+"""Past one machine: the channel layer sharded over two Redis servers (REDIS_URL lists both).
+
+A second redis-server on a free loopback port, two ASGI workers whose REDIS_URL names both
+shards: diners spread over the workers still see each other, at tables whose groups live on
+different shards (channels_redis places a group on one shard by a hash of its name).
+"""
+
+import concurrent.futures
+import contextlib
+import json
+import shutil
+import subprocess
+import time
+import urllib.request
+
+import psycopg
+import pytest
+import redis
+from channels_redis.utils import _consistent_hash
+
+from restaurant.realtime.groups import table_group
+from tests.support.client import DinerClient
+from tests.support.servers import REDIS_TEST_URL, AsgiServer, free_port, redis_prefix
+
+pytestmark = [pytest.mark.deploy, pytest.mark.asyncio, pytest.mark.xdist_group("deploy-shards")]
+
+
+@pytest.fixture(scope="module")
+def second_redis(deploy_requirements):
+    server = shutil.which("redis-server")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            with contextlib.suppress(redis.RedisError):
+                if redis.Redis.from_url(url, socket_timeout=1).ping():
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the second redis-server on port {port} did not start")
+            time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+@pytest.fixture(scope="module")
+def sharded(second_redis, deploy_database):
+    shards = [REDIS_TEST_URL, second_redis]
+    env = {**redis_prefix(), "VAR_DIR": "/tmp"}
+    database_url = deploy_database[0]
+    servers = [
+        AsgiServer(database_url=database_url, redis_url=",".join(shards), extra_env=env)
+        for _ in range(2)
+    ]
+    try:
+        # /healthz, which start() waits for, answers only when every shard does
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            for future in [pool.submit(server.start) for server in servers]:
+                future.result()
+        yield servers, shards, env["CHANNEL_PREFIX"], database_url
+    finally:
+        # Routing is under test here, not a graceful exit: TERM, a short grace, then KILL.
+        for server in servers:
+            if server.process and server.process.poll() is None:
+                server.process.terminate()
+        for server in servers:
+            with contextlib.suppress(subprocess.TimeoutExpired, AttributeError):
+                server.process.wait(3)
+            server.kill()
+            server.stop()
+        for url in shards:
+            client = redis.Redis.from_url(url)
+            for key in client.scan_iter(f"{env['CHANNEL_PREFIX']}*", count=1000):
+                client.delete(key)
+
+
+def tables_by_shard(database_url: str) -> dict[int, tuple[int, str]]:
+    """Shard index -> (table id, token) of one table whose group lives on that shard."""
+    with psycopg.connect(database_url) as connection:
+        # the tables no other deploy test uses first
+        rows = connection.execute(
+            "SELECT id, token FROM tables_table ORDER BY number < 11, number"
+        ).fetchall()
+    found: dict[int, tuple[int, str]] = {}
+    for table_id, token in rows:
+        found.setdefault(_consistent_hash(table_group(table_id), 2), (table_id, token))
+    assert set(found) == {0, 1}, "every demo table's group hashes to the same shard"
+    return found
+
+
+def plain_dish(server: AsgiServer) -> int:
+    with urllib.request.urlopen(server.url + "/api/menu/", timeout=5) as response:
+        menu = json.load(response)
+    return next(
+        d["id"]
+        for c in menu["categories"]
+        for d in c["dishes"]
+        if not d["sold_out"] and all(g["min"] == 0 for g in d["option_groups"])
+    )
+
+
+async def test_diners_spread_over_workers_see_each_other_across_redis_shards(sharded):
+    (first, second), shards, prefix, database_url = sharded
+    dish_id = plain_dish(first)
+    for shard, (table_id, token) in tables_by_shard(database_url).items():
+        a = await DinerClient([f"{first.url}/t/{token}/"]).start()
+        b = await DinerClient([f"{second.url}/t/{token}/"]).start()
+        try:
+            # While its diners are connected, the table's group lives on its own shard alone.
+            group_key = f"{prefix}:group:{table_group(table_id)}"
+            holders = [redis.Redis.from_url(url).exists(group_key) for url in shards]
+            assert holders == [int(i == shard) for i in range(2)], (shard, holders)
+            note = f"on shard {shard}"
+            ack = await a.op({"type": "cart.add", "dish_id": dish_id, "note": note})
+            assert ack["type"] == "ack", ack
+            await b.wait_for(lambda c, n=note: any(ln["note"] == n for ln in c.cart.values()))
+            name = f"B{shard}"
+            ack = await b.op({"type": "diner.rename", "name": name})
+            assert ack["type"] == "ack", ack
+            await a.wait_for(
+                lambda c, n=name: any(
+                    e["type"] == "diner" and e["diner"]["name"] == n for e in c.events
+                )
+            )
+            await b.wait_for(lambda c, a=a: c.seq == a.seq)
+            assert a.cart == b.cart
+        finally:
+            await a.stop()
+            await b.stop()
