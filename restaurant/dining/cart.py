@@ -5,18 +5,20 @@ and returns None, or raises OpError having changed nothing."""
 from restaurant.dining.models import CartLine, Diner, DiningSession
 from restaurant.dining.payloads import line_payload
 from restaurant.dining.services import session_change
-from restaurant.menu.models import Dish
+from restaurant.menu.models import Dish, Option
 from restaurant.menu.pricing import options_by_id, unit_price
 from restaurant.realtime.errors import OpError
 
 MAX_QTY = 99
 
 
-def check_options(dish: Dish, option_ids: list[int]) -> list[int]:
-    """Options must belong to the dish, appear once, and respect every group's min/max."""
+def check_options(dish: Dish, option_ids: list[int]) -> tuple[list[int], dict[int, Option]]:
+    """Options must belong to the dish, appear once, and respect every group's min/max.
+    Returns them sorted, with the dish's options by id (for pricing)."""
     if len(set(option_ids)) != len(option_ids):
         raise OpError("bad_request", "an option is chosen twice")
     groups = list(dish.option_groups.prefetch_related("options"))
+    by_id = {o.pk: o for g in groups for o in g.options.all()}
     group_of = {o.pk: g for g in groups for o in g.options.all()}
     foreign = [i for i in option_ids if i not in group_of]
     if foreign:
@@ -30,12 +32,14 @@ def check_options(dish: Dish, option_ids: list[int]) -> list[int]:
                 f" (group {group.pk}), not {chosen}",
                 group_id=group.pk,
             )
-    return sorted(option_ids)
+    return sorted(option_ids), by_id
 
 
-def line_event(line: CartLine, by: Diner, event_type: str = "cart.line") -> dict:
-    price = unit_price(line.dish, line.options, options_by_id(line.options))
-    return {"type": event_type, "by": by.pk, "line": line_payload(line, unit_price=price)}
+def line_event(line: CartLine, by: Diner, options: dict[int, Option] | None = None) -> dict:
+    if options is None:
+        options = options_by_id(line.options)
+    price = unit_price(line.dish, line.options, options)
+    return {"type": "cart.line", "by": by.pk, "line": line_payload(line, unit_price=price)}
 
 
 def cart_line_add(
@@ -46,7 +50,7 @@ def cart_line_add(
         raise OpError("not_found", f"no dish {dish_id}")
     if dish.sold_out:
         raise OpError("sold_out", f"“{dish.name}” is sold out", dish_ids=[dish.pk])
-    options = check_options(dish, options)
+    options, dish_options = check_options(dish, options)
     note = note.strip()
     line = CartLine.objects.filter(
         session=session, added_by=diner, dish=dish, options=options, note=note
@@ -60,7 +64,8 @@ def cart_line_add(
             raise OpError("conflict", f"a line holds at most {MAX_QTY}; it has {line.qty}")
         line.qty += qty
         line.save(update_fields=["qty"])
-    return session_change(session, line_event(line, diner), cart=True)
+        line.dish = dish
+    return session_change(session, line_event(line, diner, dish_options), cart=True)
 
 
 def _line_of(session: DiningSession, line_id: int) -> CartLine:

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from restaurant.dining import cart, protocol
 from restaurant.dining.models import AppliedOp, Diner, DiningSession
-from restaurant.dining.services import diner_rename, session_lock
+from restaurant.dining.services import diner_rename, session_of_diner_lock
 from restaurant.kitchen.services import order_submit, waiter_call
 from restaurant.realtime.errors import OpError
 
@@ -38,8 +38,9 @@ def diner_op_apply(*, diner_id: int, op_id: str, op: protocol._Op) -> int:
     actor = diner_actor(diner_id)
     try:
         with transaction.atomic():
-            diner = Diner.objects.get(pk=diner_id)
-            session = session_lock(diner.session_id)
+            session = session_of_diner_lock(diner_id)
+            # Ops need the diner only as a key (rename fetches it whole): no query for it.
+            diner = Diner(pk=diner_id, session=session)
             prior = AppliedOp.objects.filter(actor=actor, op_id=op_id).first()
             if prior is not None:
                 return prior.seq if prior.seq is not None else session.seq

@@ -30,6 +30,15 @@ def session_lock(session_id: int) -> DiningSession:
     return DiningSession.objects.select_for_update().select_related("table").get(pk=session_id)
 
 
+def session_of_diner_lock(diner_id: int) -> DiningSession:
+    """Lock the session of a diner, found and locked in one query."""
+    return (
+        DiningSession.objects.select_for_update(of=("self",))
+        .select_related("table")
+        .get(diners__pk=diner_id)
+    )
+
+
 def session_change(session: DiningSession, event: dict, *, cart: bool = False) -> int:
     """Record one visible change: bump `seq`, stamp the event, broadcast it on commit."""
     session.seq += 1
@@ -107,6 +116,7 @@ def diner_rename(*, session: DiningSession, diner: Diner, name: str) -> int | No
     name = " ".join(name.split())  # trims, and folds tabs and newlines into single spaces
     if not 1 <= len(name) <= 24:
         raise OpError("bad_request", "a name has 1..24 characters")
+    diner = Diner.objects.get(pk=diner.pk)
     if name == diner.name:
         return None
     diner.name = name
