@@ -1,0 +1,1 @@
+"""RestaurantOrder's benchmark: `python -m bench --help`. See bench/README.md."""

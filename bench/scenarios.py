@@ -1,0 +1,720 @@
+"""The scenarios, one function each (`SCENARIOS`), all driven by one `Bench` context.
+
+Every run starts its own server process(es) on a free loopback port, pinned to core 0, opens
+fresh tables, measures, and stops the servers again; the generator runs in this process on
+core 1. Each scenario returns a list of result rows (dicts) for the report.
+"""
+
+import asyncio
+import json
+import math
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import procstats, servers
+from bench.loadgen import Kitchen, LoadRun, Target
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Servers the baselines and the app run under, and the channel layer (always Redis here,
+# except in the smoke test): "same server and layer" for every comparison.
+W2_P99_MS = 100.0
+
+
+@dataclass
+class Sizes:
+    """Durations and sizes; `quick()` shrinks them for a smoke run."""
+
+    warmup: float = 2.0
+    window: float = 20.0
+    w1_tables: int = 50
+    w1_diners: int = 4
+    w1_rate_per_diner: float = 1.0
+    w2_window: float = 8.0
+    w2_start: dict = field(default_factory=lambda: {"app": 5, "relay": 20, "raw": 500})
+    w2_factor: float = 1.4
+    w2_max_steps: int = 16
+    w3_steps: tuple = (2000, 10000)
+    w3_deadline: float = 420.0
+    w3_hold: float = 5.0
+    w4_order_tables: int = 10
+    w4_order_interval: float = 2.0
+    w5_window: float = 10.0
+    w5_tables: tuple = (50, 200, 500)
+    w5_tables_diners: int = 2
+    w5_diners: tuple = (2, 6, 12, 20)
+    w5_diners_tables: int = 10
+    w5_workers: tuple = (1, 2)
+    w5_default_capacity: float = 30.0  # ops/s, when W2 did not run in the same sitting
+    event_timeout: float = 5.0
+
+    @classmethod
+    def quick(cls) -> "Sizes":
+        return cls(
+            warmup=0.5,
+            window=2.0,
+            w1_tables=5,
+            w2_window=1.5,
+            w2_start={"app": 10, "relay": 50, "raw": 500},
+            w2_factor=3.0,
+            w2_max_steps=2,
+            w3_steps=(80,),
+            w3_hold=0.5,
+            w3_deadline=40.0,
+            w4_order_tables=2,
+            w4_order_interval=0.5,
+            w5_window=1.0,
+            w5_tables=(4, 12),
+            w5_diners=(2, 6),
+            w5_diners_tables=4,
+            w5_workers=(1, 2),
+            event_timeout=3.0,
+        )
+
+
+class Bench:
+    """What every scenario shares: the servers' environment, the table pool, the results."""
+
+    def __init__(
+        self, *, env: servers.Env, sizes: Sizes, server_kinds: list[str], log_dir: Path,
+        quick: bool, systems: list[str],
+    ) -> None:  # fmt: skip
+        self.env = env
+        self.sizes = sizes
+        self.server_kinds = server_kinds
+        self.log_dir = log_dir
+        self.quick = quick
+        self.systems = systems
+        self.tables: list[tuple[int, str]] = []
+        self.staff_session: str | None = None
+        self.capacity: dict[str, float] = {}  # W2's sustained rate per system/server
+        self.notes: list[str] = []
+        self.results: dict[str, list] = {}  # filled as scenarios go, kept on an interrupt
+        self.real_pages = False  # True: every diner GETs its page, also in W3 and W5
+        self.stopping = False
+
+    # --- data -------------------------------------------------------------------------------
+    def _setup(self, n: int, seated: int = 0) -> list[tuple]:
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.django_setup", "--tables", str(n),
+             "--seated", str(seated)],
+            cwd=ROOT, env=self.env.for_app(8000), capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        if out.returncode != 0:
+            raise RuntimeError(f"bench.django_setup failed:\n{out.stderr[-3000:]}")
+        data = json.loads(out.stdout.strip().splitlines()[-1])
+        self.staff_session = data["staff_session"]
+        if seated:
+            return [(t["number"], t["token"], t["cookies"]) for t in data["tables"]]
+        return [(t["number"], t["token"]) for t in data["tables"]]
+
+    def _make_tables(self, n: int) -> None:
+        self.tables.extend(self._setup(n))
+
+    def seated_tables(self, n: int, diners: int) -> list[tuple]:
+        """``n`` new tables with ``diners`` diners already seated (their cookies minted)."""
+        if self.real_pages:
+            return self.take_tables(n)
+        return self._setup(n, seated=diners)
+
+    def take_tables(self, n: int) -> list[tuple[int, str]]:
+        """``n`` tables nobody sat at yet (more are made when the pool runs out)."""
+        if len(self.tables) < n:
+            self._make_tables(max(n - len(self.tables), 200))
+        taken, self.tables = self.tables[:n], self.tables[n:]
+        return taken
+
+    def fake_tables(self, n: int) -> list[tuple[int, str]]:
+        """Baselines have no database: any distinct token makes a table."""
+        tag = f"{time.monotonic_ns():x}"
+        return [(i + 1, f"relay{tag}t{i:05d}") for i in range(n)]
+
+    def cpu_probes(self, system: str) -> dict:
+        probes = {}
+        if system in ("app", "relay") and self.env.redis_url:
+            probes["redis"] = procstats.redis_pids
+        if system == "app" and self.env.database_url and "postgres" in self.env.database_url:
+            name = self.env.database_url.rsplit("/", 1)[1]
+            probes["postgres"] = lambda: procstats.postgres_backend_pids(name)
+        return probes
+
+    # --- one measured run -------------------------------------------------------------------
+    async def load(
+        self,
+        *,
+        scenario: str,
+        system: str,
+        server: str,
+        tables: int,
+        diners: int,
+        rate: float,
+        window: float | None = None,
+        workers: int = 1,
+        kitchen: bool = False,
+        extra: dict | None = None,
+        procs: list | None = None,
+        seated: bool = False,
+    ) -> dict:
+        """One measured run; its own server process(es) unless ``procs`` are given."""
+        if procs is None:
+            async with servers.running(system, server, self.env, self.log_dir, workers) as procs:
+                return await self.load(
+                    scenario=scenario, system=system, server=server, tables=tables,
+                    diners=diners, rate=rate, window=window, workers=workers, kitchen=kitchen,
+                    extra=extra, procs=procs, seated=seated,
+                )  # fmt: skip
+        s = self.sizes
+        window = window or s.window
+        if system != "app":
+            table_list = self.fake_tables(tables)
+        elif seated:
+            table_list = self.seated_tables(tables, diners)
+        else:
+            table_list = self.take_tables(tables)
+        row = {
+            "scenario": scenario, "system": system,
+            "server": "websockets" if system == "raw" else server,
+            "layer": self._layer(system), "workers": workers, "tables": tables,
+            "diners": diners, **(extra or {}),
+        }  # fmt: skip
+        targets = [Target("127.0.0.1", p.port) for p in procs]
+        rss0 = [p.rss_kib() for p in procs]
+        run = LoadRun(
+            mode="app" if system == "app" else "echo",
+            targets=targets,
+            tables=table_list,
+            diners=diners,
+            event_timeout=s.event_timeout,
+            server_pids=[p.pid for p in procs],
+            extra_cpu=self.cpu_probes(system),
+        )
+        kit = None
+        try:
+            row["setup"] = await run.setup()
+            if kitchen:
+                kit = Kitchen(
+                    run, targets[0], self.staff_session,
+                    self.take_tables(s.w4_order_tables),
+                )  # fmt: skip
+                row["kitchen_setup"] = await kit.setup()
+            if kit is not None:
+                figures, orders = await asyncio.gather(
+                    run.measure(rate=rate, duration=window, warmup=s.warmup),
+                    kit.orders(interval=s.w4_order_interval, duration=s.warmup + window),
+                )
+                row.update(orders)
+            else:
+                figures = await run.measure(rate=rate, duration=window, warmup=s.warmup)
+            row.update(figures)
+            row["server_rss_start_kib"] = rss0
+            problems = [line for p in procs for line in p.log_problems()]
+            row["server_log_problems"] = len(problems)
+            row["server_log_excerpt"] = problems[:12]
+        finally:
+            if kit is not None:
+                await kit.close()
+            await run.close()
+        return row
+
+    def _layer(self, system: str) -> str:
+        if system == "raw":
+            return "-"
+        layer = "redis" if self.env.redis_url else "memory"
+        if system == "app":
+            db = "postgres" if "postgres" in (self.env.database_url or "") else "sqlite"
+            return f"{db}+{layer}"
+        return layer
+
+    def configs(self) -> list[tuple[str, str]]:
+        """(system, server) pairs of a comparison: each server for app and relay, then raw."""
+        out = []
+        for server in self.server_kinds:
+            for system in ("app", "relay"):
+                if system in self.systems:
+                    out.append((system, server))
+        if "raw" in self.systems:
+            out.append(("raw", "websockets"))
+        return out
+
+
+def _say(row: dict) -> None:
+    lat = row.get("latency_ms", {})
+    print(
+        f"  {row['scenario']:<4} {row['system']:<5} {row['server']:<10} w{row['workers']} "
+        f"{row['tables']:>4}x{row['diners']:<2} {row.get('rate_target', 0):>7.0f}/s -> "
+        f"{row.get('ops_per_second', 0):>7.1f}/s p99 {lat.get('p99')} ms lost "
+        f"{row.get('events_lost')} err {row.get('ops_errors')} cpu {row.get('server_cpu_pct')}% "
+        f"gen {row.get('generator_cpu_pct')}%",
+        flush=True,
+    )
+
+
+# --- W1 ----------------------------------------------------------------------------------------
+async def w1(bench: Bench) -> list[dict]:
+    """Dinner rush: 50 tables x 4 diners, 1 op/s per diner, on each (system, server)."""
+    s = bench.sizes
+    rows = []
+    for system, server in bench.configs():
+        row = await bench.load(
+            scenario="W1", system=system, server=server, tables=s.w1_tables,
+            diners=s.w1_diners, rate=s.w1_tables * s.w1_diners * s.w1_rate_per_diner,
+        )  # fmt: skip
+        _say(row)
+        rows.append(row)
+    return rows
+
+
+# --- W2 ----------------------------------------------------------------------------------------
+def _passes(row: dict) -> bool:
+    p99 = row.get("latency_ms", {}).get("p99")
+    return (
+        p99 is not None
+        and p99 <= W2_P99_MS
+        and row["events_lost"] == 0
+        and row["ops_unacked"] == 0
+        and row["ops_errors"] == 0
+        and row["sockets_closed_by_server"] == 0
+        and row["ops_per_second"] >= 0.9 * row["rate_target"]
+    )
+
+
+async def _w2_one(bench: Bench, system: str, server: str) -> list[dict]:
+    """Step the rate up on one set of open sockets until p99 > 100 ms or anything is lost (or
+    the generator is the limit), then bisect once between the last pass and the first fail."""
+    s = bench.sizes
+    tables = s.w1_tables
+    table_list = bench.take_tables(tables) if system == "app" else bench.fake_tables(tables)
+    rows = []
+    async with servers.running(system, server, bench.env, bench.log_dir) as procs:
+        targets = [Target("127.0.0.1", p.port) for p in procs]
+        run = LoadRun(
+            mode="app" if system == "app" else "echo", targets=targets, tables=table_list,
+            diners=s.w1_diners, event_timeout=s.event_timeout,
+            server_pids=[p.pid for p in procs], extra_cpu=bench.cpu_probes(system),
+        )  # fmt: skip
+        try:
+            setup = await run.setup()
+            rate = float(s.w2_start[system])
+            best, first_fail = None, None
+            retried = False
+            for _step in range(s.w2_max_steps):
+                row = {
+                    "scenario": "W2", "system": system, "server": procs[0].server,
+                    "layer": bench._layer(system), "workers": 1, "tables": tables,
+                    "diners": s.w1_diners, "setup": setup,
+                }  # fmt: skip
+                row.update(await run.measure(rate=rate, duration=s.w2_window, warmup=0.5))
+                row["passed"] = _passes(row)
+                _say(row)
+                rows.append(row)
+                if row["generator_bound"] and row["passed"]:
+                    best = rate
+                    bench.notes.append(
+                        f"W2 {system}/{procs[0].server}: the generator reached its limit at "
+                        f"{rate:.0f} ops/s; the server's capacity is higher than measured"
+                    )
+                    break
+                if not row["passed"] and not retried:
+                    # One failed step on a shared machine may be someone else's burst: the
+                    # same rate once more (after a pause to drain) before it counts.
+                    retried = True
+                    row["retried"] = True
+                    await asyncio.sleep(3)
+                    continue
+                if not row["passed"]:
+                    first_fail = rate
+                    break
+                retried = False
+                best = rate
+                rate = round(rate * s.w2_factor)
+                await asyncio.sleep(0.5)
+            if best is not None and first_fail is not None and not bench.quick:
+                mid = round(math.sqrt(best * first_fail))
+                if best < mid < first_fail:
+                    await asyncio.sleep(2)  # let the failed step's backlog drain
+                    row = {
+                        "scenario": "W2", "system": system, "server": procs[0].server,
+                        "layer": bench._layer(system), "workers": 1, "tables": tables,
+                        "diners": s.w1_diners, "setup": setup,
+                    }  # fmt: skip
+                    row.update(await run.measure(rate=mid, duration=s.w2_window, warmup=0.5))
+                    row["passed"] = _passes(row)
+                    _say(row)
+                    rows.append(row)
+                    if row["passed"]:
+                        best = mid
+            summary = {
+                "scenario": "W2", "system": system, "server": procs[0].server,
+                "layer": bench._layer(system), "workers": 1, "tables": tables,
+                "diners": s.w1_diners, "summary": True, "sustained_ops_per_second": best,
+                "first_failing_rate": first_fail,
+                "generator_bound": bool(rows and rows[-1]["generator_bound"]),
+            }  # fmt: skip
+            passed = [r for r in rows if r.get("passed") and r["rate_target"] == best]
+            if passed:
+                summary["at_sustained"] = {
+                    k: passed[-1][k]
+                    for k in ("latency_ms", "ops_per_second", "server_cpu_pct",
+                              "server_cpu_us_per_op", "generator_cpu_pct")
+                }  # fmt: skip
+            bench.capacity[f"{system}/{procs[0].server}"] = best or 0
+            rows.append(summary)
+        finally:
+            await run.close()
+    return rows
+
+
+async def w2(bench: Bench) -> list[dict]:
+    """The highest op rate with p99 <= 100 ms and nothing lost, per (system, server)."""
+    rows = []
+    for system, server in bench.configs():
+        rows.extend(await _w2_one(bench, system, server))
+    return rows
+
+
+# --- W3 ----------------------------------------------------------------------------------------
+async def _w3_one(bench: Bench, system: str, server: str, sockets: int) -> dict:
+    s = bench.sizes
+    diners = 4
+    tables = max(1, sockets // diners)
+    if system == "app":
+        table_list = bench.seated_tables(tables, diners)
+    else:
+        table_list = bench.fake_tables(tables)
+    row = {
+        "scenario": "W3", "system": system, "pages": bench.real_pages or system != "app",
+        "server": "websockets" if system == "raw" else server, "layer": bench._layer(system),
+        "workers": 1, "tables": tables, "diners": diners,
+    }  # fmt: skip
+    async with servers.running(system, server, bench.env, bench.log_dir) as procs:
+        proc = procs[0]
+        target = Target("127.0.0.1", proc.port)
+        run = LoadRun(
+            mode="app" if system == "app" else "echo", targets=[target], tables=table_list,
+            diners=diners, event_timeout=s.event_timeout, server_pids=[proc.pid],
+        )  # fmt: skip
+        try:
+            # A first table warms the server up (imports, pools), then the baseline RSS.
+            warm = LoadRun(
+                mode=run.mode, targets=[target],
+                tables=bench.take_tables(1) if system == "app" else bench.fake_tables(1),
+                diners=2,
+            )  # fmt: skip
+            await warm.setup()
+            await warm.probe(tables=1)
+            await asyncio.sleep(1.0)
+            rss0 = proc.rss_kib()
+            cpu0 = proc.cpu_seconds()
+            t0 = time.perf_counter()
+            setup = await run.setup(deadline=s.w3_deadline)
+            connect_s = time.perf_counter() - t0
+            cpu1 = proc.cpu_seconds()
+            await asyncio.sleep(s.w3_hold)
+            rss1 = proc.rss_kib()
+            probe = await run.probe()
+            opened = setup["sockets_open"]
+            row.update(
+                {
+                    "sockets_wanted": sockets,
+                    "sockets_open": opened,
+                    "connect_errors": run.failed_sockets,
+                    "connect_error_kinds": run.connect_errors,
+                    "sockets_closed_by_server": run.closed_by_server,
+                    "connect_seconds": round(connect_s, 1),
+                    "connects_per_second": round(opened / connect_s, 1) if connect_s else None,
+                    "server_cpu_ms_per_connect": round(1000 * (cpu1 - cpu0) / max(1, opened), 2),
+                    "rss_base_kib": rss0,
+                    "rss_kib": rss1,
+                    "rss_kib_per_socket": round((rss1 - rss0) / max(1, opened), 2),
+                    **probe,
+                    "server_log_problems": len(proc.log_problems()),
+                    "server_log_excerpt": proc.log_problems()[:12],
+                }
+            )
+            await warm.close()
+        finally:
+            await run.close()
+    print(
+        f"  W3   {system:<5} {row['server']:<10} {opened}/{sockets} sockets, "
+        f"{row['connect_errors']} errors, {row['rss_kib_per_socket']} KiB/socket, "
+        f"{row['connects_per_second']} connects/s, probe {probe['probe_delivered']}/"
+        f"{probe['probe_ops']}",
+        flush=True,
+    )
+    return row
+
+
+async def w3(bench: Bench) -> list[dict]:
+    """Idle capacity: sockets on one worker, connect errors and RSS per socket."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    rows = []
+    limit = hard if hard != resource.RLIM_INFINITY else 1 << 20
+    main = bench.server_kinds[0]  # sockets cost the same whatever the load: one server
+    for system, server in [(sy, se) for sy, se in bench.configs() if se in (main, "websockets")]:
+        for sockets in bench.sizes.w3_steps:
+            if sockets + 200 > limit:
+                bench.notes.append(
+                    f"W3 {system}: {sockets} sockets skipped: the file-descriptor limit is {limit}"
+                )
+                break
+            if rows and rows[-1]["system"] == system:
+                rate = rows[-1].get("connects_per_second") or 0
+                projected = sockets / rate if rate else float("inf")
+                if projected > bench.sizes.w3_deadline:
+                    bench.notes.append(
+                        f"W3 {system}/{server}: {sockets} sockets not tried: at "
+                        f"{rate} connects/s they would take {projected:.0f} s "
+                        f"(> the {bench.sizes.w3_deadline:.0f} s bound)"
+                    )
+                    break
+            row = await _w3_one(bench, system, server, sockets)
+            row["fd_limit"] = [soft, hard]
+            rows.append(row)
+            if row["connect_errors"] or row["sockets_closed_by_server"]:
+                break  # more would only fail more
+    return rows
+
+
+# --- W4 ----------------------------------------------------------------------------------------
+async def w4(bench: Bench) -> list[dict]:
+    """Order -> kitchen display latency while W1's traffic runs (app only)."""
+    s = bench.sizes
+    rows = []
+    for server in bench.server_kinds:
+        row = await bench.load(
+            scenario="W4", system="app", server=server, tables=s.w1_tables,
+            diners=s.w1_diners, rate=s.w1_tables * s.w1_diners * s.w1_rate_per_diner,
+            kitchen=True,
+            extra={"order_tables": s.w4_order_tables,
+                   "order_interval_s": s.w4_order_interval},
+        )  # fmt: skip
+        _say(row)
+        k = row.get("kitchen_ms", {})
+        print(
+            f"       kitchen: {row.get('orders')} orders, p50 {k.get('p50')} p99 {k.get('p99')} "
+            f"max {k.get('max')} ms, lost {row.get('orders_lost')}, "
+            f"errors {row.get('order_errors')}",
+            flush=True,
+        )
+        rows.append(row)
+    return rows
+
+
+# --- W5 ----------------------------------------------------------------------------------------
+async def w5(bench: Bench) -> list[dict]:
+    """How cost grows: tables at a fixed load per table, diners per table, workers (app)."""
+    s = bench.sizes
+    server = bench.server_kinds[0]
+    rows = []
+    # Loads are fixed per axis and chosen from the capacity W2 found for the app on this
+    # server (when W2 ran first): the largest restaurant at 60% of it, the diners axis at 50%,
+    # the workers axis at 80% (so that one worker is near its limit), at most 1 op/s a table.
+    capacity = bench.capacity.get(f"app/{server}") or s.w5_default_capacity
+    per_table = round(min(1.0, 0.6 * capacity / max(s.w5_tables)), 4)
+    per_table_diners = round(min(1.0, 0.5 * capacity / s.w5_diners_tables), 4)
+    workers_rate = round(min(s.w1_tables * s.w1_diners * s.w1_rate_per_diner, 0.8 * capacity), 1)
+    # The tables and diners axes share one server process (each point on fresh tables, the
+    # earlier points' sockets closed): what grows is the restaurant, not the uptime.
+    async with servers.running("app", server, bench.env, bench.log_dir) as procs:
+        for tables in s.w5_tables:
+            row = await bench.load(
+                scenario="W5", system="app", server=server, tables=tables,
+                diners=s.w5_tables_diners,
+                rate=tables * per_table, window=s.w5_window, procs=procs, seated=True,
+                extra={"axis": "tables", "rate_per_table": per_table},
+            )  # fmt: skip
+            _say(row)
+            rows.append(row)
+        for diners in s.w5_diners:
+            row = await bench.load(
+                scenario="W5", system="app", server=server, tables=s.w5_diners_tables,
+                diners=diners, rate=s.w5_diners_tables * per_table_diners, window=s.w5_window,
+                procs=procs, seated=True,
+                extra={"axis": "diners", "rate_per_table": per_table_diners},
+            )  # fmt: skip
+            _say(row)
+            rows.append(row)
+    for workers in s.w5_workers:
+        if workers > 1 and not bench.env.redis_url:
+            bench.notes.append("W5 workers: >1 worker needs the Redis layer; skipped")
+            continue
+        row = await bench.load(
+            scenario="W5", system="app", server=server, tables=s.w1_tables,
+            diners=s.w1_diners, rate=workers_rate, window=s.w5_window, workers=workers,
+            seated=True, extra={"axis": "workers"},
+        )  # fmt: skip
+        _say(row)
+        rows.append(row)
+    return rows
+
+
+# --- profile -----------------------------------------------------------------------------------
+# py-spy frames read `function (path/relative/to/site-packages.py:line)`.
+CPU_BUCKETS = [
+    ("database: Django ORM + psycopg", ("django/db/", "psycopg")),
+    ("channel layer: channels_redis + redis-py + msgpack",
+     ("channels_redis/", "redis/", "msgpack")),
+    ("JSON", ("msgspec", "json/")),
+    ("ASGI server + WebSocket protocol", ("daphne/", "twisted/", "autobahn/", "txaio/",
+                                          "uvicorn/", "websockets/", "httptools", "zope/")),
+    ("sync<->async bridge (asgiref)", ("asgiref/",)),
+    ("Channels consumer framework", ("channels/",)),
+    ("Django other (sessions, auth, signals, settings)", ("django/",)),
+    ("app code (restaurant/)", ("restaurant/", "config/")),
+    ("prometheus metrics", ("prometheus_client/",)),
+]  # fmt: skip
+# Scanning a stack from its leaf, these frames end the search: what is above them is the
+# loop's or the thread pool's own dispatch, not the work.
+_STOPS = ("Handle._run (asyncio/events.py", "_WorkItem.run (concurrent/futures/thread.py")
+
+
+def _path(frame: str) -> str:
+    return frame[frame.rfind("(") + 1 :]
+
+
+def _cpu_bucket(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        if frame.startswith(_STOPS):
+            break
+        path = _path(frame)
+        for name, prefixes in CPU_BUCKETS:
+            if path.startswith(prefixes):
+                return name
+    return "event loop / thread dispatch (asyncio, concurrent.futures)"
+
+
+def _db_thread_bucket(frames: list[str]) -> str:
+    """Wall-clock of the thread that runs every `database_sync_to_async` call."""
+    text = ";".join(frames)
+    if "_WorkItem.run (concurrent/futures/thread.py" not in text:
+        return "idle: no DB work queued"
+    if "send_now (restaurant/realtime/broadcast.py" in text:
+        return "blocked in on_commit broadcast (async_to_sync(group_send) waits for the loop)"
+    leaf = _path(frames[-1]) if frames else ""
+    if leaf.startswith("psycopg") or "socket" in leaf or "selectors" in leaf:
+        return "waiting for PostgreSQL (round trips)"
+    if "psycopg_pool" in text and "getconn" in text:
+        return "getting a pooled connection"
+    bucket = _cpu_bucket(frames)
+    return f"CPU: {bucket}"
+
+
+def classify_profile(raw_path: Path) -> dict:
+    """py-spy `--idle --threads -f raw` stacks, per thread role: the event loop's busy time by
+    library (its idle time apart), and the DB thread's wall time (it is one thread for the
+    whole process: asgiref runs thread-sensitive calls on a single executor)."""
+    roles: dict[str, dict[str, int]] = {}
+    leafs: dict[str, int] = {}
+    total = 0
+    for line in raw_path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = [f for f in stack.split(";") if f and not f.startswith(("process ", "thread "))]
+        text = ";".join(frames)
+        if "concurrent/futures/thread.py" in text:
+            role, bucket = "db thread (wall time)", _db_thread_bucket(frames)
+        elif "psycopg_pool" in text:
+            role, bucket = "psycopg pool's own threads (wall time)", _cpu_bucket(frames)
+        elif "threading.py" in text:
+            role, bucket = "other threads (wall time)", _cpu_bucket(frames)
+        else:
+            leaf = frames[-1] if frames else ""
+            # Idle: epoll under asyncio; under uvloop the wait is in C, so the leaf is the
+            # Python frame that started the loop.
+            idle_leaf = ("select (selectors.py", "EpollSelector.select", "Runner.run (asyncio/",
+                         "run_until_complete (asyncio/", "run_forever (asyncio/")  # fmt: skip
+            if not frames or any(k in leaf for k in idle_leaf):
+                role, bucket = "event loop (wall time)", "idle: waiting in epoll"
+            else:
+                role, bucket = "event loop (wall time)", "busy: " + _cpu_bucket(frames)
+                leafs[leaf] = leafs.get(leaf, 0) + n
+        roles.setdefault(role, {})
+        roles[role][bucket] = roles[role].get(bucket, 0) + n
+    out = {"samples": total, "threads": {}}
+    for role, buckets in roles.items():
+        count = sum(buckets.values())
+        out["threads"][role] = {
+            "samples": count,
+            "share_pct": {
+                k: round(100 * v / count, 1)
+                for k, v in sorted(buckets.items(), key=lambda kv: -kv[1])
+            },
+        }
+    busy = sum(leafs.values())
+    out["event_loop_busy_top_frames"] = [
+        (f, round(100 * n / max(1, busy), 1))
+        for f, n in sorted(leafs.items(), key=lambda kv: -kv[1])[:20]
+    ]
+    return out
+
+
+async def profile(bench: Bench) -> list[dict]:
+    """W1 traffic on the app while py-spy samples the server; the stacks go to
+    bench/results/<stamp>-profile-<server>.txt (collapsed: flamegraph.pl or speedscope)."""
+    import shutil
+
+    pyspy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(pyspy).exists():
+        bench.notes.append("profile: py-spy is not installed (.venv/bin/pip install py-spy)")
+        return []
+    s = bench.sizes
+    rows = []
+    for server in bench.server_kinds:
+        tables = bench.take_tables(s.w1_tables)
+        async with servers.running("app", server, bench.env, bench.log_dir) as procs:
+            proc = procs[0]
+            target = Target("127.0.0.1", proc.port)
+            run = LoadRun(
+                mode="app", targets=[target], tables=tables, diners=s.w1_diners,
+                event_timeout=s.event_timeout, server_pids=[proc.pid],
+                extra_cpu=bench.cpu_probes("app"),
+            )  # fmt: skip
+            try:
+                await run.setup()
+                out = bench.results_prefix.with_name(
+                    bench.results_prefix.name + f"-profile-{server}.txt"
+                )
+                seconds = max(2, int(s.window))
+                spy = await asyncio.create_subprocess_exec(
+                    pyspy, "record", "-p", str(proc.pid), "-d", str(seconds), "-r", "100",
+                    "-f", "raw", "-o", str(out), "--idle", "--threads",
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+                )  # fmt: skip
+                figures = await run.measure(
+                    rate=s.w1_tables * s.w1_diners * s.w1_rate_per_diner,
+                    duration=seconds,
+                    warmup=0.5,
+                )
+                try:
+                    _, err = await asyncio.wait_for(spy.communicate(), 30)
+                except TimeoutError:
+                    spy.kill()
+                    await spy.wait()
+                    err = b"timed out"
+                row = {
+                    "scenario": "profile", "system": "app", "server": server,
+                    "layer": bench._layer("app"), "workers": 1, "tables": s.w1_tables,
+                    "diners": s.w1_diners, **figures, "profile_file": str(out),
+                }  # fmt: skip
+                if out.exists():
+                    row["profile"] = classify_profile(out)
+                    for role, data in row["profile"]["threads"].items():
+                        print(f"  profile {server} {role}: {data['share_pct']}", flush=True)
+                else:
+                    row["profile_error"] = err.decode(errors="replace")[-500:]
+                    print(f"  profile {server} failed: {row['profile_error']}", flush=True)
+                rows.append(row)
+            finally:
+                await run.close()
+    return rows
+
+
+SCENARIOS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "profile": profile}
