@@ -16,27 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, RESULTS, TABLET, TIMEOUT_MS
 from tests.support.servers import AsgiServer, manage, prepare_database
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
-TIMEOUT_MS = 10_000
-RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 COOK, COOK_PASSWORD = "cook", "kitchen-display-test-pw"
 NOTE = "Extra garlic, no chilli"
 

@@ -19,26 +19,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, RESULTS, TIMEOUT_MS
 from tests.support.servers import AsgiServer, prepare_database
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
-TIMEOUT_MS = 10_000
-RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 
 expect.set_options(timeout=TIMEOUT_MS)
 
