@@ -27,7 +27,11 @@ DINER_COLORS = [
 
 def session_lock(session_id: int) -> DiningSession:
     """Lock the session row: every writer of a session's state takes this lock first."""
-    return DiningSession.objects.select_for_update().select_related("table").get(pk=session_id)
+    return (
+        DiningSession.objects.select_for_update(of=("self",))
+        .select_related("table")
+        .get(pk=session_id)
+    )
 
 
 def session_of_diner_lock(diner_id: int) -> DiningSession:
