@@ -56,10 +56,10 @@ class DinerSocket:
     async def send_raw(self, text: str | None = None, data: bytes | None = None) -> None:
         await self.communicator.send_to(text_data=text, bytes_data=data)
 
-    async def recv(self, timeout: float = 3) -> dict:
+    async def recv(self, timeout: float = 10) -> dict:
         return json.loads(await self.communicator.receive_from(timeout))
 
-    async def recv_until(self, kind: str, timeout: float = 3) -> tuple[dict, list[dict]]:
+    async def recv_until(self, kind: str, timeout: float = 10) -> tuple[dict, list[dict]]:
         """The first message of type ``kind``, and those skipped on the way."""
         skipped = []
         while True:
@@ -68,7 +68,7 @@ class DinerSocket:
                 return message, skipped
             skipped.append(message)
 
-    async def reply(self, op_id: str, timeout: float = 3) -> tuple[dict, list[dict]]:
+    async def reply(self, op_id: str, timeout: float = 10) -> tuple[dict, list[dict]]:
         """The ack or error for ``op_id``, and the events that came before it."""
         events = []
         while True:
