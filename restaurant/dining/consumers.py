@@ -48,10 +48,10 @@ class TableConsumer(OpConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        liveness.register(self)  # before its connection row exists: see server_beat
         await database_sync_to_async(connection_open)(
             diner_id=self.diner_id, channel_name=self.channel_name, server_id=liveness.SERVER_ID
         )
-        liveness.register(self)
         await self.send_snapshot()
 
     async def disconnect(self, code: int) -> None:

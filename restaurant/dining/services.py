@@ -177,17 +177,30 @@ def connection_close(*, channel_name: str) -> None:
 
 
 @transaction.atomic
-def server_beat(*, server_id: str, stale_after: float | None = None) -> int:
-    """This process is alive. Reap the connections of processes that stopped beating (their
-    diners go offline if they have no other socket); returns how many were reaped."""
+def server_beat(
+    *,
+    server_id: str,
+    live_channels: set[str] | None = None,
+    seen_before=None,
+    stale_after: float | None = None,
+) -> int:
+    """This process is alive. Reap connection rows whose socket is gone: those of processes
+    that stopped beating, and this process's own rows that no live socket owns (a disconnect
+    handler cancelled by the server before it could delete its row). Rows newer than
+    ``seen_before`` (when ``live_channels`` was taken) are left alone. Diners left with no
+    socket go offline; returns how many rows were reaped."""
     now = timezone.now()
     ServerHeartbeat.objects.update_or_create(server_id=server_id, defaults={"seen_at": now})
     stale_after = stale_after or 3 * settings.RESTAURANT["HEARTBEAT_SECONDS"]
     dead = ServerHeartbeat.objects.filter(seen_at__lt=now - timedelta(seconds=stale_after))
     dead_ids = list(dead.values_list("server_id", flat=True))
-    if not dead_ids:
+    stale_pks = list(Connection.objects.filter(server_id__in=dead_ids).values_list("pk", flat=True))
+    if live_channels is not None:
+        own = Connection.objects.filter(server_id=server_id, connected_at__lt=seen_before or now)
+        stale_pks += [c for c in own.values_list("pk", flat=True) if c not in live_channels]
+    if not stale_pks:
         return 0
-    stale = Connection.objects.filter(server_id__in=dead_ids)
+    stale = Connection.objects.filter(pk__in=stale_pks)
     sessions = {c.diner.session for c in stale.select_related("diner__session")}
     reaped, _ = stale.delete()
     dead.delete()

@@ -16,6 +16,7 @@ import weakref
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,12 @@ async def _upkeep() -> None:
     refreshed = time.monotonic()
     while True:
         try:
-            await database_sync_to_async(server_beat)(server_id=SERVER_ID)
             members = list(_members)
+            await database_sync_to_async(server_beat)(
+                server_id=SERVER_ID,
+                live_channels={c.channel_name for c in members},
+                seen_before=timezone.now(),
+            )
             if members and time.monotonic() - refreshed > _group_refresh_seconds(
                 members[0].channel_layer
             ):

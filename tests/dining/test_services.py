@@ -303,3 +303,19 @@ class TestLiveness:
         assert server_beat(server_id="alive", stale_after=30) == 1
         assert presence_online(a.session_id) == [b.pk]
         assert list(ServerHeartbeat.objects.values_list("server_id", flat=True)) == ["alive"]
+
+    def test_own_rows_without_a_live_socket_are_reaped(self, menu):
+        from django.utils import timezone
+
+        from restaurant.dining.services import connection_open, presence_online, server_beat
+
+        a, b = arrive(menu.table), arrive(menu.table)
+        connection_open(diner_id=a.pk, channel_name="live", server_id="me")
+        connection_open(diner_id=b.pk, channel_name="cancelled", server_id="me")
+        taken = timezone.now()
+        connection_open(diner_id=b.pk, channel_name="just-connected", server_id="me")
+        # "just-connected" came after the live set was taken: it stays
+        assert server_beat(server_id="me", live_channels={"live"}, seen_before=taken) == 1
+        assert presence_online(a.session_id) == [a.pk, b.pk]
+        assert server_beat(server_id="me", live_channels={"live"}) == 1
+        assert presence_online(a.session_id) == [a.pk]
