@@ -57,6 +57,17 @@ def _close_pools(django_db_setup, django_db_blocker):
                 connection.close_pool()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """A new layer instance per test: each async test has its own event loop, and the Redis
+    layer's locks and buffers belong to the loop that first used them."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture
 def menu(db):
     return make_menu()
