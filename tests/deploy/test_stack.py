@@ -151,21 +151,6 @@ class CountingDiner(DinerClient):
             self.reply_counts[message["id"]] += 1
         await super()._handle(message)
 
-    async def _session(self, socket) -> None:
-        # As DinerClient's, but an op queued while the unanswered ones are being resent is
-        # resent too (the base class would hold it until the next reconnect).
-        snapshot = json.loads(await socket.recv())
-        assert snapshot["type"] == "snapshot", snapshot
-        self._apply_snapshot(snapshot)
-        resent: set[str] = set()
-        while todo := [m for op_id, (m, _) in self.pending.items() if op_id not in resent]:
-            for message in todo:
-                resent.add(message["id"])
-                await socket.send(json.dumps(message))
-        self._ready.set()
-        async for text in socket:
-            await self._handle(json.loads(text))
-
 
 class Staff:
     """A browser session of a staff member: admin login with the CSRF dance, then POSTs."""
