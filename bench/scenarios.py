@@ -297,10 +297,8 @@ async def _w2_one(bench: Bench, system: str, server: str) -> list[dict]:
         )  # fmt: skip
         try:
             setup = await run.setup()
-            rate = float(s.w2_start[system])
-            best, first_fail = None, None
-            retried = False
-            for _step in range(s.w2_max_steps):
+
+            async def step(rate: float) -> dict:
                 row = {
                     "scenario": "W2", "system": system, "server": procs[0].server,
                     "layer": bench._layer(system), "workers": 1, "tables": tables,
@@ -310,6 +308,13 @@ async def _w2_one(bench: Bench, system: str, server: str) -> list[dict]:
                 row["passed"] = _passes(row)
                 _say(row)
                 rows.append(row)
+                return row
+
+            rate = float(s.w2_start[system])
+            best, first_fail = None, None
+            retried = False
+            for _step in range(s.w2_max_steps):
+                row = await step(rate)
                 if row["generator_bound"] and row["passed"]:
                     best = rate
                     bench.notes.append(
@@ -335,15 +340,7 @@ async def _w2_one(bench: Bench, system: str, server: str) -> list[dict]:
                 mid = round(math.sqrt(best * first_fail))
                 if best < mid < first_fail:
                     await asyncio.sleep(2)  # let the failed step's backlog drain
-                    row = {
-                        "scenario": "W2", "system": system, "server": procs[0].server,
-                        "layer": bench._layer(system), "workers": 1, "tables": tables,
-                        "diners": s.w1_diners, "setup": setup,
-                    }  # fmt: skip
-                    row.update(await run.measure(rate=mid, duration=s.w2_window, warmup=0.5))
-                    row["passed"] = _passes(row)
-                    _say(row)
-                    rows.append(row)
+                    row = await step(mid)
                     if row["passed"]:
                         best = mid
             summary = {

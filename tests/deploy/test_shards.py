@@ -7,11 +7,9 @@ different shards (channels_redis places a group on one shard by a hash of its na
 
 import concurrent.futures
 import contextlib
-import json
 import shutil
 import subprocess
 import time
-import urllib.request
 
 import psycopg
 import pytest
@@ -20,7 +18,7 @@ from channels_redis.utils import _consistent_hash
 
 from restaurant.realtime.groups import table_group
 from tests.support.client import DinerClient
-from tests.support.servers import REDIS_TEST_URL, AsgiServer, free_port, redis_prefix
+from tests.support.servers import REDIS_TEST_URL, AsgiServer, free_port, plain_dish, redis_prefix
 
 pytestmark = [pytest.mark.deploy, pytest.mark.asyncio, pytest.mark.xdist_group("deploy-shards")]
 
@@ -109,17 +107,6 @@ def tables_by_shard(database_url: str) -> dict[int, tuple[int, str]]:
         found.setdefault(_consistent_hash(table_group(table_id), 2), (table_id, token))
     assert set(found) == {0, 1}, "every demo table's group hashes to the same shard"
     return found
-
-
-def plain_dish(server: AsgiServer) -> int:
-    with urllib.request.urlopen(server.url + "/api/menu/", timeout=5) as response:
-        menu = json.load(response)
-    return next(
-        d["id"]
-        for c in menu["categories"]
-        for d in c["dishes"]
-        if not d["sold_out"] and all(g["min"] == 0 for g in d["option_groups"])
-    )
 
 
 async def test_diners_spread_over_workers_see_each_other_across_redis_shards(sharded):

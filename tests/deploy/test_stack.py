@@ -24,6 +24,7 @@ import websockets
 
 from tests.deploy.stack import PROBE, Stack, get
 from tests.support.client import DinerClient, fetch_cookie
+from tests.support.servers import plain_dish
 
 # One xdist worker runs the whole module (make: --dist loadgroup): its stacks are shared.
 pytestmark = [pytest.mark.deploy, pytest.mark.asyncio, pytest.mark.xdist_group("deploy-stack")]
@@ -192,18 +193,6 @@ class Staff:
         )
         with self.opener.open(request, timeout=10) as response:
             return json.load(response), dict(response.headers)
-
-
-def plain_dish(stack: Stack) -> int:
-    """A dish that can be added with no options."""
-    status, _, body = get(stack.url + "/api/menu/")
-    assert status == 200
-    return next(
-        dish["id"]
-        for category in json.loads(body)["categories"]
-        for dish in category["dishes"]
-        if not dish["sold_out"] and all(g["min"] == 0 for g in dish["option_groups"])
-    )
 
 
 async def access_log_line(stack: Stack, pattern: str, timeout: float = 5) -> str:

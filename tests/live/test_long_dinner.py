@@ -5,9 +5,14 @@ import asyncio
 
 import pytest
 
-from tests.live.test_multiprocess import plain_dish
 from tests.support.client import DinerClient
-from tests.support.servers import REDIS_TEST_URL, AsgiServer, prepare_database, redis_prefix
+from tests.support.servers import (
+    REDIS_TEST_URL,
+    AsgiServer,
+    plain_dish,
+    prepare_database,
+    redis_prefix,
+)
 
 pytestmark = [pytest.mark.multiprocess, pytest.mark.asyncio]
 

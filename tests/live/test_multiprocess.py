@@ -3,13 +3,17 @@ different processes see each other, and killing a process mid-stream loses no ac
 op and applies none twice."""
 
 import asyncio
-import json
-import urllib.request
 
 import pytest
 
 from tests.support.client import DinerClient
-from tests.support.servers import REDIS_TEST_URL, AsgiServer, postgres_database, redis_prefix
+from tests.support.servers import (
+    REDIS_TEST_URL,
+    AsgiServer,
+    plain_dish,
+    postgres_database,
+    redis_prefix,
+)
 
 pytestmark = [pytest.mark.multiprocess, pytest.mark.asyncio]
 
@@ -28,18 +32,6 @@ def two_servers(database_url):
     second = AsgiServer(database_url=database_url, redis_url=REDIS_TEST_URL, extra_env=env)
     with first, second:
         yield first, second
-
-
-def plain_dish(server: AsgiServer) -> int:
-    """A dish that can be added with no options: available, no required choice."""
-    with urllib.request.urlopen(server.url + "/api/menu/", timeout=5) as response:
-        menu = json.load(response)
-    return next(
-        dish["id"]
-        for category in menu["categories"]
-        for dish in category["dishes"]
-        if not dish["sold_out"] and all(g["min"] == 0 for g in dish["option_groups"])
-    )
 
 
 def page(server: AsgiServer, number: int, links: dict) -> str:

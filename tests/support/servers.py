@@ -154,3 +154,16 @@ def postgres_database():
 def redis_prefix() -> dict:
     """Environment giving server processes their own key prefix on the shared Redis."""
     return {"CHANNEL_PREFIX": f"rolive-{uuid.uuid4().hex[:8]}"}
+
+
+def plain_dish(server) -> int:
+    """A dish that can be added with no options: available, no required choice. ``server``
+    is anything with a base ``url`` (an AsgiServer, a deployed stack)."""
+    with urllib.request.urlopen(server.url + "/api/menu/", timeout=5) as response:
+        menu = json.load(response)
+    return next(
+        dish["id"]
+        for category in menu["categories"]
+        for dish in category["dishes"]
+        if not dish["sold_out"] and all(g["min"] == 0 for g in dish["option_groups"])
+    )
