@@ -1,26 +1,78 @@
-"""daphne, with the socket size limit answered by a proper close.
+"""daphne, as production runs it: the size limit answered by a proper close, and a bound on
+what a socket that stops reading can make the process hold.
 
-daphne >= 4.2.2 enforces `--websocket-max-message-size`, but autobahn's default `failByDrop`
-then drops the TCP connection (the client sees 1006). Turning it off makes autobahn send the
-close frame with 1009, as docs/protocol.md promises. Run as `python -m restaurant.core.asgi_server`
-with daphne's own arguments.
+- daphne >= 4.2.2 enforces `--websocket-max-message-size`, but autobahn's default `failByDrop`
+  then drops the TCP connection (the client sees 1006). Turning it off makes autobahn send the
+  close frame with 1009, as docs/protocol.md promises.
+- autobahn applies that limit to what the server sends too: a snapshot of a busy table or a
+  kitchen at dinner rush (easily over 16 KiB) would kill its socket. The limit is for what
+  clients send; the server's own messages are exempt.
+- Twisted never refuses a write: what the peer does not read piles up in the process, without
+  limit, and a phone that froze mid-dinner (or a client that reads nothing on purpose) would
+  grow the worker until it dies. A socket whose unsent output passes WS_SEND_BUFFER_BYTES is
+  aborted; its diner reconnects when it reads again and resyncs from the snapshot, as after
+  any drop. (uvicorn needs none of this: its send waits for the peer, and the keep-alive ping
+  closes a peer that stops reading.)
+
+Run as `python -m restaurant.core.asgi_server` with daphne's own arguments.
 """
 
+import logging
+import os
 import sys
 
 import daphne.server
 from daphne.cli import CommandLineInterface
-from daphne.ws_protocol import WebSocketFactory
+from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 
 MAX_MESSAGE_BYTES = 16 * 1024
+SEND_BUFFER_BYTES = 1024 * 1024
+
+logger = logging.getLogger(__name__)
+
+
+def unsent_bytes(transport) -> int:
+    """Bytes a Twisted TCP transport has taken but not yet handed to the kernel."""
+    buffered = len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
+    return buffered + getattr(transport, "_tempDataLen", 0)
+
+
+class BoundedWebSocketProtocol(WebSocketProtocol):
+    def sendMessage(self, payload, *args, **kwargs):
+        limit, self.maxMessagePayloadSize = self.maxMessagePayloadSize, 0
+        try:
+            super().sendMessage(payload, *args, **kwargs)
+        finally:
+            self.maxMessagePayloadSize = limit
+
+    def serverSend(self, content, binary=False):
+        if self.state == self.STATE_CLOSED:
+            return  # dropped below; the application hears of it with its disconnect
+        super().serverSend(content, binary)
+        if self.state != self.STATE_OPEN or self.transport is None:
+            return
+        unsent = unsent_bytes(self.transport)
+        if unsent > self.factory.send_buffer_bytes:
+            peer = ":".join(map(str, self.client_addr or ()))
+            logger.warning("dropping %s: it stopped reading (%d bytes unsent)", peer, unsent)
+            from restaurant.realtime import metrics  # Django is set up once a socket is open
+
+            metrics.CLOSES.labels("slow_reader").inc()
+            self.dropConnection(abort=True)
 
 
 class ClosingWebSocketFactory(WebSocketFactory):
+    protocol = BoundedWebSocketProtocol
+    send_buffer_bytes = SEND_BUFFER_BYTES
+
     def setProtocolOptions(self, **options):
         super().setProtocolOptions(failByDrop=False, **options)
 
 
 def main(argv: list[str] | None = None) -> None:
+    ClosingWebSocketFactory.send_buffer_bytes = int(
+        os.environ.get("WS_SEND_BUFFER_BYTES", SEND_BUFFER_BYTES)
+    )
     daphne.server.WebSocketFactory = ClosingWebSocketFactory
     args = list(sys.argv[1:] if argv is None else argv)
     if "--websocket-max-message-size" not in args:

@@ -95,6 +95,10 @@ class AsgiServer:
         self.stop()
         raise RuntimeError(f"ASGI server on port {self.port} did not answer in {timeout}s")
 
+    def log_path_text(self) -> str:
+        self.log_file.flush()
+        return Path(self.log_file.name).read_text(errors="replace")
+
     def kill(self) -> None:
         """SIGKILL: the process dies with whatever it had in flight."""
         if self.process and self.process.poll() is None:
