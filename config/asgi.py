@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP to Django, `/ws/...` to the consumers.
 
-Every socket passes the Origin check (a missing or `null` Origin, or a host not in
+Every socket passes the per-address limits (restaurant/realtime/address_limit.py) and the
+Origin check (a missing or `null` Origin, or a host not in
 ALLOWED_HOSTS, is refused with 403) and gets the Django session and user.
 """
 
@@ -16,12 +17,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from restaurant.realtime.address_limit import AddressLimitMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "websocket": AddressLimitMiddleware(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

@@ -209,6 +209,10 @@ RESTAURANT = {
     # This many refused messages within RATE_STRIKE_WINDOW seconds closes the socket (4429).
     "RATE_STRIKES": env.int("WS_RATE_STRIKES", default=50),
     "RATE_STRIKE_WINDOW": 10.0,
+    # Sockets from one client address, per process (sized for a restaurant's shared Wi-Fi).
+    "SOCKETS_PER_ADDRESS": env.int("WS_SOCKETS_PER_ADDRESS", default=500),
+    "CONNECTS_PER_SECOND": env.float("WS_CONNECTS_PER_SECOND", default=20.0),
+    "CONNECT_BURST": env.int("WS_CONNECT_BURST", default=300),
     # Token guessing: this many unknown-token lookups per address within the window lock it out.
     "TOKEN_MISS_LIMIT": env.int("TOKEN_MISS_LIMIT", default=100),
     "TOKEN_MISS_WINDOW": 600,

@@ -18,9 +18,13 @@ from tests.factories import make_menu
 def pytest_configure(config):
     # No background heartbeat task inside the tests' event loops; tests call `server_beat`
     # directly, and the live-server tests run it for real.
+    settings.RESTAURANT = dict(settings.RESTAURANT)  # config.settings keeps the shipped values
     settings.RESTAURANT["HEARTBEAT_SECONDS"] = 0
     # Tests miss tokens on purpose from one address; the guard has a test of its own.
     settings.RESTAURANT["TOKEN_MISS_LIMIT"] = 10**6
+    # Likewise sockets per address: every test socket comes from one address, quickly.
+    settings.RESTAURANT["SOCKETS_PER_ADDRESS"] = 10**6
+    settings.RESTAURANT["CONNECT_BURST"] = 10**6
     layer = settings.CHANNEL_LAYERS["default"]
     if "CONFIG" in layer:
         # Each run (and xdist worker) gets its own key prefix on the shared Redis.
