@@ -104,6 +104,10 @@ class Env:
                 "CHANNEL_PREFIX": self.channel_prefix,
                 "LOG_LEVEL": "WARNING",
                 "PYTHONUNBUFFERED": "1",
+                # Every generated socket comes from 127.0.0.1: the per-address limits (sized
+                # for one restaurant's Wi-Fi) would measure themselves, not the server.
+                "WS_SOCKETS_PER_ADDRESS": "1000000",
+                "WS_CONNECT_BURST": "1000000",
             }
         )
         if self.database_url:
