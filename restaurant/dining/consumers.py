@@ -56,8 +56,7 @@ class TableConsumer(OpConsumer):
 
     async def disconnect(self, code: int) -> None:
         liveness.unregister(self)
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.leave_groups(self.groups_joined)
         if self.groups_joined:
             await database_sync_to_async(connection_close)(channel_name=self.channel_name)
 

@@ -33,8 +33,7 @@ class KitchenConsumer(OpConsumer):
 
     async def disconnect(self, code: int) -> None:
         liveness.unregister(self)
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.leave_groups(self.groups_joined)
 
     async def send_snapshot(self) -> None:
         await self.send_json(await database_sync_to_async(kitchen_snapshot)())

@@ -4,12 +4,14 @@ Subclasses say which ops they accept (`registry`) and how to apply one (`apply`)
 touch the ORM in the event loop (services run through `database_sync_to_async`).
 """
 
+import contextlib
 import logging
 import time
 from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from redis.exceptions import RedisError
 
 from restaurant.realtime import codec, envelope, metrics
 from restaurant.realtime.errors import OpError
@@ -19,11 +21,43 @@ logger = logging.getLogger(__name__)
 
 CLOSE_TOO_LARGE = 1009
 CLOSE_ABUSE = 4429
+# The server lost its channel layer under the socket: reconnect (with backoff) and resync.
+# Not 1012: daphne's autobahn lets a server send only 1000 and 3000-4999.
+CLOSE_TRY_AGAIN = 4503
+
+# What the Redis channel layer raises when Redis goes away (a restart, a failover, a network
+# cut): the socket's channel is gone with it, and so are its group memberships.
+LAYER_LOST = (RedisError, ConnectionError, OSError)
 
 
 class OpConsumer(AsyncWebsocketConsumer):
     registry: dict[str, type] = {}
     kind = "socket"  # the metrics label
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        except LAYER_LOST as exc:
+            # Without this every socket of the process dies with a traceback at once. Close
+            # with 4503 instead: the page reconnects with backoff, and its snapshot and the
+            # resend of its unanswered ops bring it back once Redis answers again.
+            logger.warning("channel layer lost under %s (%s): closing it with 4503",
+                           getattr(self, "channel_name", "?"), exc)  # fmt: skip
+            metrics.CLOSES.labels("layer_lost").inc()
+            with contextlib.suppress(Exception):
+                await self.base_send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
+            await self.disconnect(CLOSE_TRY_AGAIN)
+            if self.counted_open:
+                metrics.SOCKETS_OPEN.labels(self.kind).dec()
+                self.counted_open = False
+
+    async def leave_groups(self, groups: list[str]) -> None:
+        """Best effort: with the layer gone, its memberships went with it (or expire)."""
+        for group in groups:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except LAYER_LOST:
+                return
 
     async def websocket_connect(self, message: dict) -> None:
         limits = settings.RESTAURANT

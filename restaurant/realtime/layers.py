@@ -25,3 +25,23 @@ class RedisChannelLayer(BaseRedisChannelLayer):
         return aioredis.BlockingConnectionPool.from_url(
             address, max_connections=self.pool_size, timeout=self.pool_timeout, **host
         )
+
+    async def forgot(self, marker: str, ttl: int) -> bool:
+        """Whether Redis lost what this process put there since the last call (a restart
+        without persistence, a failover to an empty replica, a flush): then every group
+        membership of this process's sockets is gone too, and they hear nothing more.
+
+        Keeps a key per shard (`<prefix>:alive:<marker>`, expiring after `ttl` seconds unless
+        renewed) and asks for its old value while renewing it. Raises what redis-py raises
+        while Redis is down."""
+        marked = getattr(self, "_alive_marked", set())
+        self._alive_marked = marked
+        lost = False
+        key = f"{self.prefix}:alive:{marker}"
+        for index in range(self.ring_size):
+            connection = self.connection(index)
+            previous = await connection.set(key, b"1", ex=ttl, get=True)
+            if previous is None and index in marked:
+                lost = True
+            marked.add(index)
+        return lost

@@ -3,7 +3,11 @@
 - a heartbeat row, so that sockets of a process that died (kill -9, a lost machine) stop
   counting as online: their connection rows are reaped by whichever process notices first;
 - group membership refresh, so that a dinner longer than the layer's `group_expiry` keeps
-  receiving its table's events.
+  receiving its table's events;
+- a watch on Redis itself: when it comes back empty (restarted without persistence, failed
+  over), this process's group memberships are gone, and a socket whose consumer did not
+  happen to hit the outage would stay deaf. Every socket of the process is then closed with
+  4503; pages reconnect, resync from the snapshot and resend what was unanswered.
 """
 
 import asyncio
@@ -20,10 +24,15 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
+CLOSE_TRY_AGAIN = 4503  # as restaurant.realtime.consumers: reconnect and resync
+
 SERVER_ID = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 _members: "weakref.WeakSet" = weakref.WeakSet()
 _tasks: dict[int, asyncio.Task] = {}
+_watches: dict[int, asyncio.Task] = {}
+
+LAYER_CHECK_SECONDS = 2.0
 
 
 def heartbeat_seconds() -> float:
@@ -39,6 +48,11 @@ def register(consumer) -> None:
     task = _tasks.get(id(loop))
     if task is None or task.done():
         _tasks[id(loop)] = loop.create_task(_upkeep(), name="restaurant-liveness")
+    watch = _watches.get(id(loop))
+    if hasattr(consumer.channel_layer, "forgot") and (watch is None or watch.done()):
+        _watches[id(loop)] = loop.create_task(
+            _watch_layer(consumer.channel_layer), name="restaurant-layer-watch"
+        )
 
 
 def unregister(consumer) -> None:
@@ -74,3 +88,24 @@ async def _upkeep() -> None:
         except Exception:
             logger.exception("liveness upkeep failed; retrying")
         await asyncio.sleep(heartbeat_seconds())
+
+
+async def _watch_layer(layer) -> None:
+    ttl = int(max(60, 10 * LAYER_CHECK_SECONDS))
+    while True:
+        try:
+            if await layer.forgot(SERVER_ID, ttl):
+                members = [c for c in list(_members) if c.channel_layer is layer]
+                logger.warning(
+                    "Redis came back without this process's group memberships: closing its "
+                    "%d socket(s) with 4503 so that they reconnect and resync",
+                    len(members),
+                )
+                for consumer in members:
+                    unregister(consumer)
+                    await consumer.close(code=CLOSE_TRY_AGAIN)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # Redis down: the sockets' own receive loops notice
+            logger.debug("layer watch: %s", exc)
+        await asyncio.sleep(LAYER_CHECK_SECONDS)

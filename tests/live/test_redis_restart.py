@@ -1,0 +1,96 @@
+"""Redis restarts under a running worker (no persistence: it comes back empty, as this
+deployment runs it). Every socket must hear events again, and converge, without a reload."""
+
+import asyncio
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from tests.support.client import DinerClient
+from tests.support.servers import AsgiServer, free_port, plain_dish, prepare_database
+
+pytestmark = [pytest.mark.multiprocess, pytest.mark.asyncio]
+
+
+class PrivateRedis:
+    """A redis-server of this test's own, so that killing it disturbs nobody else."""
+
+    def __init__(self) -> None:
+        assert shutil.which("redis-server"), "redis-server is needed (Debian: redis-server)"
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            probe = subprocess.run(["redis-cli", "-p", str(self.port), "ping"],
+                                   capture_output=True, text=True)  # fmt: skip
+            if probe.stdout.strip() == "PONG":
+                return
+            time.sleep(0.05)
+        raise RuntimeError("private redis-server did not start")
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(5)
+
+
+@pytest.fixture
+def redis():
+    redis = PrivateRedis()
+    redis.start()
+    yield redis
+    redis.kill()
+
+
+def add(dish_id: int, note: str) -> dict:
+    return {"type": "cart.add", "dish_id": dish_id, "qty": 1, "options": [], "note": note}
+
+
+def has_note(note: str):
+    return lambda client: any(line["note"] == note for line in client.cart.values())
+
+
+@pytest.mark.parametrize("down_seconds", [0, 3])
+async def test_sockets_hear_again_after_redis_restarts(tmp_path, redis, down_seconds):
+    database_url = prepare_database(tmp_path)
+    env = {"VAR_DIR": str(tmp_path), "CHANNEL_PREFIX": "rorestart"}
+    with AsgiServer(database_url=database_url, redis_url=redis.url, extra_env=env) as server:
+        page = server.table_url(1)
+        diners = [await DinerClient([page]).start() for _ in range(4)]
+        dish = plain_dish(server)
+        assert (await diners[0].op(add(dish, "before")))["type"] == "ack"
+        for diner in diners:
+            await diner.wait_for(has_note("before"))
+
+        redis.kill()  # 0 s: back at once, before most sockets notice (the deaf case)
+        await asyncio.sleep(down_seconds)
+        redis.start()
+        back = time.monotonic()
+
+        # An op per second from the first diner until every diner has heard one.
+        heard = None
+        for i in range(15):
+            note = f"after {i}"
+            try:
+                await diners[0].op(add(dish, note), timeout=5)
+                await asyncio.gather(*(d.wait_for(has_note(note), timeout=1) for d in diners))
+            except TimeoutError:
+                continue
+            heard = time.monotonic() - back
+            break
+        assert heard is not None and heard <= 15, "some socket stayed deaf after Redis came back"
+
+        # Everyone converged on one cart (the database's, as each snapshot or event says).
+        carts = [sorted(line["note"] for line in d.cart.values()) for d in diners]
+        assert all(cart == carts[0] for cart in carts), carts
+        for diner in diners:
+            await diner.stop()
