@@ -75,3 +75,13 @@ def _fresh_channel_layer():
 @pytest.fixture
 def menu(db):
     return make_menu()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_menu_catalog():
+    """Rolled-back tests reuse menu versions with other dishes: no catalog outlives a test."""
+    from restaurant.menu import catalog
+
+    catalog.forget()
+    yield
+    catalog.forget()

@@ -1,25 +1,26 @@
 """The shared cart. Each function runs inside `ops.diner_op_apply`'s transaction, with the
-session row locked; it either changes one thing and returns the new `seq`, changes nothing
+session row locked (and the menu version read with it: dishes and options come from the
+process's catalog); it either changes one thing and returns the new `seq`, changes nothing
 and returns None, or raises OpError having changed nothing."""
 
 from restaurant.dining.models import CartLine, Diner, DiningSession
 from restaurant.dining.payloads import line_payload
 from restaurant.dining.services import session_change
+from restaurant.menu.catalog import Catalog, catalog
 from restaurant.menu.models import Dish, Option
-from restaurant.menu.pricing import options_by_id, unit_price
+from restaurant.menu.pricing import unit_price
 from restaurant.realtime.errors import OpError
 
 MAX_QTY = 99
 
 
-def check_options(dish: Dish, option_ids: list[int]) -> tuple[list[int], dict[int, Option]]:
+def check_options(menu: Catalog, dish: Dish, option_ids: list[int]) -> list[int]:
     """Options must belong to the dish, appear once, and respect every group's min/max.
-    Returns them sorted, with the dish's options by id (for pricing)."""
+    Returns them sorted."""
     if len(set(option_ids)) != len(option_ids):
         raise OpError("bad_request", "an option is chosen twice")
-    groups = list(dish.option_groups.prefetch_related("options"))
-    by_id = {o.pk: o for g in groups for o in g.options.all()}
-    group_of = {o.pk: g for g in groups for o in g.options.all()}
+    groups = menu.groups.get(dish.pk, [])
+    group_of = {o.pk: g for g in groups for o in g.choices}
     foreign = [i for i in option_ids if i not in group_of]
     if foreign:
         raise OpError("bad_request", f"options {foreign} are not options of dish {dish.pk}")
@@ -32,25 +33,24 @@ def check_options(dish: Dish, option_ids: list[int]) -> tuple[list[int], dict[in
                 f" (group {group.pk}), not {chosen}",
                 group_id=group.pk,
             )
-    return sorted(option_ids), by_id
+    return sorted(option_ids)
 
 
-def line_event(line: CartLine, by: Diner, options: dict[int, Option] | None = None) -> dict:
-    if options is None:
-        options = options_by_id(line.options)
-    price = unit_price(line.dish, line.options, options)
+def line_event(line: CartLine, by: Diner, dish: Dish, options: dict[int, Option]) -> dict:
+    price = unit_price(dish, line.options, options)
     return {"type": "cart.line", "by": by.pk, "line": line_payload(line, unit_price=price)}
 
 
 def cart_line_add(
     *, session: DiningSession, diner: Diner, dish_id: int, qty: int, options: list[int], note: str
 ) -> int:
-    dish = Dish.objects.filter(pk=dish_id).first()
+    menu = catalog(session.menu_version)
+    dish = menu.dishes.get(dish_id)
     if dish is None:
         raise OpError("not_found", f"no dish {dish_id}")
     if dish.sold_out:
         raise OpError("sold_out", f"“{dish.name}” is sold out", dish_ids=[dish.pk])
-    options, dish_options = check_options(dish, options)
+    options = check_options(menu, dish, options)
     note = note.strip()
     line = CartLine.objects.filter(
         session=session, added_by=diner, dish=dish, options=options, note=note
@@ -64,12 +64,11 @@ def cart_line_add(
             raise OpError("conflict", f"a line holds at most {MAX_QTY}; it has {line.qty}")
         line.qty += qty
         line.save(update_fields=["qty"])
-        line.dish = dish
-    return session_change(session, line_event(line, diner, dish_options), cart=True)
+    return session_change(session, line_event(line, diner, dish, menu.options), cart=True)
 
 
 def _line_of(session: DiningSession, line_id: int) -> CartLine:
-    line = CartLine.objects.select_related("dish").filter(session=session, pk=line_id).first()
+    line = CartLine.objects.filter(session=session, pk=line_id).first()
     if line is None:  # another table's line looks exactly like a missing one
         raise OpError("not_found", f"no line {line_id} in this table's cart")
     return line
@@ -92,4 +91,6 @@ def cart_line_set_qty(
         return None
     line.qty = qty
     line.save(update_fields=["qty"])
-    return session_change(session, line_event(line, diner), cart=True)
+    menu = catalog(session.menu_version)
+    dish = menu.dishes.get(line.dish_id) or line.dish  # a dish deleted since: read it
+    return session_change(session, line_event(line, diner, dish, menu.options), cart=True)

@@ -34,19 +34,29 @@ def diner_actor(diner_id: int) -> str:
 
 
 def diner_op_apply(*, diner_id: int, op_id: str, op: protocol._Op) -> int:
-    """Apply ``op`` for the diner; return the `seq` to acknowledge it with."""
+    """Apply ``op`` for the diner; return the `seq` to acknowledge it with.
+
+    The op id is not looked up first: an op is applied and recorded in one transaction, and
+    recording a resent one breaks the unique (actor, op_id) constraint, which rolls back the
+    whole transaction, its second effect and its events included; the first ack is given
+    again. A resend that the state no longer allows (a removed line, a closed session) is
+    recognised the same way before its error goes out. So the usual op saves a query, and a
+    resend costs one more."""
     actor = diner_actor(diner_id)
     try:
         with transaction.atomic():
             session = session_of_diner_lock(diner_id)
             # Ops need the diner only as a key (rename fetches it whole): no query for it.
             diner = Diner(pk=diner_id, session=session)
-            prior = AppliedOp.objects.filter(actor=actor, op_id=op_id).first()
-            if prior is not None:
+            try:
+                if session.status != DiningSession.Status.OPEN:
+                    raise OpError("closed", "this table's session is closed")
+                changed_seq = HANDLERS[type(op)](session, diner, op)
+            except OpError:
+                prior = AppliedOp.objects.filter(actor=actor, op_id=op_id).first()
+                if prior is None:
+                    raise
                 return prior.seq if prior.seq is not None else session.seq
-            if session.status != DiningSession.Status.OPEN:
-                raise OpError("closed", "this table's session is closed")
-            changed_seq = HANDLERS[type(op)](session, diner, op)
             seq = changed_seq if changed_seq is not None else session.seq
             AppliedOp.objects.create(
                 actor=actor, op_id=op_id, op_type=type(op).__struct_config__.tag,
@@ -54,8 +64,9 @@ def diner_op_apply(*, diner_id: int, op_id: str, op: protocol._Op) -> int:
             )  # fmt: skip
             return seq
     except IntegrityError:
-        # The same op id raced in from another socket of this diner and won: its ack stands.
         prior = AppliedOp.objects.filter(actor=actor, op_id=op_id).first()
         if prior is None:
             raise
-        return prior.seq
+        if prior.seq is not None:
+            return prior.seq
+        return DiningSession.objects.filter(diners__pk=diner_id).values_list("seq", flat=True)[0]

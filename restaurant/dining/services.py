@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from restaurant.dining.models import Connection, Diner, DiningSession
@@ -35,10 +36,13 @@ def session_lock(session_id: int) -> DiningSession:
 
 
 def session_of_diner_lock(diner_id: int) -> DiningSession:
-    """Lock the session of a diner, found and locked in one query."""
+    """Lock the session of a diner, found and locked in one query, which also reads the menu
+    version (`session.menu_version`) for the menu catalog."""
+    menu_version = Restaurant.objects.order_by("pk").values("menu_version")[:1]
     return (
         DiningSession.objects.select_for_update(of=("self",))
         .select_related("table")
+        .annotate(menu_version=Subquery(menu_version))
         .get(diners__pk=diner_id)
     )
 

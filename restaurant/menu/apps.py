@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class MenuConfig(AppConfig):
     name = "restaurant.menu"
     label = "menu"
+
+    def ready(self) -> None:
+        from restaurant.menu import signals
+
+        signals.connect()

@@ -7,6 +7,7 @@ Prices are in minor units (fen): 2800 = ¥28.00. Images are static paths (the pa
 from django.db import transaction
 
 from restaurant.menu.models import Category, Dish, Option, OptionGroup, Restaurant
+from restaurant.menu.signals import menu_version_bump
 from restaurant.tables.models import Table
 
 RESTAURANT = {"name": "蜀香小馆", "name_en": "Shu Xiang Bistro", "currency": "CNY"}
@@ -489,6 +490,7 @@ def demo_load() -> bool:
                 _create_dish(category, data, sort_order=d * 10)
         for number, label in TABLES:
             Table.objects.get_or_create(number=number, defaults={"label": label})
+        menu_version_bump()  # the options came in bulk, without signals
     return True
 
 

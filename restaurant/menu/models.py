@@ -33,8 +33,19 @@ class Restaurant(Bilingual):
         default=False,
         help_text="When on, a table's dining session opens only when staff open the table.",
     )
-    # Bumped by every menu change, so a page can tell its copy of the menu is old.
+    # Bumped by every menu change (restaurant/menu/signals.py), so that a page can tell its
+    # copy of the menu is old and each process its cached catalog (restaurant/menu/catalog.py).
     menu_version = models.PositiveIntegerField(default=1)
+
+    def save(self, *args, **kwargs):
+        # Saving an edited restaurant (its name, say) must not write back the menu_version it
+        # was loaded with: a process could then take an older menu for the current one.
+        if self.pk and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.attname for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "menu_version"
+            ]  # fmt: skip
+        super().save(*args, **kwargs)
 
     @classmethod
     def current(cls) -> "Restaurant":

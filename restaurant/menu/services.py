@@ -2,9 +2,8 @@
 that open menus hear of it (`menu.dish`) after commit."""
 
 from django.db import transaction
-from django.db.models import F
 
-from restaurant.menu.models import Dish, Restaurant
+from restaurant.menu.models import Dish
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import broadcast_on_commit, group_message
 from restaurant.realtime.errors import OpError
@@ -15,9 +14,8 @@ def menu_dish_event(dish: Dish) -> dict:
 
 
 def menu_dish_changed(*, dish: Dish) -> None:
-    """Call inside the transaction that changed ``dish``: bump the menu version and tell every
-    table and the kitchen once it commits."""
-    Restaurant.objects.filter(pk=Restaurant.current().pk).update(menu_version=F("menu_version") + 1)
+    """Call inside the transaction that changed ``dish`` (its save bumped the menu version):
+    tell every table and the kitchen once it commits."""
     message = group_message("menu.event", menu_dish_event(dish))
     broadcast_on_commit(groups.MENU, message)
 

@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from restaurant.dining.models import DiningSession
+from restaurant.realtime.errors import OpError
 from tests.dining.helpers import apply, arrive
 
 pytestmark = pytest.mark.django_db
@@ -20,18 +21,43 @@ def queries(diner, message) -> list[str]:
 
 def test_cart_ops(menu):
     diner = arrive(menu.table)
-    # lock session (with the diner), op record, dish, option groups, options, matching line,
-    # insert line, bump seq, record op
     add = {"type": "cart.add", "dish_id": menu.chicken.pk, "options": [menu.mild.pk]}
-    assert len(queries(diner, {**add, "id": "a1"})) == 9
-    # the same again raises qty: update instead of insert
-    assert len(queries(diner, {**add, "id": "a2"})) == 9
+    # The process's first op reads the menu catalog once (dishes, option groups, options):
+    # lock session (with the diner and the menu version), 3 for the catalog, matching line,
+    # insert line, bump seq, record op.
+    assert len(queries(diner, {**add, "id": "a1"})) == 8
+    # From then on: lock, matching line, update (the same again raises qty), bump, record.
+    assert len(queries(diner, {**add, "id": "a2"})) == 5
     line_id = diner.session.cart.get().pk
-    # lock, op record, line, update, options for the price, bump seq, record op
+    # lock, line, update, bump seq, record op (the price comes from the catalog)
     set_qty = {"type": "cart.set_qty", "id": "q", "line_id": line_id, "qty": 5}
-    assert len(queries(diner, set_qty)) == 7
-    # a resent op: lock, op record
-    assert len(queries(diner, {**add, "id": "a1"})) == 2
+    assert len(queries(diner, set_qty)) == 5
+    # A resent op is applied again and undone by the op record's unique constraint: lock,
+    # line, update, bump, the refused record, then the first record's seq.
+    assert len(queries(diner, {**add, "id": "a1"})) == 7
+    assert diner.session.cart.get().qty == 5, "the resend changed nothing"
+
+
+def test_a_menu_change_is_seen_by_the_next_op(menu, monkeypatch):
+    """The cached catalog follows every menu change at once (the version is read per op)."""
+    from restaurant.dining import services
+    from restaurant.menu.services import dish_set_sold_out
+    from restaurant.realtime import codec
+
+    sent = []
+    monkeypatch.setattr(services, "broadcast_on_commit", lambda group, msg: sent.append(msg))
+    diner = arrive(menu.table)
+    apply(diner, {"type": "cart.add", "id": "a", "dish_id": menu.rice.pk})  # catalog cached
+    dish_set_sold_out(dish_id=menu.rice.pk, sold_out=True)
+    with pytest.raises(OpError) as refused:
+        apply(diner, {"type": "cart.add", "id": "b", "dish_id": menu.rice.pk})
+    assert refused.value.code == "sold_out"
+    menu.mild.price = 300
+    menu.mild.save()
+    apply(diner, {"type": "cart.add", "id": "c", "dish_id": menu.chicken.pk,
+                  "options": [menu.mild.pk]})  # fmt: skip
+    event = codec.loads(sent[-1]["text"])
+    assert event["line"]["price"] == menu.chicken.price + 300
 
 
 def test_submit(menu):
