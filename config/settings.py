@@ -105,7 +105,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env.int("DB_POOL_MAX", default=20),
         "timeout": 10,
     }
+    # Threads that run the sockets' database work (restaurant/realtime/db.py).
+    DB_THREADS = min(
+        env.int("DB_THREADS", default=4), DATABASES["default"]["OPTIONS"]["pool"]["max_size"]
+    )
 else:
+    DB_THREADS = 1  # SQLite takes one writer at a time anyway
     # WAL lets readers run while a writer commits; the timeout waits for the lock instead
     # of failing with "database is locked" when two processes write at once.
     # synchronous=NORMAL is WAL's recommended durability (safe against a crash of the app).

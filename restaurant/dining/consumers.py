@@ -1,12 +1,11 @@
 """`/ws/table/<token>/`: a diner's socket. Thin: access check, then services per op."""
 
-from channels.db import database_sync_to_async
-
 from restaurant.dining import ops, protocol
 from restaurant.dining.selectors import dining_snapshot
 from restaurant.dining.services import connection_close, connection_open, diner_for_socket
 from restaurant.realtime import groups, liveness
 from restaurant.realtime.consumers import OpConsumer
+from restaurant.realtime.db import db
 from restaurant.tables.selectors import table_by_token
 
 CLOSE_SESSION_CLOSED = 4000
@@ -18,7 +17,7 @@ def known_diner_ids(django_session) -> list[int]:
     return [int(i) for i in django_session.get("diners", {}).values()]
 
 
-@database_sync_to_async
+@db
 def _socket_diner(token: str, django_session, address) -> tuple[int, int, int] | None:
     table = table_by_token(token, address=address)
     if table is None:
@@ -49,7 +48,7 @@ class TableConsumer(OpConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         liveness.register(self)  # before its connection row exists: see server_beat
-        await database_sync_to_async(connection_open)(
+        await db(connection_open)(
             diner_id=self.diner_id, channel_name=self.channel_name, server_id=liveness.SERVER_ID
         )
         await self.send_snapshot()
@@ -58,19 +57,17 @@ class TableConsumer(OpConsumer):
         liveness.unregister(self)
         await self.leave_groups(self.groups_joined)
         if self.groups_joined:
-            await database_sync_to_async(connection_close)(channel_name=self.channel_name)
+            await db(connection_close)(channel_name=self.channel_name)
 
     async def send_snapshot(self) -> int:
-        snapshot = await database_sync_to_async(dining_snapshot)(diner_id=self.diner_id)
+        snapshot = await db(dining_snapshot)(diner_id=self.diner_id)
         await self.send_json(snapshot)
         return snapshot["seq"]
 
     async def apply(self, op_id: str, op: protocol._Op) -> int:
         if isinstance(op, protocol.Sync):
             return await self.send_snapshot()
-        return await database_sync_to_async(ops.diner_op_apply)(
-            diner_id=self.diner_id, op_id=op_id, op=op
-        )
+        return await db(ops.diner_op_apply)(diner_id=self.diner_id, op_id=op_id, op=op)
 
     # --- group events, named after their type ---------------------------------------------
     table_event = OpConsumer.forward

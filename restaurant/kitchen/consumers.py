@@ -1,11 +1,10 @@
 """`/ws/kitchen/`: the kitchen display's socket, for logged-in staff only."""
 
-from channels.db import database_sync_to_async
-
 from restaurant.kitchen import ops, protocol
 from restaurant.kitchen.selectors import kitchen_snapshot
 from restaurant.realtime import groups, liveness
 from restaurant.realtime.consumers import OpConsumer
+from restaurant.realtime.db import db
 
 
 def is_staff(user) -> bool:
@@ -20,7 +19,7 @@ class KitchenConsumer(OpConsumer):
     async def connect(self) -> None:
         self.groups_joined: list[str] = []
         user = self.scope.get("user")
-        if not await database_sync_to_async(is_staff)(user):
+        if not await db(is_staff)(user):
             await self.close()  # before accept: 403
             return
         self.user_id = user.pk
@@ -36,13 +35,13 @@ class KitchenConsumer(OpConsumer):
         await self.leave_groups(self.groups_joined)
 
     async def send_snapshot(self) -> None:
-        await self.send_json(await database_sync_to_async(kitchen_snapshot)())
+        await self.send_json(await db(kitchen_snapshot)())
 
     async def apply(self, op_id: str, op: protocol._Op) -> None:
         if isinstance(op, protocol.Sync):
             await self.send_snapshot()
             return None
-        await database_sync_to_async(ops.staff_op_apply)(user_id=self.user_id, op_id=op_id, op=op)
+        await db(ops.staff_op_apply)(user_id=self.user_id, op_id=op_id, op=op)
         return None
 
     kitchen_event = OpConsumer.forward

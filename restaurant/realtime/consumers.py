@@ -1,7 +1,7 @@
 """The socket plumbing every consumer shares: flood control, the size limit, the envelope.
 
 Subclasses say which ops they accept (`registry`) and how to apply one (`apply`); they never
-touch the ORM in the event loop (services run through `database_sync_to_async`).
+touch the ORM in the event loop (services run through `restaurant.realtime.db.db`).
 """
 
 import contextlib

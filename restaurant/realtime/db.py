@@ -1,0 +1,33 @@
+"""Where the sockets' database work runs.
+
+Channels' `database_sync_to_async` runs all of a process's ORM work in one thread. On
+PostgreSQL that thread spent half its time waiting for round trips (the profile in
+docs/performance.md), while other tables' ops queued behind it. There, ops run in a pool of
+DB_THREADS threads instead: different tables overlap their round trips; ops of one table
+still take turns on the session row lock, and broadcasts keep commit order per event loop
+(broadcast.py; a rare out-of-order pair is repaired by the clients' seq-gap resync). Each
+call takes a connection from the bounded psycopg pool and returns it afterwards, so sockets
+never hold one. On SQLite (one writer at a time anyway) it stays one thread.
+"""
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
+from django.conf import settings
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(settings.DB_THREADS, thread_name_prefix="restaurant-db")
+    return _executor
+
+
+def db(function: Callable) -> Callable:
+    """`function` made awaitable, run where database work runs."""
+    if settings.DB_THREADS <= 1:
+        return database_sync_to_async(function)
+    return DatabaseSyncToAsync(function, thread_sensitive=False, executor=_pool())
