@@ -4,28 +4,32 @@ from collections import defaultdict
 
 from django.db import transaction
 
-from restaurant.dining.models import CartLine, Diner, DiningSession
+from restaurant.dining.models import CartLine, DiningSession
 from restaurant.dining.payloads import diner_payload, line_payload, order_payload
-from restaurant.dining.services import presence_online, session_lock
+from restaurant.dining.services import presence_online, session_of_diner_lock
 from restaurant.kitchen.models import Order
+from restaurant.menu.catalog import Catalog, catalog
 from restaurant.menu.models import Restaurant
-from restaurant.menu.pricing import options_by_id, unit_price
+from restaurant.menu.pricing import unit_price
 
 
 def session_orders(session: DiningSession) -> list[Order]:
     return list(session.orders.prefetch_related("items").order_by("round"))
 
 
+def _dish(menu: Catalog, line: CartLine):
+    return menu.dishes.get(line.dish_id) or line.dish  # a dish deleted since: read it
+
+
 def dining_snapshot(*, diner_id: int) -> dict:
     """Everything a diner's page shows, consistent with one `seq` (taken under the session
     lock, which every writer takes too)."""
     with transaction.atomic():
-        diner = Diner.objects.get(pk=diner_id)
-        session = session_lock(diner.session_id)
+        session = session_of_diner_lock(diner_id)
         restaurant = Restaurant.current()
+        menu = catalog(restaurant.menu_version)
         online = set(presence_online(session.pk))
-        lines = list(CartLine.objects.filter(session=session).select_related("dish"))
-        options = options_by_id(i for line in lines for i in line.options)
+        lines = list(CartLine.objects.filter(session=session))
         return {
             "type": "snapshot",
             "seq": session.seq,
@@ -36,10 +40,12 @@ def dining_snapshot(*, diner_id: int) -> dict:
             },
             "table": {"number": session.table.number, "label": session.table.label},
             "session": {"id": session.pk, "status": session.status},
-            "me": {"diner_id": diner.pk},
+            "me": {"diner_id": diner_id},
             "diners": [diner_payload(d, online=d.pk in online) for d in session.diners.all()],
             "cart": [
-                line_payload(line, unit_price=unit_price(line.dish, line.options, options))
+                line_payload(
+                    line, unit_price=unit_price(_dish(menu, line), line.options, menu.options)
+                )
                 for line in lines
             ],
             "orders": [order_payload(o) for o in session_orders(session)],

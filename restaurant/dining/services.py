@@ -4,6 +4,7 @@ Every change a diner can see runs inside a transaction that holds the session ro
 bumps `seq` with `session_change`, and is broadcast only after commit.
 """
 
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -114,10 +115,13 @@ def diner_arrive(*, table: Table, known_diner_ids: list[int]) -> Diner | None:
 
 def diner_for_socket(*, table: Table, known_diner_ids: list[int]) -> Diner | None:
     """The socket's access check: a diner of the table's open session, known by its cookie."""
-    session = open_session_for(table)
-    if session is None:
-        return None
-    return session.diners.filter(pk__in=known_diner_ids).select_related("session").first()
+    return (
+        Diner.objects.filter(
+            pk__in=known_diner_ids, session__table=table, session__status=DiningSession.Status.OPEN
+        )
+        .select_related("session")
+        .first()
+    )
 
 
 def diner_rename(*, session: DiningSession, diner: Diner, name: str) -> int | None:
@@ -152,18 +156,30 @@ def _presence_broadcast(session: DiningSession) -> None:
     floor_changed(session.table_id)
 
 
+# When this process last wrote each server's heartbeat row (by server id).
+_beats: dict[str, float] = {}
+
+
+def _heartbeat(server_id: str, now) -> None:
+    ServerHeartbeat.objects.update_or_create(server_id=server_id, defaults={"seen_at": now})
+    _beats[server_id] = time.monotonic()
+
+
 @transaction.atomic
 def connection_open(*, diner_id: int, channel_name: str, server_id: str) -> None:
-    diner = Diner.objects.select_related("session").get(pk=diner_id)
-    ServerHeartbeat.objects.update_or_create(
-        server_id=server_id, defaults={"seen_at": timezone.now()}
-    )
+    # A connection row needs its server's heartbeat row (or a dead server's rows could never
+    # be reaped); the beat writes it every few seconds, so a connect writes it only when the
+    # beat has not lately (a fresh process, or a test).
+    if (
+        time.monotonic() - _beats.get(server_id, float("-inf"))
+        > settings.RESTAURANT["HEARTBEAT_SECONDS"]
+    ):
+        _heartbeat(server_id, timezone.now())
     first = not Connection.objects.filter(diner_id=diner_id).exists()
-    Connection.objects.update_or_create(
-        channel_name=channel_name, defaults={"diner": diner, "server_id": server_id}
-    )
+    # A channel name is new for every socket: a plain insert.
+    Connection.objects.create(channel_name=channel_name, diner_id=diner_id, server_id=server_id)
     if first:
-        _presence_broadcast(diner.session)
+        _presence_broadcast(DiningSession.objects.only("pk", "table_id").get(diners__pk=diner_id))
 
 
 @transaction.atomic
@@ -194,7 +210,7 @@ def server_beat(
     ``seen_before`` (when ``live_channels`` was taken) are left alone. Diners left with no
     socket go offline; returns how many rows were reaped."""
     now = timezone.now()
-    ServerHeartbeat.objects.update_or_create(server_id=server_id, defaults={"seen_at": now})
+    _heartbeat(server_id, now)
     stale_after = stale_after or 3 * settings.RESTAURANT["HEARTBEAT_SECONDS"]
     dead = ServerHeartbeat.objects.filter(seen_at__lt=now - timedelta(seconds=stale_after))
     dead_ids = list(dead.values_list("server_id", flat=True))

@@ -68,3 +68,32 @@ def test_submit(menu):
     # lock, op record, lines, (no options), round, order, items, clear cart, reload order and
     # its items for the event, bump seq, record op
     assert len(captured) <= 11, "\n".join(captured)
+
+
+def test_socket_connect_path(menu, settings):
+    """What a socket's connect costs: the access check, its connection row, the snapshot."""
+    from restaurant.dining.selectors import dining_snapshot
+    from restaurant.dining.services import connection_open, diner_for_socket, server_beat
+    from restaurant.tables.selectors import table_by_token
+
+    settings.RESTAURANT = {**settings.RESTAURANT, "HEARTBEAT_SECONDS": 10}
+    diner = arrive(menu.table)
+    apply(diner, {"type": "cart.add", "id": "a", "dish_id": menu.rice.pk})  # catalog cached
+    server_beat(server_id="me")  # the process beat lately: a connect need not write its row
+
+    def counted(call) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            call()
+        return [q["sql"] for q in captured.captured_queries
+                if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]  # fmt: skip
+
+    # the table by its token; the diner of its open session, by the cookie's diner ids
+    access = counted(lambda: diner_for_socket(table=table_by_token(menu.table.token),
+                                              known_diner_ids=[diner.pk]))  # fmt: skip
+    assert len(access) == 2, "\n".join(access)
+    # other sockets of the diner, insert, the session for the presence event, who is online
+    opened = counted(lambda: connection_open(diner_id=diner.pk, channel_name="c", server_id="me"))
+    assert len(opened) == 4, "\n".join(opened)
+    # session (locked, with the diner), restaurant, online, lines, diners, orders, items
+    snapshot = counted(lambda: dining_snapshot(diner_id=diner.pk))
+    assert len(snapshot) <= 7, "\n".join(snapshot)
