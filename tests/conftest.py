@@ -55,6 +55,9 @@ def _services_answer():
 def _close_pools(django_db_setup, django_db_blocker):
     """Return pooled PostgreSQL connections before the test database is dropped."""
     yield
+    from restaurant.realtime import db
+
+    db.close_connections()  # the sockets' database threads return theirs first
     with django_db_blocker.unblock():
         for connection in connections.all():
             if hasattr(connection, "close_pool"):

@@ -4,7 +4,7 @@ routing), driven by channels' WebsocketCommunicator."""
 import itertools
 import json
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
@@ -14,7 +14,7 @@ ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 _ids = itertools.count(1)
 
 
-@sync_to_async
+@database_sync_to_async  # returns its pooled connection, as the consumers' calls do
 def table_page_cookie(token: str, cookie: str | None = None) -> str:
     """GET the table page as a browser would; returns the session cookie it sets (or had)."""
     client = Client()
