@@ -129,7 +129,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Channel layer --------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 CHANNEL_PREFIX = env.str("CHANNEL_PREFIX", default="asgi")
-if REDIS_URL:
+# CHANNEL_LAYER=pubsub picks channels_redis' RedisPubSubChannelLayer (measured in
+# docs/performance.md): cheaper per delivery, memberships held in the process (nothing to
+# expire or leak in Redis), but an event published while a process is cut off from Redis is
+# gone; its sockets catch up at their table's next event (seq gap -> resync), not at once.
+CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="redis")
+if REDIS_URL and CHANNEL_LAYER == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [url.strip() for url in REDIS_URL.split(",") if url.strip()],
+                "prefix": CHANNEL_PREFIX,
+            },
+        }
+    }
+elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "restaurant.realtime.layers.RedisChannelLayer",
