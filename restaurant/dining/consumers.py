@@ -55,8 +55,9 @@ class TableConsumer(OpConsumer):
 
     async def disconnect(self, code: int) -> None:
         liveness.unregister(self)
-        await self.leave_groups(self.groups_joined)
-        if self.groups_joined:
+        joined = getattr(self, "groups_joined", [])  # none if cancelled before connect ran
+        await self.leave_groups(joined)
+        if joined:
             await db(connection_close)(channel_name=self.channel_name)
 
     async def send_snapshot(self) -> int:

@@ -32,7 +32,8 @@ class KitchenConsumer(OpConsumer):
 
     async def disconnect(self, code: int) -> None:
         liveness.unregister(self)
-        await self.leave_groups(self.groups_joined)
+        joined = getattr(self, "groups_joined", [])  # none if cancelled before connect ran
+        await self.leave_groups(joined)
 
     async def send_snapshot(self) -> None:
         await self.send_json(await db(kitchen_snapshot)())

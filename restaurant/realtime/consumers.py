@@ -4,6 +4,7 @@ Subclasses say which ops they accept (`registry`) and how to apply one (`apply`)
 touch the ORM in the event loop (services run through `restaurant.realtime.db.db`).
 """
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -28,6 +29,7 @@ CLOSE_TRY_AGAIN = 4503
 # What the Redis channel layer raises when Redis goes away (a restart, a failover, a network
 # cut): the socket's channel is gone with it, and so are its group memberships.
 LAYER_LOST = (RedisError, ConnectionError, OSError)
+CLEANUP_SECONDS = 10
 
 
 class OpConsumer(AsyncWebsocketConsumer):
@@ -46,10 +48,24 @@ class OpConsumer(AsyncWebsocketConsumer):
             metrics.CLOSES.labels("layer_lost").inc()
             with contextlib.suppress(Exception):
                 await self.base_send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
-            await self.disconnect(CLOSE_TRY_AGAIN)
-            if self.counted_open:
-                metrics.SOCKETS_OPEN.labels(self.kind).dec()
-                self.counted_open = False
+            await self._clean_up(CLOSE_TRY_AGAIN)
+        except asyncio.CancelledError:
+            # The server cancels an application that outlives its socket by its close timeout
+            # (daphne: 10 s): a connect stuck behind a busy database in a storm, say. Its
+            # `disconnect` never ran, and its group memberships would stay in Redis for a day.
+            await asyncio.shield(self._clean_up(1006))
+            raise
+
+    async def _clean_up(self, code: int) -> None:
+        """What `disconnect` does, for a consumer that never got to run it (bounded: a
+        cleanup stuck on a dead Redis or database gives up; the heartbeat reaps the rest)."""
+        try:
+            await asyncio.wait_for(self.disconnect(code), CLEANUP_SECONDS)
+        except Exception as exc:  # best effort, logged
+            logger.warning("cleanup of %s incomplete: %r", getattr(self, "channel_name", "?"), exc)
+        if getattr(self, "counted_open", False):
+            metrics.SOCKETS_OPEN.labels(self.kind).dec()
+            self.counted_open = False
 
     async def leave_groups(self, groups: list[str]) -> None:
         """Best effort: with the layer gone, its memberships went with it (or expire)."""
