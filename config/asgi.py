@@ -1,8 +1,8 @@
 """ASGI entry point: HTTP to Django, `/ws/...` to the consumers.
 
 Every socket passes the per-address limits (restaurant/realtime/address_limit.py) and the
-Origin check (a missing or `null` Origin, or a host not in
-ALLOWED_HOSTS, is refused with 403) and gets the Django session and user.
+Origin check (a missing or `null` Origin, or a host not in ALLOWED_HOSTS, is refused with
+403), then gets the Django session (the kitchen's also the user: config/routing.py).
 """
 
 import os
@@ -12,7 +12,6 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()  # set up Django before importing consumers
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
@@ -23,7 +22,7 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AddressLimitMiddleware(
-            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns))
         ),
     }
 )
