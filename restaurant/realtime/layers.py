@@ -22,6 +22,9 @@ class RedisChannelLayer(BaseRedisChannelLayer):
         address = host.pop("address", None)
         if address is None:  # Sentinel or keyword hosts: channels_redis' own pool
             return create_pool(self.hosts[index])
+        # redis-py 8 reads with a 5 s socket timeout by default: exactly the layer's own
+        # BZPOPMIN wait, so a quiet socket's receive timed out and looked like a lost Redis.
+        host.setdefault("socket_timeout", self.brpop_timeout + 5)
         return aioredis.BlockingConnectionPool.from_url(
             address, max_connections=self.pool_size, timeout=self.pool_timeout, **host
         )

@@ -94,3 +94,21 @@ async def test_sockets_hear_again_after_redis_restarts(tmp_path, redis, down_sec
         assert all(cart == carts[0] for cart in carts), carts
         for diner in diners:
             await diner.stop()
+
+
+async def test_a_quiet_socket_stays_open(tmp_path, redis):
+    """Nothing happens at the table for longer than the layer's blocking read (5 s): the
+    socket must neither close nor go deaf."""
+    database_url = prepare_database(tmp_path)
+    env = {"VAR_DIR": str(tmp_path), "CHANNEL_PREFIX": "roquiet"}
+    with AsgiServer(database_url=database_url, redis_url=redis.url, extra_env=env) as server:
+        page = server.table_url(1)
+        quiet, talker = DinerClient([page]), DinerClient([page])
+        await quiet.start()
+        await asyncio.sleep(12)
+        await talker.start()
+        assert (await talker.op(add(plain_dish(server), "after a quiet while")))["type"] == "ack"
+        await quiet.wait_for(has_note("after a quiet while"))
+        assert quiet.reconnects == 0, "the quiet socket was closed meanwhile"
+        await quiet.stop()
+        await talker.stop()
