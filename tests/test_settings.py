@@ -1,0 +1,37 @@
+"""Production settings refuse what would be unsafe (checked in a fresh interpreter, as a
+deployment starts)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def setup_with(tmp_path, **env) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    environ.update({"DJANGO_ENV": "production", "SECRET_KEY": "k" * 50,
+                    "REDIS_URL": "redis://127.0.0.1:6379/0", "VAR_DIR": str(tmp_path),
+                    "DJANGO_SETTINGS_MODULE": "config.settings", **env})  # fmt: skip
+    return subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT,
+                          env=environ, capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
+@pytest.mark.parametrize("hosts", ["*", "example.com,*"])
+def test_production_refuses_a_wildcard_host(tmp_path, hosts):
+    run = setup_with(tmp_path, ALLOWED_HOSTS=hosts)
+    assert run.returncode != 0
+    assert "ALLOWED_HOSTS may not contain '*' in production" in run.stderr
+
+
+def test_production_refuses_the_in_memory_layer(tmp_path):
+    run = setup_with(tmp_path, ALLOWED_HOSTS="example.com", REDIS_URL="")
+    assert run.returncode != 0 and "REDIS_URL must be set" in run.stderr
+
+
+def test_production_starts_with_a_proper_configuration(tmp_path):
+    run = setup_with(tmp_path, ALLOWED_HOSTS="example.com")
+    assert run.returncode == 0, run.stderr[-2000:]
