@@ -16,7 +16,7 @@ from restaurant.dining.models import Connection, Diner, DiningSession
 from restaurant.dining.payloads import diner_payload
 from restaurant.menu.models import Restaurant
 from restaurant.realtime import groups
-from restaurant.realtime.broadcast import broadcast_on_commit, group_message
+from restaurant.realtime.broadcast import broadcast_on_commit, discard_on_commit, group_message
 from restaurant.realtime.errors import OpError
 from restaurant.realtime.models import ServerHeartbeat
 from restaurant.tables.models import Table
@@ -221,7 +221,11 @@ def server_beat(
     if not stale_pks:
         return 0
     stale = Connection.objects.filter(pk__in=stale_pks)
-    sessions = {c.diner.session for c in stale.select_related("diner__session")}
+    rows = list(stale.select_related("diner__session"))
+    sessions = {row.diner.session for row in rows}
+    for row in rows:
+        for group in (groups.table_group(row.diner.session.table_id), groups.MENU):
+            discard_on_commit(group, row.channel_name)
     reaped, _ = stale.delete()
     dead.delete()
     for session in sessions:

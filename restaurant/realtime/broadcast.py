@@ -93,3 +93,25 @@ def send_now(group: str, message: dict) -> None:
 
 def broadcast_on_commit(group: str, message: dict) -> None:
     transaction.on_commit(lambda: send_now(group, message))
+
+
+async def _group_discard(group: str, channel: str) -> None:
+    try:
+        await get_channel_layer().group_discard(group, channel)
+    except Exception as exc:  # it expires with group_expiry anyway
+        logger.warning("discarding %s from %s failed: %r", channel, group, exc)
+
+
+def discard_on_commit(group: str, channel: str) -> None:
+    """Take a dead socket's channel out of a group once the transaction that reaped its row
+    commits (a killed process never ran its sockets' disconnects: group sends would keep
+    feeding their channels until the memberships expire, a day later)."""
+
+    def discard() -> None:
+        loop = _calling_event_loop()
+        if loop is None:
+            async_to_sync(_group_discard)(group, channel)
+        elif not loop.is_closed() and loop.is_running():
+            loop.call_soon_threadsafe(lambda: loop.create_task(_group_discard(group, channel)))
+
+    transaction.on_commit(discard)

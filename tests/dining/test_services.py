@@ -284,12 +284,17 @@ class TestCloseAndBill:
 
 
 class TestLiveness:
-    def test_connections_of_a_dead_process_are_reaped(self, menu):
+    def test_connections_of_a_dead_process_are_reaped(
+        self, menu, django_capture_on_commit_callbacks
+    ):
         from datetime import timedelta
 
+        from asgiref.sync import async_to_sync
+        from channels.layers import get_channel_layer
         from django.utils import timezone
 
         from restaurant.dining.services import connection_open, presence_online, server_beat
+        from restaurant.realtime import groups
         from restaurant.realtime.models import ServerHeartbeat
 
         a, b = arrive(menu.table), arrive(menu.table)
@@ -300,8 +305,16 @@ class TestLiveness:
         ServerHeartbeat.objects.filter(server_id="dead").update(
             seen_at=timezone.now() - timedelta(seconds=31)
         )
-        assert server_beat(server_id="alive", stale_after=30) == 1
+        layer = get_channel_layer()
+        table = groups.table_group(menu.table.pk)
+        for group in (table, groups.MENU):
+            async_to_sync(layer.group_add)(group, "c-a")
+        with django_capture_on_commit_callbacks(execute=True):
+            assert server_beat(server_id="alive", stale_after=30) == 1
         assert presence_online(a.session_id) == [b.pk]
+        # the dead socket's channel left its groups too (no disconnect ever ran for it)
+        assert "c-a" not in layer.groups.get(table, {})
+        assert "c-a" not in layer.groups.get(groups.MENU, {})
         assert list(ServerHeartbeat.objects.values_list("server_id", flat=True)) == ["alive"]
 
     def test_own_rows_without_a_live_socket_are_reaped(self, menu):
