@@ -33,6 +33,9 @@ from bench.wsclient import HandshakeError, WsConnection, http_get
 clock = time.perf_counter
 FINAL_CLOSE_CODES = {4000, 4403, 4429, 1009}
 REPLY_TIMEOUT = 12.0  # socket.js: a silent socket on a phone is often a dead one
+SNAPSHOT_TIMEOUT = 10.0  # socket.js: an open socket with no snapshot by then is dead
+RESEND_BURST = 20  # socket.js: unanswered ops after a reconnect, a burst then paced
+RESEND_INTERVAL = 0.1
 BACKOFF_MIN, BACKOFF_MAX = 0.5, 10.0
 LINE_OPS = 40  # ops on one line before a diner starts the next (qty stays far below 99)
 
@@ -269,6 +272,15 @@ class ChaosDiner:
                 self.syncing = False
                 self._drop_reason = None
                 self.conn = conn
+                generation = self.generation
+
+                def no_snapshot(conn=conn, generation=generation) -> None:
+                    # socket.js: open but no snapshot within SNAPSHOT_TIMEOUT: start over
+                    if generation == self.generation and not self.fresh and not conn.closed:
+                        self._drop_reason = "no snapshot"
+                        conn.close()
+
+                asyncio.get_running_loop().call_later(SNAPSHOT_TIMEOUT, no_snapshot)
                 by_us = await ended
                 code = conn.close_code
                 self.conn = None
@@ -352,6 +364,25 @@ class ChaosDiner:
         message = {"type": "cart.add", "dish_id": dish.dish_id, "options": dish.options,
                    "qty": 1, "note": line}  # fmt: skip
         return self.send(message, line=line)
+
+    def _resend_paced(self, ops: list[Op], generation: int) -> None:
+        """socket.js: a burst of RESEND_BURST, then one every RESEND_INTERVAL, so that a
+        resend never meets the server's flood limit."""
+        for op in ops[:RESEND_BURST]:
+            self._transmit(op)
+        rest = ops[RESEND_BURST:]
+        loop = asyncio.get_running_loop()
+
+        def next_one() -> None:
+            if generation != self.generation or not rest:
+                return
+            op = rest.pop(0)
+            if op.id in self.pending:
+                self._transmit(op)
+            loop.call_later(RESEND_INTERVAL, next_one)
+
+        if rest:
+            loop.call_later(RESEND_INTERVAL, next_one)
 
     def _transmit(self, op: Op) -> None:
         conn = self.conn
@@ -467,7 +498,7 @@ class ChaosDiner:
                 self._answer(op, {"type": "ack", "id": op.id, "seq": self.seq}, t)
             else:
                 resent.append(op)
-                self._transmit(op)
+        self._resend_paced(resent, self.generation)
         if self.on_snapshot is not None:
             self.on_snapshot(self, t, resent)
 

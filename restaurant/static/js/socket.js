@@ -10,6 +10,11 @@ const FINAL_CLOSES = new Set([4000, 4403, 4429, 1009]); // no automatic reconnec
 const BACKOFF_MIN = 500;
 const BACKOFF_MAX = 10000;
 const REPLY_TIMEOUT = 12000; // a silent socket on a phone is often a dead one: reconnect
+const SNAPSHOT_TIMEOUT = 10000; // open but no snapshot: the server lost this socket; start over
+// After a reconnect, unanswered ops go out in a burst, then paced: the server's flood limit
+// (a bucket of 30 refilled at 15/s, 4429 after repeated refusals) must never see a resend.
+const RESEND_BURST = 20;
+const RESEND_INTERVAL = 100; // ms between the rest
 
 export function newOpId() {
   if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -93,6 +98,10 @@ export class LiveSocket {
     ws.onopen = () => {
       opened = true;
       this.refusals = 0;
+      clearTimeout(this.snapshotTimer);
+      this.snapshotTimer = setTimeout(() => {
+        if (ws === this.ws && !this.fresh) this.reconnectNow();
+      }, SNAPSHOT_TIMEOUT);
     };
     ws.onmessage = (e) => {
       if (ws === this.ws) this.receive(e.data);
@@ -174,6 +183,7 @@ export class LiveSocket {
   applySnapshot(snap) {
     const first = !this.fresh;
     this.fresh = true;
+    clearTimeout(this.snapshotTimer);
     this.seq = typeof snap.seq === "number" ? snap.seq : null;
     for (const s of [...this.buffer.keys()]) if (this.seq === null || s <= this.seq) this.buffer.delete(s);
     this.emit("snapshot", snap);
@@ -183,14 +193,28 @@ export class LiveSocket {
     this.setState("online");
     // Only now resend: the snapshot showed what the server already has, and an op the server
     // did apply before the drop is acknowledged again by its id, not applied twice.
+    const resend = [];
     for (const [id, op] of this.pending) {
       if (op.message.type === "sync") {
         this.pending.delete(id); // this connection's snapshot already answered it
         op.resolve({ type: "ack", id, seq: this.seq });
       } else {
-        this.transmit(op);
+        resend.push(op);
       }
     }
+    this.resendPaced(resend, this.generation);
+  }
+
+  resendPaced(ops, generation) {
+    ops.slice(0, RESEND_BURST).forEach((op) => this.transmit(op));
+    const rest = ops.slice(RESEND_BURST);
+    const next = () => {
+      if (generation !== this.generation || !rest.length) return; // a newer connection resends
+      const op = rest.shift();
+      if (this.pending.has(op.message.id)) this.transmit(op);
+      setTimeout(next, RESEND_INTERVAL);
+    };
+    if (rest.length) setTimeout(next, RESEND_INTERVAL);
   }
 
   reply(msg) {
