@@ -173,19 +173,7 @@ def main(argv=None) -> int:
             servers.NICE = args.nice
         except OSError as exc:
             print(f"--nice {args.nice} refused ({exc}); running at the default", file=sys.stderr)
-    pinned = servers.pin_self_to_generator_core()
-    try:
-        import uvloop
-
-        uvloop.install()
-        loop_kind = "uvloop"
-    except ImportError:
-        loop_kind = "asyncio"
-
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_term)
+    pinned, loop_kind = servers.prepare_generator()
     stamp = time.strftime("%Y%m%d-%H%M%S")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out_path = args.out or RESULTS / f"{stamp}{'-quick' if args.quick else ''}.json"
@@ -259,7 +247,7 @@ def main(argv=None) -> int:
                 bench.results_prefix = out_path.with_suffix("")
                 bench.real_pages = args.real_pages
                 asyncio.run(run_scenarios(bench, names, save))
-                signal.signal(signal.SIGTERM, on_term)
+                servers.interrupt_on_term()
         except KeyboardInterrupt:
             print("interrupted: stopping every server", file=sys.stderr)
         finally:

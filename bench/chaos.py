@@ -309,19 +309,7 @@ def main(argv=None) -> int:
         print(f"unknown scenario(s) {unknown}; choose from {list(SCENARIOS)}", file=sys.stderr)
         return 2
     fd_limit = raise_fd_limit()
-    pinned = servers.pin_self_to_generator_core()
-    try:
-        import uvloop
-
-        uvloop.install()
-        loop_kind = "uvloop"
-    except ImportError:
-        loop_kind = "asyncio"
-
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_term)
+    pinned, loop_kind = servers.prepare_generator()
     stamp = time.strftime("%Y%m%d-%H%M%S")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out_path = args.out or RESULTS / f"chaos-{stamp}{'-quick' if args.quick else ''}.json"
@@ -381,7 +369,7 @@ def main(argv=None) -> int:
                     sizes=sizes, quick=args.quick, rate=args.rate, log_dir=args.logs,
                 )  # fmt: skip
                 asyncio.run(run_scenarios(chaos, names, save))
-                signal.signal(signal.SIGTERM, on_term)
+                servers.interrupt_on_term()
         except KeyboardInterrupt:
             interrupted = True
             print("interrupted: stopping every process", file=sys.stderr)

@@ -54,6 +54,32 @@ def pin_self_to_generator_core() -> bool:
         return False
 
 
+def prepare_generator() -> tuple[bool, str]:
+    """This process as the load generator: pinned to its core, on uvloop where installed, and
+    ended by SIGTERM as by Ctrl-C (so that every server it started is stopped). Returns
+    (pinned, the event loop's kind)."""
+    pinned = pin_self_to_generator_core()
+    try:
+        import uvloop
+
+        uvloop.install()
+        loop_kind = "uvloop"
+    except ImportError:
+        loop_kind = "asyncio"
+
+    interrupt_on_term()
+    return pinned, loop_kind
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def interrupt_on_term() -> None:
+    """SIGTERM raises KeyboardInterrupt (again after `asyncio.run`, which resets handlers)."""
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
 class Fleet:
     """Every server process this run started, so that all of them die with it."""
 

@@ -134,12 +134,14 @@ CHANNEL_PREFIX = env.str("CHANNEL_PREFIX", default="asgi")
 # expire or leak in Redis), but an event published while a process is cut off from Redis is
 # gone; its sockets catch up at their table's next event (seq gap -> resync), not at once.
 CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="redis")
+# Several URLs, comma-separated, shard the layer over several Redis servers.
+REDIS_HOSTS = [url.strip() for url in REDIS_URL.split(",") if url.strip()]
 if REDIS_URL and CHANNEL_LAYER == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [url.strip() for url in REDIS_URL.split(",") if url.strip()],
+                "hosts": REDIS_HOSTS,
                 "prefix": CHANNEL_PREFIX,
             },
         }
@@ -149,8 +151,7 @@ elif REDIS_URL:
         "default": {
             "BACKEND": "restaurant.realtime.layers.RedisChannelLayer",
             "CONFIG": {
-                # Several URLs, comma-separated, shard the layer over several Redis servers.
-                "hosts": [url.strip() for url in REDIS_URL.split(",") if url.strip()],
+                "hosts": REDIS_HOSTS,
                 "prefix": CHANNEL_PREFIX,
                 "capacity": env.int("CHANNEL_CAPACITY", default=1000),
                 "expiry": 60,
