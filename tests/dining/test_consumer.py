@@ -131,6 +131,19 @@ async def test_burst_passes_flood_is_limited_then_closed(menu):
     assert len({op_id for _, op_id in codes}) == len(codes)
 
 
+async def test_a_flooding_socket_leaves_the_rest_of_the_table_alone(menu):
+    flooder, neighbour = await two_diners(menu)
+    for i in range(400):  # closed with 4429 on the way
+        await flooder.send({"type": "nope", "id": f"flood-{i}"})
+    # the other diner at the table is served as usual, and hears its own change
+    reply, _ = await neighbour.reply(await neighbour.send(
+        {"type": "cart.add", "dish_id": menu.rice.pk, "qty": 1}))  # fmt: skip
+    assert reply["type"] == "ack", reply
+    event, _ = await neighbour.recv_until("cart.line")
+    assert event["seq"] == reply["seq"]
+    await neighbour.close()
+
+
 async def test_sync_sends_snapshot_then_ack(menu):
     a = await DinerSocket.join(menu.table.token)
     op_id = await a.send({"type": "sync"})
