@@ -5,6 +5,7 @@ channel layer. ``DJANGO_ENV=production`` turns the safety checks on: no in-memor
 generated secret key, no wildcard host.
 """
 
+import os
 import secrets
 from pathlib import Path
 
@@ -25,8 +26,17 @@ def _embedded_secret_key() -> str:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        # Several processes may start at once on a fresh var/ (workers): each writes its own
+        # file whole, and the first to link it as `secret_key` wins; nobody reads half a key.
+        mine = VAR_DIR / f".secret_key.{os.getpid()}"
+        mine.write_text(secrets.token_urlsafe(50))
+        mine.chmod(0o600)
+        try:
+            os.link(mine, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            mine.unlink()
     return key_file.read_text().strip()
 
 

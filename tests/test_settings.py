@@ -35,3 +35,20 @@ def test_production_refuses_the_in_memory_layer(tmp_path):
 def test_production_starts_with_a_proper_configuration(tmp_path):
     run = setup_with(tmp_path, ALLOWED_HOSTS="example.com")
     assert run.returncode == 0, run.stderr[-2000:]
+
+
+def test_workers_starting_together_share_one_whole_secret_key(tmp_path):
+    """Several processes on a fresh var/ (the benchmark's workers, say) must not read a key
+    another is still writing: an empty SECRET_KEY made every request of a worker fail."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    environ.update({"VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"})
+    environ.pop("SECRET_KEY", None)
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.SECRET_KEY)"
+    )
+    processes = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=environ,
+                                  stdout=subprocess.PIPE, text=True) for _ in range(8)]  # fmt: skip
+    keys = {p.communicate(timeout=60)[0].strip() for p in processes}
+    assert len(keys) == 1 and len(keys.pop()) >= 50
+    assert [f.name for f in tmp_path.iterdir() if f.name.startswith(".secret_key")] == []
