@@ -259,24 +259,22 @@ async def test_a_consumer_cancelled_by_the_server_leaves_its_groups_and_row(menu
     """daphne cancels an application that outlives its socket by its close timeout (a connect
     stuck behind a busy database): its `disconnect` never runs, yet its memberships and its
     connection row must go, or group sends keep feeding a dead channel for a day."""
-    from channels.layers import get_channel_layer
-
     from restaurant.dining.models import Connection
     from restaurant.realtime import groups
+    from tests.support.layers import group_members
 
     socket = await DinerSocket.join(menu.table.token)
-    layer = get_channel_layer()
     group = groups.table_group(menu.table.pk)
     [channel] = await database_sync_to_async(
         lambda: list(Connection.objects.values_list("channel_name", flat=True))
     )()
-    assert channel in layer.groups.get(group, {})
+    assert channel in await group_members(group)
     socket.communicator.future.cancel()  # as the server does: no websocket.disconnect first
     for _ in range(100):
         await asyncio.sleep(0.05)
         rows = await database_sync_to_async(Connection.objects.count)()
-        if channel not in layer.groups.get(group, {}) and rows == 0:
+        if channel not in await group_members(group) and rows == 0:
             break
-    assert channel not in layer.groups.get(group, {}), "still a member of its table's group"
-    assert channel not in layer.groups.get(groups.MENU, {})
+    assert channel not in await group_members(group), "still a member of its table's group"
+    assert channel not in await group_members(groups.MENU)
     assert await database_sync_to_async(Connection.objects.count)() == 0
