@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -128,19 +127,7 @@ async def run_scenarios(bench: Bench, names: list[str], save) -> None:
     """Run the scenarios in turn into ``bench.results``, calling ``save()`` after each. The
     first Ctrl-C or SIGTERM cancels the run (servers are stopped on the way out, the figures so
     far are kept); a second one stops every server and exits at once."""
-    loop = asyncio.get_running_loop()
-    main_task = asyncio.current_task()
-
-    def on_signal() -> None:
-        if bench.stopping:
-            servers.Fleet.stop_all()
-            os._exit(130)
-        bench.stopping = True
-        print("\ninterrupted: stopping (again to force)", file=sys.stderr, flush=True)
-        main_task.cancel()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, on_signal)
+    servers.cancel_on_signals(bench)
     for name in names:
         print(f"== {name}: {SCENARIOS[name].__doc__.strip().splitlines()[0]}", flush=True)
         started = time.perf_counter()

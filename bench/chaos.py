@@ -13,7 +13,6 @@ import asyncio
 import json
 import os
 import platform
-import signal
 import sys
 import tempfile
 import time
@@ -258,19 +257,7 @@ def print_result(name: str, result: dict) -> None:
 async def run_scenarios(chaos: Chaos, names: list[str], save) -> None:
     from bench.chaos_scenarios import SCENARIOS
 
-    loop = asyncio.get_running_loop()
-    main_task = asyncio.current_task()
-
-    def on_signal() -> None:
-        if chaos.stopping:
-            servers.Fleet.stop_all()
-            os._exit(130)
-        chaos.stopping = True
-        print("\ninterrupted: stopping (again to force)", file=sys.stderr, flush=True)
-        main_task.cancel()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, on_signal)
+    servers.cancel_on_signals(chaos)
     for name in names:
         doc = (SCENARIOS[name].__doc__ or name).strip().splitlines()[0]
         print(f"== {name}: {doc}", flush=True)

@@ -71,6 +71,25 @@ def prepare_generator() -> tuple[bool, str]:
     return pinned, loop_kind
 
 
+def cancel_on_signals(run) -> None:
+    """Inside the running loop: the first Ctrl-C or SIGTERM cancels the current task (the
+    servers are stopped on the way out, the figures so far kept); a second one stops every
+    server and exits at once. ``run`` has a ``stopping`` flag."""
+    main_task = asyncio.current_task()
+
+    def on_signal() -> None:
+        if run.stopping:
+            Fleet.stop_all()
+            os._exit(130)
+        run.stopping = True
+        print("\ninterrupted: stopping (again to force)", file=sys.stderr, flush=True)
+        main_task.cancel()
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+
+
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
