@@ -148,10 +148,8 @@ async def run_scenarios(bench: Bench, names: list[str], save) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    names = [n.strip() for n in args.scenario.split(",") if n.strip()]
-    unknown = [n for n in names if n not in SCENARIOS]
-    if unknown:
-        print(f"unknown scenario(s) {unknown}; choose from {list(SCENARIOS)}", file=sys.stderr)
+    names = servers.scenario_names(args.scenario, SCENARIOS)
+    if names is None:
         return 2
     fd_limit = raise_fd_limit()
     if args.nice:

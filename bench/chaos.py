@@ -290,10 +290,8 @@ def main(argv=None) -> int:
     from bench.chaos_scenarios import SCENARIOS
 
     args = parse_args(argv)
-    names = [n.strip() for n in args.scenario.split(",") if n.strip()]
-    unknown = [n for n in names if n not in SCENARIOS]
-    if unknown:
-        print(f"unknown scenario(s) {unknown}; choose from {list(SCENARIOS)}", file=sys.stderr)
+    names = servers.scenario_names(args.scenario, SCENARIOS)
+    if names is None:
         return 2
     fd_limit = raise_fd_limit()
     pinned, loop_kind = servers.prepare_generator()

@@ -54,6 +54,16 @@ def pin_self_to_generator_core() -> bool:
         return False
 
 
+def scenario_names(option: str, known) -> list[str] | None:
+    """The comma-separated scenarios of ``option``; None (said on stderr) if one is unknown."""
+    names = [n.strip() for n in option.split(",") if n.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        print(f"unknown scenario(s) {unknown}; choose from {list(known)}", file=sys.stderr)
+        return None
+    return names
+
+
 def prepare_generator() -> tuple[bool, str]:
     """This process as the load generator: pinned to its core, on uvloop where installed, and
     ended by SIGTERM as by Ctrl-C (so that every server it started is stopped). Returns

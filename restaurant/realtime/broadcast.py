@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
@@ -41,20 +42,20 @@ async def _group_send(group: str, message: dict) -> None:
 
 
 class _OrderedSender:
-    """Sends one loop's broadcasts one after another, in the order they were handed over."""
+    """Runs one loop's layer calls one after another, in the order they were handed over."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.tail: asyncio.Task | None = None
 
-    def submit(self, group: str, message: dict) -> None:  # runs in the loop's thread
-        self.tail = self.loop.create_task(self._send_after(self.tail, group, message))
+    def submit(self, call: Callable[..., Awaitable], args: tuple) -> None:  # in the loop
+        self.tail = self.loop.create_task(self._run_after(self.tail, call, args))
 
     @staticmethod
-    async def _send_after(previous: asyncio.Task | None, group: str, message: dict) -> None:
+    async def _run_after(previous: asyncio.Task | None, call, args: tuple) -> None:
         if previous is not None and not previous.done():
             await asyncio.wait([previous])
-        await _group_send(group, message)
+        await call(*args)
 
 
 _senders: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _OrderedSender]" = (
@@ -70,25 +71,34 @@ def _calling_event_loop() -> asyncio.AbstractEventLoop | None:
     return getattr(local, "main_event_loop", None)
 
 
-def _submit(loop: asyncio.AbstractEventLoop, group: str, message: dict) -> None:
+def _submit(loop: asyncio.AbstractEventLoop, call, args: tuple) -> None:
     """In the loop's own thread, so the sender is created and chained by one thread only."""
     sender = _senders.get(loop)
     if sender is None:
         sender = _senders[loop] = _OrderedSender(loop)
-    sender.submit(group, message)
+    sender.submit(call, args)
+
+
+def _call_layer(call: Callable[..., Awaitable], *args) -> bool:
+    """Run a layer call (which handles its own errors) from synchronous code: handed to the
+    calling event loop when there is one, without waiting for it; else at once. False when
+    that loop has stopped: the server is going down and would never run it, and waiting for
+    it would hang the process at exit."""
+    loop = _calling_event_loop()
+    if loop is None:
+        async_to_sync(call)(*args)
+    elif loop.is_closed() or not loop.is_running():
+        return False
+    else:
+        loop.call_soon_threadsafe(_submit, loop, call, args)
+    return True
 
 
 def send_now(group: str, message: dict) -> None:
-    loop = _calling_event_loop()
-    if loop is None:
-        async_to_sync(_group_send)(group, message)
-    elif loop.is_closed() or not loop.is_running():
-        # The server is stopping: its loop will never run this send, and waiting for it would
-        # hang the process at exit. The op is committed; clients catch up by seq and snapshot.
+    if not _call_layer(_group_send, group, message):
+        # The op is committed; clients catch up by seq and snapshot.
         metrics.BROADCAST_FAILURES.inc()
         logger.warning("broadcast to %s dropped: the event loop has stopped", group)
-    else:
-        loop.call_soon_threadsafe(_submit, loop, group, message)
 
 
 def broadcast_on_commit(group: str, message: dict) -> None:
@@ -106,12 +116,4 @@ def discard_on_commit(group: str, channel: str) -> None:
     """Take a dead socket's channel out of a group once the transaction that reaped its row
     commits (a killed process never ran its sockets' disconnects: group sends would keep
     feeding their channels until the memberships expire, a day later)."""
-
-    def discard() -> None:
-        loop = _calling_event_loop()
-        if loop is None:
-            async_to_sync(_group_discard)(group, channel)
-        elif not loop.is_closed() and loop.is_running():
-            loop.call_soon_threadsafe(lambda: loop.create_task(_group_discard(group, channel)))
-
-    transaction.on_commit(discard)
+    transaction.on_commit(lambda: _call_layer(_group_discard, group, channel))

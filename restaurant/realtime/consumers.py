@@ -28,7 +28,7 @@ CLOSE_TRY_AGAIN = 4503
 
 # What the Redis channel layer raises when Redis goes away (a restart, a failover, a network
 # cut): the socket's channel is gone with it, and so are its group memberships.
-LAYER_LOST = (RedisError, ConnectionError, OSError)
+LAYER_LOST = (RedisError, OSError)  # OSError: ConnectionError and the like
 CLEANUP_SECONDS = 10
 
 

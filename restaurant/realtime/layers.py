@@ -16,6 +16,7 @@ class RedisChannelLayer(BaseRedisChannelLayer):
         super().__init__(*args, **kwargs)
         self.pool_size = pool_size
         self.pool_timeout = pool_timeout
+        self._alive_marked: set[int] = set()  # shards holding this process's `forgot` marker
 
     def create_pool(self, index: int):
         host = dict(self.hosts[index])
@@ -37,8 +38,7 @@ class RedisChannelLayer(BaseRedisChannelLayer):
         Keeps a key per shard (`<prefix>:alive:<marker>`, expiring after `ttl` seconds unless
         renewed) and asks for its old value while renewing it. Raises what redis-py raises
         while Redis is down."""
-        marked = getattr(self, "_alive_marked", set())
-        self._alive_marked = marked
+        marked = self._alive_marked
         lost = False
         key = f"{self.prefix}:alive:{marker}"
         for index in range(self.ring_size):

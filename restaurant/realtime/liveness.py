@@ -22,9 +22,9 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
-logger = logging.getLogger(__name__)
+from restaurant.realtime import consumers
 
-CLOSE_TRY_AGAIN = 4503  # as restaurant.realtime.consumers: reconnect and resync
+logger = logging.getLogger(__name__)
 
 SERVER_ID = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
@@ -103,7 +103,7 @@ async def _watch_layer(layer) -> None:
                 )
                 for consumer in members:
                     unregister(consumer)
-                    await consumer.close(code=CLOSE_TRY_AGAIN)
+                    await consumer.close(code=consumers.CLOSE_TRY_AGAIN)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # Redis down: the sockets' own receive loops notice
