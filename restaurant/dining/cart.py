@@ -3,6 +3,7 @@ session row locked (and the menu version read with it: dishes and options come f
 process's catalog); it either changes one thing and returns the new `seq`, changes nothing
 and returns None, or raises OpError having changed nothing."""
 
+from restaurant.dining import sql
 from restaurant.dining.models import CartLine, Diner, DiningSession
 from restaurant.dining.payloads import line_payload
 from restaurant.dining.services import session_change
@@ -52,23 +53,21 @@ def cart_line_add(
         raise OpError("sold_out", f"“{dish.name}” is sold out", dish_ids=[dish.pk])
     options = check_options(menu, dish, options)
     note = note.strip()
-    line = CartLine.objects.filter(
-        session=session, added_by=diner, dish=dish, options=options, note=note
-    ).first()
+    line_of = {"session_id": session.pk, "diner_id": diner.pk, "dish_id": dish.pk,
+               "options": options, "note": note}  # fmt: skip
+    line = sql.line_matching(**line_of)
     if line is None:
-        line = CartLine.objects.create(
-            session=session, added_by=diner, dish=dish, options=options, note=note, qty=qty
-        )
+        line = sql.line_insert(**line_of, qty=qty)
     else:
         if line.qty + qty > MAX_QTY:
             raise OpError("conflict", f"a line holds at most {MAX_QTY}; it has {line.qty}")
         line.qty += qty
-        line.save(update_fields=["qty"])
+        sql.line_qty_save(line)
     return session_change(session, line_event(line, diner, dish, menu.options), cart=True)
 
 
 def _line_of(session: DiningSession, line_id: int) -> CartLine:
-    line = CartLine.objects.filter(session=session, pk=line_id).first()
+    line = sql.line_of_session(session_id=session.pk, line_id=line_id)
     if line is None:  # another table's line looks exactly like a missing one
         raise OpError("not_found", f"no line {line_id} in this table's cart")
     return line
@@ -76,7 +75,7 @@ def _line_of(session: DiningSession, line_id: int) -> CartLine:
 
 def cart_line_remove(*, session: DiningSession, diner: Diner, line_id: int) -> int:
     line = _line_of(session, line_id)
-    line.delete()
+    sql.line_delete(line)
     event = {"type": "cart.line_removed", "by": diner.pk, "line_id": line_id}
     return session_change(session, event, cart=True)
 
@@ -90,7 +89,7 @@ def cart_line_set_qty(
     if line.qty == qty:
         return None
     line.qty = qty
-    line.save(update_fields=["qty"])
+    sql.line_qty_save(line)
     menu = catalog(session.menu_version)
     dish = menu.dishes.get(line.dish_id) or line.dish  # a dish deleted since: read it
     return session_change(session, line_event(line, diner, dish, menu.options), cart=True)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 
-from restaurant.dining import cart, protocol
+from restaurant.dining import cart, protocol, sql
 from restaurant.dining.models import AppliedOp, Diner, DiningSession
 from restaurant.dining.services import diner_rename, session_of_diner_lock
 from restaurant.kitchen.services import order_submit, waiter_call
@@ -58,9 +58,9 @@ def diner_op_apply(*, diner_id: int, op_id: str, op: protocol._Op) -> int:
                     raise
                 return prior.seq if prior.seq is not None else session.seq
             seq = changed_seq if changed_seq is not None else session.seq
-            AppliedOp.objects.create(
+            sql.op_record(
                 actor=actor, op_id=op_id, op_type=type(op).__struct_config__.tag,
-                session=session, seq=seq,
+                session_id=session.pk, seq=seq,
             )  # fmt: skip
             return seq
     except IntegrityError:

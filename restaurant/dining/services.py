@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Subquery
 from django.utils import timezone
 
+from restaurant.dining import sql
 from restaurant.dining.models import Connection, Diner, DiningSession
 from restaurant.dining.payloads import diner_payload
 from restaurant.menu.models import Restaurant
@@ -37,25 +37,20 @@ def session_lock(session_id: int) -> DiningSession:
 
 
 def session_of_diner_lock(diner_id: int) -> DiningSession:
-    """Lock the session of a diner, found and locked in one query, which also reads the menu
-    version (`session.menu_version`) for the menu catalog."""
-    menu_version = Restaurant.objects.order_by("pk").values("menu_version")[:1]
-    return (
-        DiningSession.objects.select_for_update(of=("self",))
-        .select_related("table")
-        .annotate(menu_version=Subquery(menu_version))
-        .get(diners__pk=diner_id)
-    )
+    """Lock the session of a diner, found and locked in one statement, which also reads its
+    table and the menu version (`session.menu_version`) for the menu catalog."""
+    session = sql.session_of_diner_locked(diner_id)
+    if session is None:
+        raise DiningSession.DoesNotExist(f"no session of diner {diner_id}")
+    return session
 
 
 def session_change(session: DiningSession, event: dict, *, cart: bool = False) -> int:
     """Record one visible change: bump `seq`, stamp the event, broadcast it on commit."""
     session.seq += 1
-    fields = ["seq"]
     if cart:
         session.cart_seq = session.seq
-        fields.append("cart_seq")
-    session.save(update_fields=fields)
+    sql.session_seq_save(session, cart=cart)
     event["seq"] = session.seq
     broadcast_on_commit(groups.table_group(session.table_id), group_message("table.event", event))
     return session.seq

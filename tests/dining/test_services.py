@@ -80,6 +80,19 @@ class TestCart:
         lines = CartLine.objects.order_by("pk")
         assert [(line.qty, line.note) for line in lines] == [(4, "no salt"), (1, "")]
 
+    def test_other_options_make_another_line(self, menu):
+        """The line is matched by its options too (compared as JSON, in SQL, on both
+        databases), in whatever order they were chosen."""
+        diner = arrive(menu.table)
+        add(diner, menu.chicken, "a1", options=[menu.hot.pk, menu.peanuts.pk])
+        add(diner, menu.chicken, "a2", options=[menu.peanuts.pk, menu.hot.pk])
+        add(diner, menu.chicken, "a3", options=[menu.mild.pk])
+        lines = CartLine.objects.order_by("pk")
+        assert [(line.qty, line.options) for line in lines] == [
+            (2, sorted([menu.hot.pk, menu.peanuts.pk])),
+            (1, [menu.mild.pk]),
+        ]
+
     def test_two_diners_make_two_lines(self, menu):
         a, b = arrive(menu.table), arrive(menu.table)
         add(a, menu.rice, "x")
@@ -333,3 +346,29 @@ class TestLiveness:
         assert presence_online(a.session_id) == [a.pk, b.pk]
         assert server_beat(server_id="me", live_channels={"live"}) == 1
         assert presence_online(a.session_id) == [a.pk]
+
+
+class TestSessionLock:
+    def test_the_locked_session_saves_only_what_it_read(self, menu):
+        """The op path reads a few of the session's columns (restaurant/dining/sql.py); a
+        service that saves it must not write the others back as blanks."""
+        from django.db import transaction
+
+        from restaurant.dining.services import session_of_diner_lock
+
+        diner = arrive(menu.table)
+        arrive(menu.table)
+        with transaction.atomic():
+            session = session_of_diner_lock(diner.pk)
+            assert session.table.number == menu.table.number
+            session.status = DiningSession.Status.CLOSED
+            session.save()
+        stored = DiningSession.objects.get()
+        assert (stored.status, stored.diners_joined) == ("closed", 2)
+        assert stored.opened_at is not None
+
+    def test_a_diner_without_a_session_row_is_an_error(self, menu):
+        from restaurant.dining.services import session_of_diner_lock
+
+        with pytest.raises(DiningSession.DoesNotExist):
+            session_of_diner_lock(987654)
