@@ -149,7 +149,7 @@ REDIS_HOSTS = [url.strip() for url in REDIS_URL.split(",") if url.strip()]
 if REDIS_URL and CHANNEL_LAYER == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "restaurant.realtime.layers.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": REDIS_HOSTS,
                 "prefix": CHANNEL_PREFIX,

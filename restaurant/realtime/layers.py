@@ -1,13 +1,15 @@
-"""The Redis channel layer, with a connection pool that waits instead of failing.
+"""The Redis channel layers, each able to tell when Redis lost what it held for this process.
 
-redis-py caps a pool at `max_connections` and raises MaxConnectionsError past it; under a
-storm of sockets connecting or leaving at once that made channels_redis' `group_add`,
-`group_discard` and `group_send` fail (dead sockets, stale group members). A blocking pool
-makes a burst queue for a connection for up to `pool_timeout` seconds instead.
+RedisChannelLayer also has a connection pool that waits instead of failing. redis-py caps a
+pool at `max_connections` and raises MaxConnectionsError past it; under a storm of sockets
+connecting or leaving at once that made channels_redis' `group_add`, `group_discard` and
+`group_send` fail (dead sockets, stale group members). A blocking pool makes a burst queue
+for a connection for up to `pool_timeout` seconds instead.
 """
 
 import redis.asyncio as aioredis
 from channels_redis.core import RedisChannelLayer as BaseRedisChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer as BasePubSubChannelLayer
 from channels_redis.utils import create_pool
 
 
@@ -47,4 +49,34 @@ class RedisChannelLayer(BaseRedisChannelLayer):
             if previous is None and index in marked:
                 lost = True
             marked.add(index)
+        return lost
+
+
+class RedisPubSubChannelLayer(BasePubSubChannelLayer):
+    """channels_redis' pub/sub layer, telling when its subscriptions were cut off.
+
+    Pub/sub delivers to whoever is subscribed at that moment. While a process's subscribing
+    connection is down (a Redis restart, a network cut), the events published for its sockets
+    are gone, and redis-py resubscribes once it reconnects without saying so: a table with no
+    later event would stay stale. `forgot()` answers whether that happened since the last
+    call, so that the liveness watch closes the process's sockets with 4503 and they resync,
+    as it does for the Redis layer."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._watched: list = []  # subscribing connections that report their reconnects
+        self._reconnected = False
+
+    async def _on_reconnect(self, connection) -> None:
+        self._reconnected = True
+
+    async def forgot(self, marker: str, ttl: int) -> bool:
+        for shard in self._shards:
+            pubsub = shard._pubsub
+            connection = pubsub.connection if pubsub is not None else None
+            # Registered once the connection is up: from then on it calls back on reconnects.
+            if connection is not None and not any(c is connection for c in self._watched):
+                connection.register_connect_callback(self._on_reconnect)
+                self._watched.append(connection)
+        lost, self._reconnected = self._reconnected, False
         return lost
