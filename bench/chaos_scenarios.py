@@ -132,6 +132,18 @@ def sockets_open(diners: list[ChaosDiner]) -> int:
     return sum(1 for d in diners if d.conn is not None and not d.conn.closed)
 
 
+def hub_memberships(diners: list[ChaosDiner]) -> int:
+    """The table-group members the open sockets make: one per worker and table (each worker
+    process joins a group once, through its hub, for all its sockets of that table)."""
+    return len(
+        {
+            (d.targets[d.server].port, d.table.token)
+            for d in diners
+            if d.conn is not None and not d.conn.closed
+        }
+    )
+
+
 def strip(result: dict) -> dict:
     """Drop the private entries (the database state) before a result is kept."""
     return {k: v for k, v in result.items() if not k.startswith("_")}
@@ -278,9 +290,11 @@ async def kill9(chaos: Chaos) -> dict:
             **connection_figures(diners),
             **finished,
             "group_members_after": members, "sockets_open_after": live_sockets,
-            # The killed process never left its groups: its channels stay members (and take a
-            # copy of every event, up to the layer's capacity) until group_expiry.
-            "stale_members_of_the_killed_worker": members["table_members"] - live_sockets,
+            # The killed process never left its groups: its hub stays a member (and takes a
+            # copy of every event, up to the layer's capacity) until the heartbeat reaper of a
+            # live worker takes it out.
+            "stale_members_of_the_killed_worker": members["table_members"]
+            - hub_memberships(diners),
             "server_log_problems": log_problems(workers)[:10],
         }  # fmt: skip
         p95 = figures["convergence_after_reconnect_ms"]["p95"]
@@ -631,13 +645,14 @@ async def churn(chaos: Chaos) -> dict:
         finished = await finish(traffic, diners, chaos)
         open_sockets = sockets_open(diners)
         await asyncio.sleep(3)  # the last disconnect handlers of the loop
-        while_open, _ = await members_settle(env, open_sockets, 10.0)
+        expected = hub_memberships(diners)
+        while_open, _ = await members_settle(env, expected, 10.0)
         rows_open = await db_connection_rows(chaos, diners)
         await stop_diners(diners)
         after, settle = await members_settle(env, 0, REAP_WAIT)
         rows_after = await db_connection_rows(chaos, diners)
         counts = traffic.counts()
-        orphans_open = max(0, while_open["table_members"] - open_sockets)
+        orphans_open = max(0, while_open["table_members"] - expected)
         figures = {
             "workers": 2, "tables": len(tables), "diners": len(diners), "setup": setup,
             "churning_diners": len(churners), "rate_offered": rate,
@@ -647,6 +662,7 @@ async def churn(chaos: Chaos) -> dict:
             **connection_figures(diners),
             **finished,
             "sockets_open_at_end": open_sockets,
+            "hub_memberships_expected": expected,
             "group_members_while_open": while_open,
             "orphaned_members_while_open": orphans_open,
             "connection_rows_while_open": rows_open,

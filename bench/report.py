@@ -217,8 +217,13 @@ def render(document: dict) -> str:
         prof = r.get("profile")
         if prof:
             lines.append(
-                f"\nprofile of the server under W1 ({r['server']}, {prof['samples']} samples):"
+                f"\nprofile of the {r.get('system', 'app')} server under W1 ({r['server']},"
+                f" {prof['samples']} samples):"
             )
+            if prof.get("cpu_by_library_pct"):
+                lines.append("  its CPU, by library (busy samples of all threads):")
+                for bucket, share in prof["cpu_by_library_pct"].items():
+                    lines.append(f"    {share:5.1f}%  {bucket}")
             for role, data in prof["threads"].items():
                 lines.append(f"  {role}, {data['samples']} samples:")
                 for bucket, share in data["share_pct"].items():

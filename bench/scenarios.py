@@ -601,6 +601,37 @@ def _db_thread_bucket(frames: list[str]) -> str:
     return f"CPU: {bucket}"
 
 
+# Leaf frames of a thread that waits (the loop in epoll, a pool thread for work, a driver for
+# its socket): such samples are not CPU.
+_IDLE_LEAVES = ("select (selectors.py", "EpollSelector.select", "Runner.run (asyncio/",
+                "run_until_complete (asyncio/", "run_forever (asyncio/", "wait (threading.py",
+                "_wait_for_tstate_lock", "get (queue.py", "wait (psycopg", "_worker (concurrent",
+                "sleep", "recv", "poll (")  # fmt: skip
+
+
+def _cpu_by_library(raw_path: Path) -> dict[str, float]:
+    """Where the process's CPU goes, all threads together: the samples that were not waiting,
+    each counted for the innermost library it ran in (the share of the process's busy
+    time, not of a core)."""
+    counts: dict[str, int] = {}
+    for line in raw_path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        frames = [f for f in stack.split(";") if f and not f.startswith(("process ", "thread "))]
+        if not frames or any(k in frames[-1] for k in _IDLE_LEAVES):
+            continue
+        bucket = "other (stdlib: asyncio, threading, selectors)"
+        for frame in reversed(frames):
+            names = [name for name, prefixes in CPU_BUCKETS if _path(frame).startswith(prefixes)]
+            if names:
+                bucket = names[0]
+                break
+        counts[bucket] = counts.get(bucket, 0) + int(count)
+    busy = sum(counts.values()) or 1
+    return {k: round(100 * v / busy, 1) for k, v in sorted(counts.items(), key=lambda kv: -kv[1])}
+
+
 def classify_profile(raw_path: Path) -> dict:
     """py-spy `--idle --threads -f raw` stacks, per thread role: the event loop's busy time by
     library (its idle time apart), and the DB thread's wall time (it is one thread for the
@@ -635,7 +666,7 @@ def classify_profile(raw_path: Path) -> dict:
                 leafs[leaf] = leafs.get(leaf, 0) + n
         roles.setdefault(role, {})
         roles[role][bucket] = roles[role].get(bucket, 0) + n
-    out = {"samples": total, "threads": {}}
+    out = {"samples": total, "cpu_by_library_pct": _cpu_by_library(raw_path), "threads": {}}
     for role, buckets in roles.items():
         count = sum(buckets.values())
         out["threads"][role] = {
@@ -654,8 +685,9 @@ def classify_profile(raw_path: Path) -> dict:
 
 
 async def profile(bench: Bench) -> list[dict]:
-    """W1 traffic on the app while py-spy samples the server; the stacks go to
-    bench/results/<stamp>-profile-<server>.txt (collapsed: flamegraph.pl or speedscope)."""
+    """W1 traffic on the app (and on the relay, when asked for) while py-spy samples the
+    server; the stacks go to bench/results/<stamp>-profile-<system>-<server>.txt (collapsed:
+    flamegraph.pl or speedscope)."""
     import shutil
 
     pyspy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
@@ -664,20 +696,21 @@ async def profile(bench: Bench) -> list[dict]:
         return []
     s = bench.sizes
     rows = []
-    for server in bench.server_kinds:
+    systems = [system for system in ("app", "relay") if system in bench.systems]
+    for system, server in [(system, server) for system in systems for server in bench.server_kinds]:
         tables = bench.take_tables(s.w1_tables)
-        async with servers.running("app", server, bench.env, bench.log_dir) as procs:
+        async with servers.running(system, server, bench.env, bench.log_dir) as procs:
             proc = procs[0]
             target = Target("127.0.0.1", proc.port)
             run = LoadRun(
-                mode="app", targets=[target], tables=tables, diners=s.w1_diners,
+                mode=system, targets=[target], tables=tables, diners=s.w1_diners,
                 event_timeout=s.event_timeout, server_pids=[proc.pid],
-                extra_cpu=bench.cpu_probes("app"),
+                extra_cpu=bench.cpu_probes(system),
             )  # fmt: skip
             try:
                 await run.setup()
                 out = bench.results_prefix.with_name(
-                    bench.results_prefix.name + f"-profile-{server}.txt"
+                    bench.results_prefix.name + f"-profile-{system}-{server}.txt"
                 )
                 seconds = max(2, int(s.window))
                 spy = await asyncio.create_subprocess_exec(
@@ -697,17 +730,19 @@ async def profile(bench: Bench) -> list[dict]:
                     await spy.wait()
                     err = b"timed out"
                 row = {
-                    "scenario": "profile", "system": "app", "server": server,
-                    "layer": bench._layer("app"), "workers": 1, "tables": s.w1_tables,
+                    "scenario": "profile", "system": system, "server": server,
+                    "layer": bench._layer(system), "workers": 1, "tables": s.w1_tables,
                     "diners": s.w1_diners, **figures, "profile_file": str(out),
                 }  # fmt: skip
                 if out.exists():
                     row["profile"] = classify_profile(out)
                     for role, data in row["profile"]["threads"].items():
-                        print(f"  profile {server} {role}: {data['share_pct']}", flush=True)
+                        print(
+                            f"  profile {system} {server} {role}: {data['share_pct']}", flush=True
+                        )
                 else:
                     row["profile_error"] = err.decode(errors="replace")[-500:]
-                    print(f"  profile {server} failed: {row['profile_error']}", flush=True)
+                    print(f"  profile {system} {server} failed: {row['profile_error']}", flush=True)
                 rows.append(row)
             finally:
                 await run.close()

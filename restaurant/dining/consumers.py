@@ -44,8 +44,7 @@ class TableConsumer(OpConsumer):
         # Join before reading the snapshot: an event committed in between is then queued
         # behind the snapshot (and ignored by seq) instead of lost.
         self.groups_joined = [groups.table_group(self.table_id), groups.MENU]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        await self.join_groups(self.groups_joined)
         await self.accept()
         liveness.register(self)  # before its connection row exists: see server_beat
         await db(connection_open)(

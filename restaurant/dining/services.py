@@ -18,6 +18,7 @@ from restaurant.menu.models import Restaurant
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import broadcast_on_commit, discard_on_commit, group_message
 from restaurant.realtime.errors import OpError
+from restaurant.realtime.hub import hub_channel_of
 from restaurant.realtime.models import ServerHeartbeat
 from restaurant.tables.models import Table
 
@@ -218,9 +219,16 @@ def server_beat(
     stale = Connection.objects.filter(pk__in=stale_pks)
     rows = list(stale.select_related("diner__session"))
     sessions = {row.diner.session for row in rows}
-    for row in rows:
-        for group in (groups.table_group(row.diner.session.table_id), groups.MENU):
-            discard_on_commit(group, row.channel_name)
+    # A dead process never left its groups: take its hub out of them. (This process's own
+    # stale rows belong to consumers that already left its hub.)
+    dead_memberships = {
+        (group, hub_channel_of(row.channel_name))
+        for row in rows
+        if row.server_id != server_id
+        for group in (groups.table_group(row.diner.session.table_id), groups.MENU)
+    }
+    for group, channel in sorted(dead_memberships):
+        discard_on_commit(group, channel)
     reaped, _ = stale.delete()
     dead.delete()
     for session in sessions:

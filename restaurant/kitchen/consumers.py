@@ -24,8 +24,7 @@ class KitchenConsumer(OpConsumer):
             return
         self.user_id = user.pk
         self.groups_joined = [groups.KITCHEN, groups.MENU]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        await self.join_groups(self.groups_joined)
         await self.accept()
         liveness.register(self)  # a kitchen shift outlasts group_expiry too
         await self.send_snapshot()

@@ -21,6 +21,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from restaurant.realtime import codec, metrics
+from restaurant.realtime.hub import running_hub
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,12 @@ def group_message(message_type: str, event: dict[str, Any] | None = None, **fiel
 
 async def _group_send(group: str, message: dict) -> None:
     try:
-        await get_channel_layer().group_send(group, message)
+        layer = get_channel_layer()
+        hub = running_hub()
+        if hub is not None and hub.layer is layer:
+            await hub.publish(group, message)
+        else:  # no sockets in this process: every process's hub gets it through the layer
+            await layer.group_send(group, {**message, "group": group})
     except Exception:  # a broadcast failure must never undo or fail a committed op
         metrics.BROADCAST_FAILURES.inc()
         logger.exception("broadcast to %s failed", group)
@@ -113,7 +119,7 @@ async def _group_discard(group: str, channel: str) -> None:
 
 
 def discard_on_commit(group: str, channel: str) -> None:
-    """Take a dead socket's channel out of a group once the transaction that reaped its row
-    commits (a killed process never ran its sockets' disconnects: group sends would keep
-    feeding their channels until the memberships expire, a day later)."""
+    """Take a dead process's hub channel out of a group once the transaction that reaped its
+    rows commits (a killed process never left its groups: group sends would keep feeding its
+    channel until the memberships expire, a day later)."""
     transaction.on_commit(lambda: _call_layer(_group_discard, group, channel))

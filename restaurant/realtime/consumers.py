@@ -1,4 +1,6 @@
-"""The socket plumbing every consumer shares: flood control, the size limit, the envelope.
+"""The socket plumbing every consumer shares: flood control, the size limit, the envelope,
+and group messages through the process's hub (restaurant/realtime/hub.py) instead of a
+channel-layer channel per socket.
 
 Subclasses say which ops they accept (`registry`) and how to apply one (`apply`); they never
 touch the ORM in the event loop (services run through `restaurant.realtime.db.db`).
@@ -10,12 +12,16 @@ import logging
 import time
 from typing import Any
 
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from redis.exceptions import RedisError
 
 from restaurant.realtime import codec, envelope, metrics
 from restaurant.realtime.errors import OpError
+from restaurant.realtime.hub import hub_for
 from restaurant.realtime.ratelimit import FloodGuard
 
 logger = logging.getLogger(__name__)
@@ -30,6 +36,9 @@ CLOSE_TRY_AGAIN = 4503
 # cut): the socket's channel is gone with it, and so are its group memberships.
 LAYER_LOST = (RedisError, OSError)  # OSError: ConnectionError and the like
 CLEANUP_SECONDS = 10
+# Group messages waiting for a socket whose consumer is busy (an op in the database): past
+# this the socket has missed events, and is closed with 4503 to resync.
+INBOX_SIZE = 1000
 
 
 class OpConsumer(AsyncWebsocketConsumer):
@@ -38,7 +47,7 @@ class OpConsumer(AsyncWebsocketConsumer):
 
     async def __call__(self, scope, receive, send):
         try:
-            await super().__call__(scope, receive, send)
+            await self._run(scope, receive, send)
         except LAYER_LOST as exc:
             # Without this every socket of the process dies with a traceback at once. Close
             # with 4503 instead: the page reconnects with backoff, and its snapshot and the
@@ -56,6 +65,35 @@ class OpConsumer(AsyncWebsocketConsumer):
             await asyncio.shield(self._clean_up(1006))
             raise
 
+    async def _run(self, scope, receive, send) -> None:
+        """Channels' `AsyncConsumer.__call__`, with the process's hub where that makes a
+        layer channel per socket: group messages arrive in the socket's inbox."""
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.inbox: asyncio.Queue = asyncio.Queue(INBOX_SIZE)
+        self.overflowed = False
+        self.hub = await hub_for(self.channel_layer)
+        self.channel_name = self.hub.socket_name()
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch([receive, self.inbox.get], self.dispatch)
+
+    def deliver(self, message: dict) -> None:
+        """A group message from the hub (in the event loop, never blocking)."""
+        try:
+            self.inbox.put_nowait(message)
+        except asyncio.QueueFull:
+            if not self.overflowed:
+                self.overflowed = True
+                metrics.CLOSES.labels("inbox_full").inc()
+                logger.warning("%s missed group messages (inbox full): closing it with 4503",
+                               self.channel_name)  # fmt: skip
+                self.closing = asyncio.ensure_future(self.close(code=CLOSE_TRY_AGAIN))
+
+    async def join_groups(self, groups: list[str]) -> None:
+        for group in groups:
+            await self.hub.join(group, self)
+
     async def _clean_up(self, code: int) -> None:
         """What `disconnect` does, for a consumer that never got to run it (bounded: a
         cleanup stuck on a dead Redis or database gives up; the heartbeat reaps the rest)."""
@@ -69,11 +107,12 @@ class OpConsumer(AsyncWebsocketConsumer):
 
     async def leave_groups(self, groups: list[str]) -> None:
         """Best effort: with the layer gone, its memberships went with it (or expire)."""
-        for group in groups:
+        hub = getattr(self, "hub", None)
+        for group in groups if hub is not None else []:
             try:
-                await self.channel_layer.group_discard(group, self.channel_name)
+                await hub.leave(group, self)
             except LAYER_LOST:
-                return
+                continue  # the other groups still lose this socket locally
 
     async def websocket_connect(self, message: dict) -> None:
         limits = settings.RESTAURANT

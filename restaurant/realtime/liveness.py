@@ -2,8 +2,8 @@
 
 - a heartbeat row, so that sockets of a process that died (kill -9, a lost machine) stop
   counting as online: their connection rows are reaped by whichever process notices first;
-- group membership refresh, so that a dinner longer than the layer's `group_expiry` keeps
-  receiving its table's events;
+- group membership refresh (of the process's hub), so that a dinner longer than the
+  layer's `group_expiry` keeps receiving its table's events;
 - a watch on Redis itself: when it comes back empty (restarted without persistence, failed
   over), this process's group memberships are gone, and a socket whose consumer did not
   happen to hit the outage would stay deaf. Every socket of the process is then closed with
@@ -23,6 +23,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from restaurant.realtime import consumers
+from restaurant.realtime.hub import running_hub
 
 logger = logging.getLogger(__name__)
 
@@ -76,13 +77,10 @@ async def _upkeep() -> None:
                 live_channels={c.channel_name for c in members},
                 seen_before=timezone.now(),
             )
-            if members and time.monotonic() - refreshed > _group_refresh_seconds(
-                members[0].channel_layer
-            ):
+            hub = running_hub()
+            if hub is not None and time.monotonic() - refreshed > _group_refresh_seconds(hub.layer):
                 refreshed = time.monotonic()
-                for consumer in members:
-                    for group in consumer.groups_joined:
-                        await consumer.channel_layer.group_add(group, consumer.channel_name)
+                await hub.refresh()
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -101,6 +99,9 @@ async def _watch_layer(layer) -> None:
                     "%d socket(s) with 4503 so that they reconnect and resync",
                     len(members),
                 )
+                hub = running_hub()
+                if hub is not None:
+                    hub.forget_memberships()
                 for consumer in members:
                     unregister(consumer)
                     await consumer.close(code=consumers.CLOSE_TRY_AGAIN)

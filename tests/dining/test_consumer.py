@@ -257,10 +257,12 @@ async def test_ops_are_counted(menu):
 
 async def test_a_consumer_cancelled_by_the_server_leaves_its_groups_and_row(menu):
     """daphne cancels an application that outlives its socket by its close timeout (a connect
-    stuck behind a busy database): its `disconnect` never runs, yet its memberships and its
-    connection row must go, or group sends keep feeding a dead channel for a day."""
+    stuck behind a busy database): its `disconnect` never runs, yet it must leave its groups
+    (the process's hub, its only socket gone, leaves the layer's) and its connection row must
+    go, or group sends keep feeding a dead channel for a day."""
     from restaurant.dining.models import Connection
     from restaurant.realtime import groups
+    from restaurant.realtime.hub import hub_channel_of
     from tests.support.layers import group_members
 
     socket = await DinerSocket.join(menu.table.token)
@@ -268,13 +270,60 @@ async def test_a_consumer_cancelled_by_the_server_leaves_its_groups_and_row(menu
     [channel] = await database_sync_to_async(
         lambda: list(Connection.objects.values_list("channel_name", flat=True))
     )()
-    assert channel in await group_members(group)
+    hub = hub_channel_of(channel)
+    assert await group_members(group) == {hub}
     socket.communicator.future.cancel()  # as the server does: no websocket.disconnect first
     for _ in range(100):
         await asyncio.sleep(0.05)
         rows = await database_sync_to_async(Connection.objects.count)()
-        if channel not in await group_members(group) and rows == 0:
+        if hub not in await group_members(group) and rows == 0:
             break
-    assert channel not in await group_members(group), "still a member of its table's group"
-    assert channel not in await group_members(groups.MENU)
+    assert hub not in await group_members(group), "still a member of its table's group"
+    assert hub not in await group_members(groups.MENU)
     assert await database_sync_to_async(Connection.objects.count)() == 0
+
+
+async def test_one_hub_membership_for_the_sockets_of_a_process(menu):
+    """Two diners' sockets in one process: the table's layer group holds the process's hub
+    once, events still reach both, and it stays until the last socket leaves."""
+    from restaurant.realtime import groups
+    from restaurant.realtime.hub import running_hub
+    from tests.support.layers import group_members
+
+    a, b = await two_diners(menu)
+    hub = running_hub()
+    group = groups.table_group(menu.table.pk)
+    assert await group_members(group) == {hub.channel}
+    assert len(hub.members[group]) == 2
+    await a.op({"type": "cart.add", "dish_id": menu.rice.pk})
+    await b.recv_until("cart.line")
+    await a.close()
+    for _ in range(100):
+        if len(hub.members[group]) == 1:
+            break
+        await asyncio.sleep(0.02)
+    assert await group_members(group) == {hub.channel}, "b is still at the table"
+    await b.close()
+    for _ in range(100):
+        if not await group_members(group):
+            break
+        await asyncio.sleep(0.02)
+    assert not await group_members(group)
+
+
+async def test_a_socket_that_misses_group_messages_is_told_to_resync(menu, monkeypatch):
+    """Its inbox full (its consumer busy), a socket would silently miss events: it is closed
+    with 4503 instead, and the page reconnects and resyncs."""
+    from restaurant.realtime import consumers, groups
+    from restaurant.realtime.hub import running_hub
+
+    monkeypatch.setattr(consumers, "INBOX_SIZE", 2)
+    socket = await DinerSocket.join(menu.table.token)
+    [consumer] = running_hub().members[groups.table_group(menu.table.pk)]
+    for n in range(3):  # no await in between: nothing drains the inbox
+        consumer.deliver({"type": "table.event", "text": json.dumps({"type": "noop", "n": n})})
+    while True:
+        output = await socket.communicator.receive_output(5)
+        if output["type"] == "websocket.close":
+            break
+    assert output["code"] == consumers.CLOSE_TRY_AGAIN

@@ -312,8 +312,9 @@ class TestLiveness:
         from tests.support.layers import group_members
 
         a, b = arrive(menu.table), arrive(menu.table)
-        connection_open(diner_id=a.pk, channel_name="c-a", server_id="dead")
-        connection_open(diner_id=b.pk, channel_name="c-b", server_id="alive")
+        # Socket names are `<the process's hub channel>#<n>` (restaurant/realtime/hub.py).
+        connection_open(diner_id=a.pk, channel_name="hub.dead!x#1", server_id="dead")
+        connection_open(diner_id=b.pk, channel_name="hub.alive!y#1", server_id="alive")
         assert presence_online(a.session_id) == [a.pk, b.pk]
         assert server_beat(server_id="alive", stale_after=30) == 0
         ServerHeartbeat.objects.filter(server_id="dead").update(
@@ -322,13 +323,14 @@ class TestLiveness:
         layer = get_channel_layer()
         table = groups.table_group(menu.table.pk)
         for group in (table, groups.MENU):
-            async_to_sync(layer.group_add)(group, "c-a")
+            for hub in ("hub.dead!x", "hub.alive!y"):
+                async_to_sync(layer.group_add)(group, hub)
         with django_capture_on_commit_callbacks(execute=True):
             assert server_beat(server_id="alive", stale_after=30) == 1
         assert presence_online(a.session_id) == [b.pk]
-        # the dead socket's channel left its groups too (no disconnect ever ran for it)
-        assert "c-a" not in async_to_sync(group_members)(table)
-        assert "c-a" not in async_to_sync(group_members)(groups.MENU)
+        # the dead process's hub left its groups too (it never got to leave them)
+        for group in (table, groups.MENU):
+            assert async_to_sync(group_members)(group) == {"hub.alive!y"}
         assert list(ServerHeartbeat.objects.values_list("server_id", flat=True)) == ["alive"]
 
     def test_own_rows_without_a_live_socket_are_reaped(self, menu):
