@@ -36,9 +36,9 @@ format: test-deps
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## The suite twice: on the embedded default (SQLite + in-memory layer, plus the browser,
+## The suite three times: on the embedded default (SQLite + in-memory layer, plus the browser,
 ## multi-process and deploy tests, which bring up their own servers), then the rest again on
-## PostgreSQL + the Redis channel layer.
+## PostgreSQL + Redis, with each channel layer (pubsub, the default, and redis).
 test: test-deps lint
 	./scripts/system-packages.sh
 	./scripts/services.sh
@@ -49,8 +49,13 @@ test-embedded:
 	  $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
 
 test-services:
-	env VAR_DIR=$(CURDIR)/var/test DATABASE_URL=$(PG_TEST_URL) REDIS_URL=$(REDIS_TEST_URL) \
-	  $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser and not multiprocess and not deploy"
+	for layer in pubsub redis; do \
+	  echo "== PostgreSQL + Redis, CHANNEL_LAYER=$$layer"; \
+	  env VAR_DIR=$(CURDIR)/var/test DATABASE_URL=$(PG_TEST_URL) REDIS_URL=$(REDIS_TEST_URL) \
+	    CHANNEL_LAYER=$$layer \
+	    $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser and not multiprocess and not deploy" \
+	    || exit 1; \
+	done
 
 ## make bench [ARGS="W1 --quick"]: the load benchmark with its baselines (loopback only)
 bench: test-deps

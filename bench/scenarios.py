@@ -8,6 +8,7 @@ core 1. Each scenario returns a list of result rows (dicts) for the report.
 import asyncio
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -222,7 +223,12 @@ class Bench:
     def _layer(self, system: str) -> str:
         if system == "raw":
             return "-"
-        layer = "redis" if self.env.redis_url else "memory"
+        layer = "memory"
+        if self.env.redis_url:  # the layer CHANNEL_LAYER picks, as the relay follows it
+            layer = "pubsub" if os.environ.get("CHANNEL_LAYER", "pubsub") == "pubsub" else "redis"
+            relay_layer = os.environ.get("BENCH_RELAY_LAYER", "app")
+            if system == "relay" and relay_layer != "app":
+                layer = relay_layer
         if system == "app":
             db = "postgres" if "postgres" in (self.env.database_url or "") else "sqlite"
             return f"{db}+{layer}"
@@ -703,8 +709,8 @@ async def profile(bench: Bench) -> list[dict]:
             proc = procs[0]
             target = Target("127.0.0.1", proc.port)
             run = LoadRun(
-                mode=system, targets=[target], tables=tables, diners=s.w1_diners,
-                event_timeout=s.event_timeout, server_pids=[proc.pid],
+                mode="app" if system == "app" else "echo", targets=[target], tables=tables,
+                diners=s.w1_diners, event_timeout=s.event_timeout, server_pids=[proc.pid],
                 extra_cpu=bench.cpu_probes(system),
             )  # fmt: skip
             try:

@@ -139,11 +139,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Channel layer --------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 CHANNEL_PREFIX = env.str("CHANNEL_PREFIX", default="asgi")
-# CHANNEL_LAYER=pubsub picks channels_redis' RedisPubSubChannelLayer (measured in
-# docs/performance.md): cheaper per delivery, memberships held in the process (nothing to
-# expire or leak in Redis), but an event published while a process is cut off from Redis is
-# gone; its sockets catch up at their table's next event (seq gap -> resync), not at once.
-CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="redis")
+# The channel layer: "pubsub" (the default) is channels_redis' RedisPubSubChannelLayer, one
+# PUBLISH per event and memberships held in the process; "redis" is RedisChannelLayer, which
+# keeps groups and messages in Redis (at-least-once to a live process, but each send costs
+# four round trips: docs/performance.md, sitting 7). With pubsub, an event published while a
+# process is cut off from Redis is gone; the process then closes its sockets with 4503 and
+# they resync (restaurant/realtime/layers.py), as it does when Redis comes back empty.
+CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="pubsub")
 # Several URLs, comma-separated, shard the layer over several Redis servers.
 REDIS_HOSTS = [url.strip() for url in REDIS_URL.split(",") if url.strip()]
 if REDIS_URL and CHANNEL_LAYER == "pubsub":

@@ -1,7 +1,7 @@
 """Minimal settings for the relay baseline: Channels and the channel layer, no database.
 
-The layer is the application's own Redis layer class with the application's configuration
-(capacity, expiry, pool), so that a comparison measures the application, not the layer.
+The layer is the application's own layer class with the application's configuration (the one
+CHANNEL_LAYER picks), so that a comparison measures the application, not the layer.
 """
 
 import os
@@ -15,11 +15,21 @@ USE_TZ = True
 ASGI_APPLICATION = "bench.relay.asgi.application"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# BENCH_RELAY_LAYER: "app" (default: the application's layer class and configuration), "stock"
-# (channels_redis' own RedisChannelLayer) or "pubsub" (RedisPubSubChannelLayer): what the
-# layer alone costs, for the suggestions in docs/performance.md.
+# BENCH_RELAY_LAYER: "app" (default: the application's layer, as CHANNEL_LAYER picks it, with
+# its class and configuration), "stock" (channels_redis' own RedisChannelLayer), "pubsub"
+# (channels_redis' own RedisPubSubChannelLayer) or "redis" (the application's RedisChannelLayer).
 LAYER = os.environ.get("BENCH_RELAY_LAYER", "app")
-if REDIS_URL and LAYER == "stock":
+if LAYER == "app":
+    LAYER = "app-" + os.environ.get("CHANNEL_LAYER", "pubsub")
+if REDIS_URL and LAYER == "app-pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "restaurant.realtime.layers.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [url.strip() for url in REDIS_URL.split(",") if url.strip()],
+                       "prefix": os.environ.get("CHANNEL_PREFIX", "relay")},
+        }
+    }  # fmt: skip
+elif REDIS_URL and LAYER == "stock":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -34,7 +44,7 @@ elif REDIS_URL and LAYER == "pubsub":
             "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNEL_PREFIX", "relay")},
         }
     }
-elif REDIS_URL:
+elif REDIS_URL:  # "app-redis", "redis"
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "restaurant.realtime.layers.RedisChannelLayer",

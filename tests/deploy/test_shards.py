@@ -2,7 +2,8 @@
 
 A second redis-server on a free loopback port, two ASGI workers whose REDIS_URL names both
 shards: diners spread over the workers still see each other, at tables whose groups live on
-different shards (channels_redis places a group on one shard by a hash of its name).
+different shards (channels_redis places a group on one shard by a hash of its name: the Redis
+layer keeps it there as a sorted set, the PubSub layer subscribes to it there). Both layers.
 """
 
 import concurrent.futures
@@ -64,10 +65,10 @@ def second_redis(deploy_requirements):
             process.wait(5)
 
 
-@pytest.fixture(scope="module")
-def sharded(second_redis, deploy_database):
+@pytest.fixture(scope="module", params=["pubsub", "redis"])
+def sharded(request, second_redis, deploy_database):
     shards = [REDIS_TEST_URL, second_redis]
-    env = {**redis_prefix(), "VAR_DIR": "/tmp"}
+    env = {**redis_prefix(), "VAR_DIR": "/tmp", "CHANNEL_LAYER": request.param}
     database_url = deploy_database[0]
     servers = [
         AsgiServer(database_url=database_url, redis_url=",".join(shards), extra_env=env)
@@ -78,7 +79,7 @@ def sharded(second_redis, deploy_database):
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             for future in [pool.submit(server.start) for server in servers]:
                 future.result()
-        yield servers, shards, env["CHANNEL_PREFIX"], database_url
+        yield servers, shards, Layout(request.param, env["CHANNEL_PREFIX"]), database_url
     finally:
         # Routing is under test here, not a graceful exit: TERM, a short grace, then KILL.
         for server in servers:
@@ -95,7 +96,30 @@ def sharded(second_redis, deploy_database):
                 client.delete(key)
 
 
-def tables_by_shard(database_url: str) -> dict[int, tuple[int, str]]:
+class Layout:
+    """Where a layer keeps a group in Redis, and on which shard."""
+
+    def __init__(self, layer: str, prefix: str) -> None:
+        self.layer, self.prefix = layer, prefix
+
+    def key(self, table_id: int) -> str:
+        if self.layer == "pubsub":  # the channel it subscribes to, hashed by that name
+            return f"{self.prefix}__group__{table_group(table_id)}"
+        return f"{self.prefix}:group:{table_group(table_id)}"  # a sorted set, hashed by group
+
+    def shard(self, table_id: int) -> int:
+        name = self.key(table_id) if self.layer == "pubsub" else table_group(table_id)
+        return _consistent_hash(name, 2)
+
+    def held(self, url: str, table_id: int) -> int:
+        client = redis.Redis.from_url(url)
+        if self.layer == "pubsub":
+            [(_, subscribers)] = client.pubsub_numsub(self.key(table_id))
+            return int(subscribers > 0)
+        return client.exists(self.key(table_id))
+
+
+def tables_by_shard(database_url: str, layout: Layout) -> dict[int, tuple[int, str]]:
     """Shard index -> (table id, token) of one table whose group lives on that shard."""
     with psycopg.connect(database_url) as connection:
         # the tables no other deploy test uses first
@@ -104,21 +128,20 @@ def tables_by_shard(database_url: str) -> dict[int, tuple[int, str]]:
         ).fetchall()
     found: dict[int, tuple[int, str]] = {}
     for table_id, token in rows:
-        found.setdefault(_consistent_hash(table_group(table_id), 2), (table_id, token))
+        found.setdefault(layout.shard(table_id), (table_id, token))
     assert set(found) == {0, 1}, "every demo table's group hashes to the same shard"
     return found
 
 
 async def test_diners_spread_over_workers_see_each_other_across_redis_shards(sharded):
-    (first, second), shards, prefix, database_url = sharded
+    (first, second), shards, layout, database_url = sharded
     dish_id = plain_dish(first)
-    for shard, (table_id, token) in tables_by_shard(database_url).items():
+    for shard, (table_id, token) in tables_by_shard(database_url, layout).items():
         a = await DinerClient([f"{first.url}/t/{token}/"]).start()
         b = await DinerClient([f"{second.url}/t/{token}/"]).start()
         try:
             # While its diners are connected, the table's group lives on its own shard alone.
-            group_key = f"{prefix}:group:{table_group(table_id)}"
-            holders = [redis.Redis.from_url(url).exists(group_key) for url in shards]
+            holders = [layout.held(url, table_id) for url in shards]
             assert holders == [int(i == shard) for i in range(2)], (shard, holders)
             note = f"on shard {shard}"
             ack = await a.op({"type": "cart.add", "dish_id": dish_id, "note": note})
