@@ -153,25 +153,30 @@ async def converge(
 
 
 def group_members(redis_url: str, prefix: str) -> dict:
-    """Members of the layer's groups for ``prefix`` (channels_redis keeps a group as the sorted
-    set `<prefix>:group:<name>`)."""
+    """Members of the layer's groups for ``prefix``, whichever layer the servers run: the Redis
+    layer keeps a group as the sorted set `<prefix>:group:<name>` (its members: the hubs'
+    channels); the PubSub layer subscribes each process's connection to the channel
+    `<prefix>__group__<name>` (its members: the subscribed connections, one per process)."""
     import redis
 
     client = redis.Redis.from_url(redis_url, socket_timeout=5)
+    counts = {"tables": 0, "menu": 0, "other": 0}
+    groups = 0
+
+    def count(name: str, n: int) -> None:
+        kind = "tables" if name.startswith("table.") else "menu" if name == "menu" else "other"
+        counts[kind] += n
+
     try:
-        tables = menu = other = groups = 0
         for key in client.scan_iter(f"{prefix}:group:*", count=1000):
-            n = client.zcard(key)
             groups += 1
-            name = key.decode().split(":group:", 1)[1]
-            if name.startswith("table."):
-                tables += n
-            elif name == "menu":
-                menu += n
-            else:
-                other += n
-        return {"groups": groups, "table_members": tables, "menu_members": menu,
-                "other_members": other}  # fmt: skip
+            count(key.decode().split(":group:", 1)[1], client.zcard(key))
+        channels = client.pubsub_channels(f"{prefix}__group__*")
+        for channel, n in client.pubsub_numsub(*channels) if channels else []:
+            groups += 1
+            count(channel.decode().split("__group__", 1)[1], n)
+        return {"groups": groups, "table_members": counts["tables"],
+                "menu_members": counts["menu"], "other_members": counts["other"]}  # fmt: skip
     finally:
         client.close()
 

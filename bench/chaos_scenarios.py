@@ -137,7 +137,7 @@ def hub_memberships(diners: list[ChaosDiner]) -> int:
     process joins a group once, through its hub, for all its sockets of that table)."""
     return len(
         {
-            (d.targets[d.server].port, d.table.token)
+            (d.targets[d.server % len(d.targets)].port, d.table.token)
             for d in diners
             if d.conn is not None and not d.conn.closed
         }
