@@ -13,16 +13,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()  # set up Django before importing consumers
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from restaurant.realtime.address_limit import AddressLimitMiddleware  # noqa: E402
+from restaurant.realtime.deny import allowed_hosts_origin_validator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AddressLimitMiddleware(
-            AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns))
+            allowed_hosts_origin_validator(URLRouter(websocket_urlpatterns))
         ),
     }
 )

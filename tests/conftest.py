@@ -9,6 +9,7 @@ import os
 import uuid
 
 import pytest
+import pytest_asyncio
 from django.conf import settings
 from django.db import connections
 
@@ -88,3 +89,15 @@ def _fresh_menu_catalog():
     catalog.forget()
     yield
     catalog.forget()
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def _stop_the_hub():
+    """Each async test's event loop closes after it: its hub's receiver is stopped first
+    (restaurant/realtime/hub.py, `Hub.stop`), or the loop's shutdown can wait on it forever."""
+    yield
+    from restaurant.realtime.hub import running_hub
+
+    hub = running_hub()
+    if hub is not None:
+        await hub.stop()

@@ -12,10 +12,10 @@ the page retries with backoff. The address is the client's as the ASGI server re
 
 import time
 
-from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 
 from restaurant.realtime import metrics
+from restaurant.realtime.deny import Denier
 from restaurant.realtime.ratelimit import TokenBucket
 
 # Forget an address's bucket once it is idle this long with no socket open (bounded memory).
@@ -54,7 +54,7 @@ class AddressLimitMiddleware:
             self.prune()
         if not self.admit(address):
             metrics.CLOSES.labels("address_limit").inc()
-            return await WebsocketDenier()(scope, receive, send)
+            return await Denier()(scope, receive, send)
         self.open[address] = self.open.get(address, 0) + 1
         try:
             return await self.app(scope, receive, send)

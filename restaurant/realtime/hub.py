@@ -22,12 +22,17 @@ import asyncio
 import collections
 import itertools
 import logging
+import uuid
 import weakref
+
+from channels_redis.core import RedisChannelLayer
 
 logger = logging.getLogger(__name__)
 
 SOCKET_SEPARATOR = "#"
 RETRY_SECONDS = 1.0
+STOP = "hub.stop"
+STOP_SECONDS = 5.0
 
 
 def hub_channel_of(socket_name: str) -> str:
@@ -45,6 +50,7 @@ class Hub:
         self._numbers = itertools.count(1)
         self._started: asyncio.Task | None = None
         self._receiver: asyncio.Task | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         """Make the hub's layer channel and start reading it (once; raises what the layer
@@ -54,7 +60,13 @@ class Hub:
         await asyncio.shield(self._started)
 
     async def _start(self) -> None:
-        self.channel = await self.layer.new_channel("hub.")
+        if isinstance(self.layer, RedisChannelLayer):
+            # A plain channel, read with a plain blocking pop: the layer's process-local
+            # channels ("...!") go through a receive lock and buffers shared by the process,
+            # and a receive cancelled there (the loop closing) could hang its shutdown.
+            self.channel = f"hub.{uuid.uuid4().hex}"
+        else:
+            self.channel = await self.layer.new_channel("hub.")
         self._receiver = asyncio.get_running_loop().create_task(
             self._receive(), name="restaurant-hub"
         )
@@ -117,11 +129,29 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Redis down: the liveness watch closes the sockets
+                if asyncio.current_task().cancelling():
+                    # Cancelled (the loop is closing), and the layer answered the cancel with
+                    # an error of its own: stop, or the loop's shutdown waits forever.
+                    raise asyncio.CancelledError from exc
                 logger.warning("hub %s: receive failed (%r); retrying", self.channel, exc)
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
+            if message.get("type") == STOP and self._stopping:
+                return
             if message.get("origin") != self.channel:
                 self.deliver(message)
+
+    async def stop(self) -> None:
+        """End the receiver with a message to itself. Cancelling it is not enough on the
+        Redis layer: a cancel that lands as redis-py's read times out is lost on Python 3.11,
+        and the layer's receive goes on waiting, and so does a loop that is shutting down."""
+        if self._receiver is None or self._receiver.done():
+            return
+        self._stopping = True
+        await self.layer.send(self.channel, {"type": STOP})
+        await asyncio.wait([self._receiver], timeout=STOP_SECONDS)
+        if not self._receiver.done():
+            self._receiver.cancel()
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
