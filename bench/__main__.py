@@ -198,6 +198,7 @@ def main(argv=None) -> int:
             "loadavg_end": os.getloadavg(),
             "database": args.database,
             "layer": args.layer,
+            "channel_layer": os.environ.get("CHANNEL_LAYER", "pubsub"),
             "versions": _versions(),
             "notes": bench.notes if bench else [],
         }

@@ -91,10 +91,17 @@ def _fresh_menu_catalog():
     catalog.forget()
 
 
-@pytest_asyncio.fixture(autouse=True)
-async def _stop_the_hub():
+@pytest.fixture(autouse=True)
+def _stop_the_hub(request):
     """Each async test's event loop closes after it: its hub's receiver is stopped first
-    (restaurant/realtime/hub.py, `Hub.stop`), or the loop's shutdown can wait on it forever."""
+    (restaurant/realtime/hub.py, `Hub.stop`), or the loop's shutdown can wait on it forever.
+    Browser tests run no loop of ours (Playwright's is its own)."""
+    if request.node.get_closest_marker("asyncio") is not None:
+        request.getfixturevalue("_hub_stopped_after_the_test")
+
+
+@pytest_asyncio.fixture
+async def _hub_stopped_after_the_test():
     yield
     from restaurant.realtime.hub import running_hub
 

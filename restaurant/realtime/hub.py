@@ -22,10 +22,7 @@ import asyncio
 import collections
 import itertools
 import logging
-import uuid
 import weakref
-
-from channels_redis.core import RedisChannelLayer
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +57,7 @@ class Hub:
         await asyncio.shield(self._started)
 
     async def _start(self) -> None:
-        if isinstance(self.layer, RedisChannelLayer):
-            # A plain channel, read with a plain blocking pop: the layer's process-local
-            # channels ("...!") go through a receive lock and buffers shared by the process,
-            # and a receive cancelled there (the loop closing) could hang its shutdown.
-            self.channel = f"hub.{uuid.uuid4().hex}"
-        else:
-            self.channel = await self.layer.new_channel("hub.")
+        self.channel = await self.layer.new_channel("hub.")
         self._receiver = asyncio.get_running_loop().create_task(
             self._receive(), name="restaurant-hub"
         )
