@@ -198,7 +198,7 @@ def main(argv=None) -> int:
             "loadavg_end": os.getloadavg(),
             "database": args.database,
             "layer": args.layer,
-            "channel_layer": os.environ.get("CHANNEL_LAYER", "pubsub"),
+            "channel_layer": servers.app_channel_layer(),
             "versions": _versions(),
             "notes": bench.notes if bench else [],
         }

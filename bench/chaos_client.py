@@ -220,13 +220,18 @@ class ChaosDiner:
         self.retry_first = False
 
     # --- life -------------------------------------------------------------------------------
+    @property
+    def target(self) -> Target:
+        """The server this diner connects to now (a failed connection moves it on)."""
+        return self.targets[self.server % len(self.targets)]
+
     async def start(self, timeout: float = 30.0, *, retry: bool = False) -> "ChaosDiner":
         """Connect (GET the page first when there is no cookie); returns once the first
         snapshot arrived. A failed first handshake raises, unless ``retry``: then the client
         keeps trying with its backoff, as a phone does, until ``timeout``."""
         self.retry_first = retry
         if self.cookie is None:
-            self.cookie = await fetch_cookie(self.targets[self.server], self.table.token)
+            self.cookie = await fetch_cookie(self.target, self.table.token)
         self._task = asyncio.create_task(self._run())
         try:
             await asyncio.wait_for(asyncio.shield(self._first), timeout)
@@ -245,7 +250,7 @@ class ChaosDiner:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while not self.stopped and self.closed_for_good is None:
-            target = self.targets[self.server % len(self.targets)]
+            target = self.target
             ended = loop.create_future()
 
             def on_close(conn, by_us, ended=ended):

@@ -136,11 +136,7 @@ def hub_memberships(diners: list[ChaosDiner]) -> int:
     """The table-group members the open sockets make: one per worker and table (each worker
     process joins a group once, through its hub, for all its sockets of that table)."""
     return len(
-        {
-            (d.targets[d.server % len(d.targets)].port, d.table.token)
-            for d in diners
-            if d.conn is not None and not d.conn.closed
-        }
+        {(d.target.port, d.table.token) for d in diners if d.conn is not None and not d.conn.closed}
     )
 
 

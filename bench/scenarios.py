@@ -225,7 +225,7 @@ class Bench:
             return "-"
         layer = "memory"
         if self.env.redis_url:  # the layer CHANNEL_LAYER picks, as the relay follows it
-            layer = "pubsub" if os.environ.get("CHANNEL_LAYER", "pubsub") == "pubsub" else "redis"
+            layer = "pubsub" if servers.app_channel_layer() == "pubsub" else "redis"
             relay_layer = os.environ.get("BENCH_RELAY_LAYER", "app")
             if system == "relay" and relay_layer != "app":
                 layer = relay_layer

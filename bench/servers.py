@@ -33,6 +33,12 @@ GENERATOR_CORE = 1
 NICE = 0
 
 
+def app_channel_layer() -> str:
+    """The channel layer the app's servers run (`CHANNEL_LAYER`, as config/settings.py reads
+    it): "pubsub" or "redis"; the relay follows it."""
+    return os.environ.get("CHANNEL_LAYER", "pubsub")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
