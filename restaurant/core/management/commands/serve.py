@@ -5,6 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -50,8 +51,9 @@ class Command(BaseCommand):
         known = path.read_text().strip() if path.exists() else None
         # A new database, a lost file, or a password changed elsewhere: make a new one.
         if user is None or known is None or not user.check_password(known):
-            password = secrets.token_urlsafe(12)
+            password = secrets.token_urlsafe(12)  # 16 characters
             user = user or user_model(username=STAFF_USERNAME)
+            validate_password(password, user)  # held to the staff policy like any other
             user.is_staff = True
             user.is_superuser = True
             user.set_password(password)
