@@ -9,8 +9,14 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +26,9 @@ VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 env = environ.Env()
 PRODUCTION = env.str("DJANGO_ENV", default="development") == "production"
 DEBUG = env.bool("DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    # DEBUG pages show settings, SQL and tracebacks to anyone who makes an error happen.
+    raise ImproperlyConfigured("DEBUG must be off when DJANGO_ENV=production")
 
 
 def _embedded_secret_key() -> str:
@@ -46,12 +55,27 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_ENV=production")
     SECRET_KEY = _embedded_secret_key()
+if PRODUCTION and not (
+    # Django's own rule (security check W009), an error here rather than a warning nobody reads.
+    len(SECRET_KEY) >= SECRET_KEY_MIN_LENGTH
+    and len(set(SECRET_KEY)) >= SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    and not SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak for production: it needs {SECRET_KEY_MIN_LENGTH}+ characters, "
+        f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS}+ distinct ones, and no "
+        f"'{SECRET_KEY_INSECURE_PREFIX}' prefix (e.g. python -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))')"
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 if PRODUCTION and "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS may not contain '*' in production")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Proxies whose X-Forwarded-For is believed (addresses, networks, `unix` for a unix-socket
+# peer): restaurant/core/client_address.py. Empty: the connection's peer is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
     "daphne",
@@ -239,6 +263,26 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
 # nginx sets X-Forwarded-Proto; trust it only from the proxy in front.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+
+
+def _socket_origins() -> list[str]:
+    """The Origins a socket may come from, scheme and port included: the site's own (each
+    allowed host at SITE_URL's scheme and port) and CSRF_TRUSTED_ORIGINS; https only where
+    HTTP redirects to HTTPS. WS_ALLOWED_ORIGINS replaces the list."""
+    site = urlsplit(SITE_URL)
+    port = f":{site.port}" if site.port else ""
+    origins = [f"{site.scheme}://{site.netloc}", *CSRF_TRUSTED_ORIGINS]
+    origins += [
+        f"{site.scheme}://{host}{port}"
+        for host in ALLOWED_HOSTS
+        if host and host != "*" and not host.startswith(".")
+    ]
+    if SECURE_SSL_REDIRECT:
+        origins = [o for o in origins if o.startswith("https://")]
+    return list(dict.fromkeys(o.lower().rstrip("/") for o in origins))
+
+
+WS_ALLOWED_ORIGINS = env.list("WS_ALLOWED_ORIGINS", default=None) or _socket_origins()
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # --- i18n ------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The diner's HTTP side: the table page (which makes the diner and its cookie) and the bill."""
 
-from django.http import Http404, JsonResponse
+from django.conf import settings
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -8,21 +9,41 @@ from restaurant.dining.consumers import known_diner_ids
 from restaurant.dining.selectors import dining_bill
 from restaurant.dining.services import diner_arrive, diner_for_socket
 from restaurant.menu.models import Restaurant
+from restaurant.tables.guard import is_guessing
 from restaurant.tables.selectors import table_by_token
 
 REMEMBERED_SESSIONS = 8  # diner ids a browser keeps, newest last
 
 
-def _table_or_404(request, token: str):
-    table = table_by_token(token, address=request.META.get("REMOTE_ADDR"))
-    if table is None:
-        raise Http404("unknown table")
+class Guessing(Exception):
+    """An unknown token from an address past the guessing limit (restaurant/tables/guard.py)."""
+
+
+def _table(request, token: str):
+    """The table of ``token``, or None; raises Guessing for a miss of a guessing address."""
+    address = request.META.get("REMOTE_ADDR")
+    table = table_by_token(token, address=address)
+    if table is None and is_guessing(address):
+        raise Guessing
     return table
+
+
+def _too_many_guesses() -> HttpResponse:
+    response = HttpResponse(
+        "too many unknown table codes from this address; wait and scan the code again",
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(settings.RESTAURANT["TOKEN_MISS_WINDOW"])
+    return response
 
 
 @require_GET
 def table_page(request, token: str):
-    table = table_by_token(token, address=request.META.get("REMOTE_ADDR"))
+    try:
+        table = _table(request, token)
+    except Guessing:
+        return _too_many_guesses()
     restaurant = Restaurant.current()
     if table is None:
         # A rotated or mistyped code: say so plainly (the QR code on the table is the new one).
@@ -54,7 +75,12 @@ def table_page(request, token: str):
 
 @require_GET
 def bill_api(request, token: str):
-    table = _table_or_404(request, token)
+    try:
+        table = _table(request, token)
+    except Guessing:
+        return _too_many_guesses()
+    if table is None:
+        raise Http404("unknown table")
     diner = diner_for_socket(table=table, known_diner_ids=known_diner_ids(request.session))
     if diner is None:
         raise Http404("no open session for this browser at this table")

@@ -6,8 +6,8 @@ carrier's NAT), so the limits are sized for a full dining room reconnecting at o
 Wi-Fi blip or a worker restart), not for one phone: SOCKETS_PER_ADDRESS open, and a connect
 burst of CONNECT_BURST refilled at CONNECTS_PER_SECOND. What they stop is one machine opening
 thousands of sockets to exhaust a worker. Refused handshakes get 403, like any other refusal;
-the page retries with backoff. The address is the client's as the ASGI server reports it
-(behind nginx, from X-Forwarded-For with --proxy-headers).
+the page retries with backoff. The address is the client's as restaurant/core/client_address.py
+decided it (behind nginx, from the X-Forwarded-For that nginx overwrote).
 """
 
 import time

@@ -7,9 +7,9 @@ cheap. On the Redis layer that read also outlived its socket (a test loop's shut
 on it).
 """
 
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
-from channels.security.websocket import OriginValidator, WebsocketDenier
+from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 
 # An alias no settings configure: `get_channel_layer` answers None, so no channel is made.
@@ -20,28 +20,65 @@ class Denier(WebsocketDenier):
     channel_layer_alias = NO_LAYER
 
 
-class LayerlessOriginValidator(OriginValidator):
-    """channels' OriginValidator, refusing with `Denier`."""
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+def normalize_origin(origin: str) -> str | None:
+    """``scheme://host[:port]`` in lower case with the scheme's default port left out, or
+    None for anything that is not an http(s) origin (``null``, ``file://``, extensions)."""
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if scheme not in ("http", "https") or not host:
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    shown = "" if port in (None, DEFAULT_PORTS[scheme]) else f":{port}"
+    return f"{scheme}://{host}{shown}"
+
+
+def origin_allowed(origin: str | None, allowed: list[str]) -> bool:
+    """An exact match of scheme, host and port against ``allowed`` (a leading ``*.`` in an
+    allowed host matches its subdomains, as in CSRF_TRUSTED_ORIGINS)."""
+    mine = normalize_origin(origin) if origin else None
+    if mine is None:
+        return False
+    for entry in allowed:
+        scheme, _, rest = entry.partition("://*.")
+        if rest:
+            wanted = normalize_origin(f"{scheme}://{rest}")
+            if (
+                wanted
+                and mine.startswith(f"{scheme}://")
+                and mine.endswith("." + wanted.split("://", 1)[1])
+            ):
+                return True
+        elif normalize_origin(entry) == mine:
+            return True
+    return False
+
+
+class StrictOriginValidator:
+    """Refuses (403, with `Denier`) a socket whose Origin is missing, ``null``, or not one of
+    WS_ALLOWED_ORIGINS to the scheme and port. (channels' OriginValidator compares host
+    names only: ``file://localhost`` or another port on an allowed host passed it.)"""
+
+    def __init__(self, application) -> None:
+        self.application = application
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "websocket" and not self.valid_origin(_origin(scope)):
+        if scope["type"] == "websocket" and not origin_allowed(
+            _origin(scope), settings.WS_ALLOWED_ORIGINS
+        ):
             return await Denier()(scope, receive, send)
-        return await super().__call__(scope, receive, send)
+        return await self.application(scope, receive, send)
 
 
-def _origin(scope):
+def _origin(scope) -> str | None:
     for name, value in scope.get("headers", []):
         if name == b"origin":
-            try:
-                return urlparse(value.decode("latin1"))
-            except UnicodeDecodeError:
-                return None
+            return value.decode("latin1")
     return None
-
-
-def allowed_hosts_origin_validator(application) -> LayerlessOriginValidator:
-    """channels' AllowedHostsOriginValidator, with `LayerlessOriginValidator`."""
-    allowed_hosts = settings.ALLOWED_HOSTS
-    if settings.DEBUG and not allowed_hosts:
-        allowed_hosts = ["localhost", "127.0.0.1", "[::1]"]
-    return LayerlessOriginValidator(application, allowed_hosts)

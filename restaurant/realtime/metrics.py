@@ -29,6 +29,9 @@ OP_SECONDS = Histogram(
 BROADCAST_FAILURES = Counter(
     "restaurant_broadcast_failures_total", "Group sends that raised (events lost to resync)"
 )
+TOKEN_GUESSERS = Counter(
+    "restaurant_token_guessers_total", "Addresses that passed the unknown-token limit"
+)
 CLOSES = Counter("restaurant_socket_closes_total", "Sockets closed by the server", ["code"])
 
 

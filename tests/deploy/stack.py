@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -99,6 +100,23 @@ def get(url: str, *, timeout: float = 5) -> tuple[int, dict, bytes]:
         return error.code, dict(error.headers), error.read()
 
 
+def get_from(
+    url: str, source: str, headers: dict | None = None, timeout: float = 5
+) -> tuple[int, bytes]:
+    """GET from another loopback address (``source``, e.g. 127.0.0.9): a client that is not
+    the machine's own 127.0.0.1. Returns status and body."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(
+        parts.hostname, parts.port, timeout=timeout, source_address=(source, 0)
+    )
+    try:
+        connection.request("GET", parts.path or "/", headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
 class Stack:
     def __init__(
         self,
@@ -146,6 +164,8 @@ class Stack:
             # restart test streams 10 ops/s, so allow that burst (rate limits have their own tests).
             "WS_RATE_PER_SECOND": "50",
             "WS_RATE_BURST": "200",
+            # Few misses make a guesser, so the forged-address test needs few handshakes.
+            "TOKEN_MISS_LIMIT": "5",
         }
         text = "# written by the deploy test\n" + "".join(f"{k}={v}\n" for k, v in env.items())
         (self.root / "env").write_text(text)

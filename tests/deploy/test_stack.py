@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import websockets
 
-from tests.deploy.stack import PROBE, Stack, get
+from tests.deploy.stack import PROBE, Stack, get, get_from
 from tests.support.client import DinerClient, fetch_cookie
 from tests.support.servers import plain_dish
 
@@ -297,6 +297,31 @@ async def test_oversized_frame_through_nginx_closes_with_1009(stack, tables):
         assert await diner.wait_closed() == 1009
 
 
+async def test_a_forged_forwarded_for_is_not_believed(stack, tables):
+    """A client writes its own X-Forwarded-For: through nginx it names neither the address
+    that token guessing counts, nor the one the metrics allow-list checks, nor the one the
+    socket limits count (all read restaurant/core/client_address.py)."""
+    guesser, victim = "127.0.0.9", "127.0.0.5"  # two clients of this machine, not nginx's own
+    forged = {"X-Forwarded-For": f"{victim}, 127.0.0.1"}
+    for i in range(8):  # past the stack's TOKEN_MISS_LIMIT (5), on the socket workers
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            await websockets.connect(
+                f"ws://127.0.0.1:{stack.port}/ws/table/{'G' * 23}{i}/",
+                origin=stack.url, additional_headers=forged, local_addr=(guesser, 0),
+                open_timeout=5,
+            )  # fmt: skip
+        assert refused.value.response.status_code == 403
+    unknown = f"{stack.url}/t/{'H' * 24}/"
+    # The misses were counted against the guesser's real address (seen by uwsgi too)...
+    assert get_from(unknown, guesser, forged)[0] == 429
+    # ...not against the address it claimed, whose misses are still plain 404s
+    assert get_from(unknown, victim)[0] == 404
+    # and a real table still opens for the guesser's address (its restaurant's Wi-Fi)
+    assert get_from(stack.url + tables[0][1], guesser, forged)[0] == 200
+    # claiming the loopback does not open /metrics
+    assert get_from(stack.url + "/metrics", guesser, {"X-Forwarded-For": "127.0.0.1"})[0] == 403
+
+
 async def test_restarting_a_worker_loses_no_acknowledged_op(stack, tables):
     path, dish_id = tables[2][1], plain_dish(stack)
     token = path.strip("/").split("/")[-1]
@@ -373,6 +398,9 @@ async def test_uvicorn_workers_serving_everything(stacks, deploy_database, staff
         for diner in (through_nginx, on_first, on_second):
             await diner.wait_for(lambda m: m["type"] == "session.closed")
             assert await diner.wait_closed() == 4000
+    # uvicorn serving HTTP believes no X-Forwarded-For of a client's either
+    forged = {"X-Forwarded-For": "127.0.0.1"}
+    assert get_from(stack.url + "/metrics", "127.0.0.9", forged)[0] == 403
     async with Diner(stack, other) as diner:  # uvicorn's own limit, through nginx
         await diner.socket.send(json.dumps({"type": "sync", "id": "big", "pad": "x" * 20000}))
         assert await diner.wait_closed() == 1009

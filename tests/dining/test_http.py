@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +98,13 @@ def test_token_guessing_is_limited_per_address(client, menu, settings):
     guesser = {"REMOTE_ADDR": f"{net}.7"}
     for i in range(5):
         assert client.get(f"/t/{'G' * 23}{i}/", **guesser).status_code == 404
-    # now even a real token is refused from that address: guessing learns nothing
-    assert client.get(f"/t/{menu.table.token}/", **guesser).status_code == 404
-    # the rest of the Wi-Fi, and real tables, are not affected
+    # the guesser's further misses are told to stop
+    missed = client.get(f"/t/{'G' * 24}/", **guesser)
+    assert missed.status_code == 429 and int(missed["Retry-After"]) > 0
+    assert client.get(f"/api/t/{'G' * 24}/bill/", **guesser).status_code == 429
+    # a real table from the same address (the restaurant's Wi-Fi) still opens, and its diner's
+    # bill still answers: one guesser never locks a dining room out
+    diner = Client()
+    assert diner.get(f"/t/{menu.table.token}/", **guesser).status_code == 200
+    assert diner.get(f"/api/t/{menu.table.token}/bill/", **guesser).status_code == 200
     assert client.get(f"/t/{menu.table.token}/", REMOTE_ADDR=f"{net}.8").status_code == 200

@@ -179,7 +179,13 @@ class Command(BaseCommand):
         for key in ("static_root", "media_root"):
             Path(ctx[key]).mkdir(parents=True, exist_ok=True)
             self.chown(Path(ctx[key]), ctx)
+        # The one proxy whose X-Forwarded-For the workers believe: this nginx, on the socket
+        # files or the loopback ports rendered here (restaurant/core/client_address.py).
+        # The env file may name more hops (nginx on another machine); this one always counts.
+        nginx_hop = "unix" if ctx["variant"] == "unix" else "127.0.0.1"
+        hops = [nginx_hop, *(h.strip() for h in env.get("TRUSTED_PROXIES", "").split(","))]
         process_env = {"DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1", **env}
+        process_env["TRUSTED_PROXIES"] = ",".join(dict.fromkeys(h for h in hops if h))
         ctx["environment"] = supervisor_environment(process_env)
         ctx["shell_environment"] = " ".join(
             shlex.quote(f"{key}={value}") for key, value in process_env.items()
@@ -336,17 +342,19 @@ class Command(BaseCommand):
                 if ctx["variant"] == "unix"
                 else "-b 127.0.0.1 -p %(process_num)d"
             )
+            # No --proxy-headers: the app decides the client's address itself, believing
+            # X-Forwarded-For from TRUSTED_PROXIES only (daphne's takes the leftmost entry,
+            # which the client writes).
             return (
-                f"{ctx['python']} -m restaurant.core.asgi_server {bind} --proxy-headers "
+                f"{ctx['python']} -m restaurant.core.asgi_server {bind} "
                 "--access-log - config.asgi:application"
             )
         if ctx["variant"] == "unix":
-            # Only local processes reach a socket file; trust nginx's X-Forwarded-* on it.
-            bind = f"--uds {run}/uvicorn-%(process_num)d.sock --forwarded-allow-ips '*'"
+            bind = f"--uds {run}/uvicorn-%(process_num)d.sock"
         else:
-            bind = "--host 127.0.0.1 --port %(process_num)d --forwarded-allow-ips 127.0.0.1"
+            bind = "--host 127.0.0.1 --port %(process_num)d"
         return (
-            f"{ctx['venv']}/bin/uvicorn config.asgi:application {bind} --proxy-headers "
+            f"{ctx['venv']}/bin/uvicorn config.asgi:application {bind} --no-proxy-headers "
             "--ws-max-size 16384 --lifespan off --no-server-header "
             "--timeout-graceful-shutdown 10"
         )
