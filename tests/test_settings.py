@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+STRONG_KEY = "w1Xq-8vZ3pL0sKc_Tn7RbYd2HfGm9JeAu4oViNx6EyQrWt5Ds0lB"  # 52 characters, varied
 
 
 def setup_with(tmp_path, **env) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    environ.update({"DJANGO_ENV": "production", "SECRET_KEY": "k" * 50,
+    environ.update({"DJANGO_ENV": "production", "SECRET_KEY": STRONG_KEY,
                     "REDIS_URL": "redis://127.0.0.1:6379/0", "VAR_DIR": str(tmp_path),
                     "DJANGO_SETTINGS_MODULE": "config.settings", **env})  # fmt: skip
     return subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT,
@@ -30,6 +31,30 @@ def test_production_refuses_a_wildcard_host(tmp_path, hosts):
 def test_production_refuses_the_in_memory_layer(tmp_path):
     run = setup_with(tmp_path, ALLOWED_HOSTS="example.com", REDIS_URL="")
     assert run.returncode != 0 and "REDIS_URL must be set" in run.stderr
+
+
+@pytest.mark.parametrize("debug", ["true", "1", "on"])
+def test_production_refuses_debug(tmp_path, debug):
+    run = setup_with(tmp_path, ALLOWED_HOSTS="example.com", DEBUG=debug)
+    assert run.returncode != 0
+    assert "DEBUG must be off when DJANGO_ENV=production" in run.stderr
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "x",
+        STRONG_KEY[:49],  # fewer than 50 characters
+        "abcd" * 13,  # fewer than 5 distinct characters
+        "django-insecure-" + STRONG_KEY,  # startproject's placeholder
+    ],
+)
+def test_production_refuses_a_weak_secret_key(tmp_path, key):
+    """Django's own rule (security check W009), made an error where it matters."""
+    run = setup_with(tmp_path, ALLOWED_HOSTS="example.com", SECRET_KEY=key)
+    assert run.returncode != 0
+    assert "SECRET_KEY is too weak for production" in run.stderr
+    assert STRONG_KEY[:20] not in run.stderr  # the message does not print the key
 
 
 def test_production_starts_with_a_proper_configuration(tmp_path):
