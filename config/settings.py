@@ -5,6 +5,7 @@ channel layer. ``DJANGO_ENV=production`` turns the safety checks on: no in-memor
 generated secret key, no wildcard host.
 """
 
+import contextlib
 import os
 import secrets
 from datetime import timedelta
@@ -23,6 +24,37 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
+
+def _owned_and_open(path: Path) -> bool:
+    """True for a path of this user's that others may read or enter."""
+    st = path.stat()
+    return st.st_uid == os.geteuid() and bool(st.st_mode & 0o077)
+
+
+def _make_private_dir(path: Path) -> None:
+    """Create ``path`` 0700, or tighten it to 0700 if it is ours and open to others: var/ holds
+    the secret key and the SQLite database with every session. A sticky directory (VAR_DIR=/tmp)
+    is shared by design and left alone; the files in it are still made 0600."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if _owned_and_open(path) and not path.stat().st_mode & 0o1000:
+        path.chmod(0o700)
+
+
+def _make_private_sqlite(name: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would use 0644), and tighten one left
+    open by an earlier version; SQLite gives its -wal and -shm files the database's mode."""
+    if name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    if not path.parent.is_dir():
+        return  # SQLite will say so when it connects
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for file in (path, Path(f"{name}-wal"), Path(f"{name}-shm")):
+        if file.exists() and _owned_and_open(file):
+            file.chmod(0o600)
+
+
 env = environ.Env()
 PRODUCTION = env.str("DJANGO_ENV", default="development") == "production"
 DEBUG = env.bool("DEBUG", default=False)
@@ -33,7 +65,7 @@ if PRODUCTION and DEBUG:
 
 def _embedded_secret_key() -> str:
     """A per-checkout random key kept in var/, so sessions survive restarts of `make run`."""
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _make_private_dir(VAR_DIR)
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
         # Several processes may start at once on a fresh var/ (workers): each writes its own
@@ -130,7 +162,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+_make_private_dir(VAR_DIR)
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
@@ -149,6 +181,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
 else:
     DB_THREADS = 1  # SQLite takes one writer at a time anyway
+    _make_private_sqlite(str(DATABASES["default"]["NAME"]))
     # WAL lets readers run while a writer commits; the timeout waits for the lock instead
     # of failing with "database is locked" when two processes write at once.
     # synchronous=NORMAL is WAL's recommended durability (safe against a crash of the app).

@@ -77,3 +77,54 @@ def test_workers_starting_together_share_one_whole_secret_key(tmp_path):
     keys = {p.communicate(timeout=60)[0].strip() for p in processes}
     assert len(keys) == 1 and len(keys.pop()) >= 50
     assert [f.name for f in tmp_path.iterdir() if f.name.startswith(".secret_key")] == []
+
+
+def connect_under(var_dir: Path) -> subprocess.CompletedProcess:
+    """Load the settings with the embedded default (SQLite in VAR_DIR) and write to the
+    database once, as `make run` does; prints the WAL file's mode while it exists."""
+    environ = {k: v for k, v in os.environ.items()
+               if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ENV", "SECRET_KEY")}  # fmt: skip
+    environ.update({"VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "config.settings"})
+    code = (
+        "import django; django.setup(); from django.db import connection\n"
+        "with connection.cursor() as c: c.execute('CREATE TABLE IF NOT EXISTS t (x int)')\n"
+        "import os; print(oct(os.stat(connection.settings_dict['NAME'] + '-wal').st_mode))\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environ,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o7777
+
+
+def test_var_dir_and_database_are_private_to_the_user(tmp_path):
+    """var/ holds the secret key and the database with every session: nobody else reads it."""
+    var = tmp_path / "var"
+    run = connect_under(var)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert mode(var) == 0o700
+    assert mode(var / "db.sqlite3") == 0o600
+    assert run.stdout.strip().endswith("600")  # the WAL: recent writes, sessions included
+    assert mode(var / "secret_key") == 0o600
+
+
+def test_an_existing_open_var_dir_is_tightened(tmp_path):
+    var = tmp_path / "var"
+    var.mkdir(mode=0o755)
+    var.chmod(0o755)
+    (var / "db.sqlite3").touch(mode=0o644)
+    (var / "db.sqlite3").chmod(0o644)
+    assert connect_under(var).returncode == 0
+    assert mode(var) == 0o700 and mode(var / "db.sqlite3") == 0o600
+
+
+def test_a_shared_directory_is_left_alone(tmp_path):
+    """VAR_DIR=/tmp (as some tests run servers): a sticky directory is everyone's; making it
+    0700 would break every other user of the machine."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    assert connect_under(shared).returncode == 0
+    assert mode(shared) == 0o1777
+    assert mode(shared / "db.sqlite3") == 0o600
