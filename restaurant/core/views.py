@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from restaurant.core.access import is_staff
 from restaurant.core.health import channel_layer_ok, database_ok
 from restaurant.menu.models import Restaurant
 from restaurant.realtime.metrics import render as render_metrics
@@ -20,7 +21,7 @@ def healthz(request):
 def metrics(request):
     """Prometheus scrape endpoint: for the loopback (a local Prometheus or agent) and staff."""
     allowed = request.META.get("REMOTE_ADDR") in settings.METRICS_ALLOWED_IPS
-    if not (allowed or (request.user.is_authenticated and request.user.is_staff)):
+    if not (allowed or is_staff(request.user)):
         return HttpResponse("forbidden", status=403, content_type="text/plain")
     body, content_type = render_metrics()
     return HttpResponse(body, content_type=content_type)

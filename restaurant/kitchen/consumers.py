@@ -1,30 +1,48 @@
-"""`/ws/kitchen/`: the kitchen display's socket, for logged-in staff only."""
+"""`/ws/kitchen/`: the kitchen display's socket, for logged-in staff only, and only as long as
+they stay so (restaurant/core/access.py): it closes with 4403 once its access is gone."""
 
+from restaurant.core.access import (
+    AccessLost,
+    StaffAccess,
+    session_digest,
+    staff_access_holds,
+    staff_access_of,
+)
 from restaurant.kitchen import ops, protocol
 from restaurant.kitchen.selectors import kitchen_snapshot
 from restaurant.realtime import groups, liveness
 from restaurant.realtime.consumers import OpConsumer
 from restaurant.realtime.db import db
 
-
-def is_staff(user) -> bool:
-    """The one access check for staff, shared with the staff views."""
-    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+CLOSE_ACCESS_LOST = 4403
 
 
 class KitchenConsumer(OpConsumer):
     kind = "kitchen"
     registry = protocol.KITCHEN_OPS
+    # None before the handshake and once access is lost; the heartbeat's sweep asks about
+    # the sockets that have one (restaurant/realtime/liveness.py).
+    access: StaffAccess | None = None
+    close_pending = False
 
     async def connect(self) -> None:
         self.groups_joined: list[str] = []
         user = self.scope.get("user")
-        if not await db(is_staff)(user):
+        if not getattr(user, "is_authenticated", False):
             await self.close()  # before accept: 403
             return
-        self.user_id = user.pk
-        self.groups_joined = [groups.KITCHEN, groups.MENU]
+        # Join the user's group before the check: a logout committed in between is heard.
+        self.groups_joined = [groups.staff_user_group(user.pk)]
         await self.join_groups(self.groups_joined)
+        access = await db(staff_access_of)(user, self.scope["session"])
+        if access is None:
+            await self.leave_groups(self.groups_joined)
+            self.groups_joined = []
+            await self.close()
+            return
+        self.access = access
+        self.groups_joined += [groups.KITCHEN, groups.MENU]
+        await self.join_groups([groups.KITCHEN, groups.MENU])
         await self.accept()
         liveness.register(self)  # a kitchen shift outlasts group_expiry too
         await self.send_snapshot()
@@ -38,11 +56,47 @@ class KitchenConsumer(OpConsumer):
         await self.send_json(await db(kitchen_snapshot)())
 
     async def apply(self, op_id: str, op: protocol._Op) -> None:
-        if isinstance(op, protocol.Sync):
-            await self.send_snapshot()
-            return None
-        await db(ops.staff_op_apply)(user_id=self.user_id, op_id=op_id, op=op)
+        if self.access is None:
+            raise AccessLost
+        try:
+            snapshot = await db(ops.staff_socket_op_apply)(access=self.access, op_id=op_id, op=op)
+        except AccessLost:
+            self.close_pending = True  # after the op's `forbidden` has been sent: `receive`
+            raise
+        if snapshot is not None:
+            await self.send_json(snapshot)
         return None
 
-    kitchen_event = OpConsumer.forward
-    menu_event = OpConsumer.forward
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        await super().receive(text_data, bytes_data)
+        if self.close_pending:
+            await self.lose_access()
+
+    async def lose_access(self) -> None:
+        """Hear nothing more, and close with 4403 (the page shows that staff must sign in)."""
+        if self.access is None and not self.close_pending:
+            return
+        self.access = None
+        self.close_pending = False
+        liveness.unregister(self)
+        joined, self.groups_joined = self.groups_joined, []
+        await self.leave_groups(joined)
+        await self.close(code=CLOSE_ACCESS_LOST)
+
+    # --- group events, named after their type ---------------------------------------------
+
+    async def kitchen_event(self, message: dict) -> None:
+        if self.access is not None:  # not one already queued when access was lost
+            await self.forward(message)
+
+    menu_event = kitchen_event
+
+    async def staff_recheck(self, message: dict) -> None:
+        """The user's access changed (restaurant/core/access.py): ask again."""
+        if self.access is None:
+            return
+        ended = message.get("session")
+        if ended is not None and ended == session_digest(self.access.session_key):
+            await self.lose_access()  # a logout: its session is being flushed
+        elif not await db(staff_access_holds)(self.access):
+            await self.lose_access()

@@ -2,8 +2,10 @@
 
 from django.db import IntegrityError, transaction
 
+from restaurant.core.access import StaffAccess, staff_access_require
 from restaurant.dining.models import AppliedOp
 from restaurant.kitchen import protocol
+from restaurant.kitchen.selectors import kitchen_snapshot
 from restaurant.kitchen.services import order_status_set, waiter_call_done
 from restaurant.menu.services import dish_set_sold_out
 
@@ -12,6 +14,16 @@ HANDLERS = {
     protocol.DishSetSoldOut: lambda op: dish_set_sold_out(dish_id=op.dish_id, sold_out=op.sold_out),
     protocol.WaiterDone: lambda op: waiter_call_done(call_id=op.call_id),
 }
+
+
+def staff_socket_op_apply(*, access: StaffAccess, op_id: str, op: protocol._Op) -> dict | None:
+    """An op from a staff socket, its access asked again first: the socket may have outlived
+    it (raises `AccessLost`). Returns the snapshot for `sync`."""
+    staff_access_require(access)
+    if isinstance(op, protocol.Sync):
+        return kitchen_snapshot()
+    staff_op_apply(user_id=access.user_id, op_id=op_id, op=op)
+    return None
 
 
 def staff_op_apply(*, user_id: int, op_id: str, op: protocol._Op) -> None:

@@ -6,3 +6,8 @@ MENU = "menu"
 
 def table_group(table_id: int) -> str:
     return f"table.{int(table_id)}"
+
+
+def staff_user_group(user_id: int) -> str:
+    """A staff user's sockets: told when the user's access changes (restaurant/core/access.py)."""
+    return f"staff.{int(user_id)}"

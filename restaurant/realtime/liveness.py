@@ -4,6 +4,9 @@
   counting as online: their connection rows are reaped by whichever process notices first;
 - group membership refresh (of the process's hub), so that a dinner longer than the
   layer's `group_expiry` keeps receiving its table's events;
+- a sweep of staff sockets whose access ended with no event to say so (a session that
+  expired or was deleted in the database): one check for all of them per beat
+  (restaurant/core/access.py), and those that fail close with 4403;
 - a watch on Redis itself: when it comes back empty (restarted without persistence, failed
   over), this process's group memberships are gone, and a socket whose consumer did not
   happen to hit the outage would stay deaf. Every socket of the process is then closed with
@@ -23,6 +26,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from restaurant.realtime import consumers
+from restaurant.realtime.db import db
 from restaurant.realtime.hub import running_hub
 
 logger = logging.getLogger(__name__)
@@ -81,11 +85,27 @@ async def _upkeep() -> None:
             if hub is not None and time.monotonic() - refreshed > _group_refresh_seconds(hub.layer):
                 refreshed = time.monotonic()
                 await hub.refresh()
+            await access_sweep()
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.exception("liveness upkeep failed; retrying")
         await asyncio.sleep(heartbeat_seconds())
+
+
+async def access_sweep() -> int:
+    """Close the process's sockets whose access no longer holds; returns how many. A socket
+    takes part by having `access` (a `StaffAccess`, None once lost) and `lose_access()`."""
+    from restaurant.core.access import staff_accesses_holding
+
+    members = [c for c in list(_members) if getattr(c, "access", None) is not None]
+    if not members:
+        return 0
+    holding = await db(staff_accesses_holding)([c.access for c in members])
+    lost = [c for c in members if c.access is not None and c.access not in holding]
+    for consumer in lost:
+        await consumer.lose_access()
+    return len(lost)
 
 
 async def _watch_layer(layer) -> None:

@@ -1,11 +1,11 @@
 """The staff floor: tables at a glance, open/close/rotate, QR codes. Staff only."""
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from restaurant.core.access import staff_required
 from restaurant.dining.selectors import dining_bill
 from restaurant.dining.services import open_session_for, session_close, session_open
 from restaurant.menu.models import Restaurant
@@ -27,14 +27,14 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-@staff_member_required
+@staff_required
 @require_GET
 def floor(request):
     return render(request, "staff/floor.html", {"restaurant": Restaurant.current(),
                                                 "tables": floor_tables()})  # fmt: skip
 
 
-@staff_member_required
+@staff_required
 @require_GET
 def floor_api(request):
     return JsonResponse({"tables": floor_tables()}, json_dumps_params={"ensure_ascii": False})
@@ -46,7 +46,7 @@ def _action_reply(request, table: Table, ok: bool, **data):
     return redirect("staff-floor")
 
 
-@staff_member_required
+@staff_required
 @require_POST
 def table_open(request, number: int):
     table = _table(number)
@@ -54,7 +54,7 @@ def table_open(request, number: int):
     return _action_reply(request, table, True, session_id=session.pk)
 
 
-@staff_member_required
+@staff_required
 @require_POST
 def table_close(request, number: int):
     table = _table(number)
@@ -63,14 +63,14 @@ def table_close(request, number: int):
                          session_id=session.pk if session else None)  # fmt: skip
 
 
-@staff_member_required
+@staff_required
 @require_POST
 def table_rotate(request, number: int):
     table = table_token_rotate(table=_table(number))
     return _action_reply(request, table, True, url=table_url(table))
 
 
-@staff_member_required
+@staff_required
 @require_GET
 def table_bill(request, number: int):
     session = open_session_for(_table(number))
@@ -79,7 +79,7 @@ def table_bill(request, number: int):
     return JsonResponse(dining_bill(session=session), json_dumps_params={"ensure_ascii": False})
 
 
-@staff_member_required
+@staff_required
 @require_GET
 def table_qr(request, number: int):
     response = HttpResponse(table_qr_svg(_table(number)), content_type="image/svg+xml")
@@ -87,7 +87,7 @@ def table_qr(request, number: int):
     return response
 
 
-@staff_member_required
+@staff_required
 @require_GET
 def qr_sheet(request):
     cards = [

@@ -328,7 +328,10 @@ sock.on("snapshot", () => refetchSoon(0)); // a (re)connection: whatever happene
 sock.on("event", (ev) => {
   if (REFRESH_ON.has(ev.type)) refetchSoon();
 });
-sock.on("closed", () => connection.render("closed"));
+sock.on("closed", ({ code }) => {
+  connection.render("closed");
+  if (code === 4403) connection.signOut(); // signed out, deactivated or the password changed
+});
 sock.on("refused", ({ count }) => {
   if (count >= 2 && (count & (count - 1)) === 0) refetch(); // signed out? the fetch will tell
 });

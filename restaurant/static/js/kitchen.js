@@ -601,7 +601,10 @@ const sock = new LiveSocket(CONFIG.socketPath);
 sock.on("state", connection.render);
 sock.on("snapshot", applySnapshot);
 sock.on("event", applyEvent);
-sock.on("closed", () => connection.render("closed"));
+sock.on("closed", ({ code }) => {
+  connection.render("closed");
+  if (code === 4403) connection.signOut(); // signed out, deactivated or the password changed
+});
 sock.on("refused", ({ count }) => {
   if (count >= 2 && (count & (count - 1)) === 0) checkSignedIn(); // at 2, 4, 8… refusals
 });

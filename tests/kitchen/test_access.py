@@ -1,0 +1,175 @@
+"""A kitchen socket lives only as long as its staff access: logout, deactivation, losing
+`is_staff`, a password change, or the session deleted or expired close it with 4403, and it
+hears nothing more."""
+
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from restaurant.realtime import liveness
+from tests.kitchen.test_consumer import KitchenSocket, submit_order
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+CLOSED_4403 = {"type": "websocket.close", "code": 4403}
+
+
+@database_sync_to_async
+def staff_user(**fields):
+    User = get_user_model()
+    return User.objects.create_user(
+        username=f"s{User.objects.count()}", password="x" * 16, is_staff=True, **fields
+    )
+
+
+@database_sync_to_async
+def logged_in(user) -> Client:
+    """A browser (its own Django session) of ``user``."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+async def kitchen_of(client: Client) -> KitchenSocket:
+    socket = KitchenSocket(client.cookies["sessionid"].value)
+    connected, _ = await socket.communicator.connect()
+    assert connected
+    socket.snapshot = await socket.recv()
+    assert socket.snapshot["type"] == "snapshot"
+    return socket
+
+
+async def closed_with_4403(socket: KitchenSocket) -> None:
+    assert await socket.communicator.receive_output(3) == CLOSED_4403
+
+
+async def test_logout_closes_that_sessions_socket_only(menu):
+    user = await staff_user()
+    tablet, office = await logged_in(user), await logged_in(user)
+    first, second = await kitchen_of(tablet), await kitchen_of(office)
+    response = await database_sync_to_async(tablet.post)("/admin/logout/")
+    assert response.status_code == 200
+    await closed_with_4403(first)
+    # The logged-out socket hears no more orders; the same user's other session does.
+    diner, order = await submit_order(menu)
+    event, _ = await second.recv_until("order.new")
+    assert event["order"]["order_id"] == order["order_id"]
+    assert await first.communicator.receive_nothing(0.3)
+    reply = await second.op({"type": "dish.set_sold_out", "dish_id": menu.rice.pk,
+                             "sold_out": True})  # fmt: skip
+    assert reply["type"] == "ack"
+    # A new handshake with the logged-out cookie is refused, as before.
+    again = KitchenSocket(tablet.cookies["sessionid"].value)
+    assert not (await again.communicator.connect())[0]
+    for socket in (first, second, diner):
+        await socket.close()
+
+
+def _deactivate(user):
+    user.is_active = False
+    user.save()
+
+
+def _unstaff(user):
+    user.is_staff = False
+    user.save(update_fields=["is_staff"])
+
+
+def _new_password(user):
+    user.set_password("y" * 16)
+    user.save()
+
+
+@pytest.mark.parametrize("change", [_deactivate, _unstaff, _new_password])
+async def test_losing_staff_access_closes_every_session(menu, change):
+    user = await staff_user()
+    sockets = [await kitchen_of(await logged_in(user)) for _ in range(2)]
+    bystander = await kitchen_of(await logged_in(await staff_user()))
+    await database_sync_to_async(change)(user)
+    for socket in sockets:
+        await closed_with_4403(socket)
+    diner, _ = await submit_order(menu)
+    await bystander.recv_until("order.new")
+    for socket in sockets:
+        assert await socket.communicator.receive_nothing(0.2)
+    for socket in (*sockets, bystander, diner):
+        await socket.close()
+
+
+async def test_saving_the_user_without_an_access_change_closes_nothing(menu):
+    user = await staff_user()
+    socket = await kitchen_of(await logged_in(user))
+
+    def rename(user):
+        user.first_name = "Li"
+        user.save()
+
+    await database_sync_to_async(rename)(user)
+    assert await socket.silent(0.3)
+    reply = await socket.op({"type": "sync"})
+    assert reply["type"] == "ack"
+    await socket.close()
+
+
+async def test_an_op_after_the_session_was_deleted_is_forbidden_and_closes(menu):
+    client = await logged_in(await staff_user())
+    socket = await kitchen_of(client)
+    key = client.cookies["sessionid"].value
+    await database_sync_to_async(Session.objects.filter(session_key=key).delete)()  # no signal
+    reply = await socket.op({"type": "dish.set_sold_out", "dish_id": menu.rice.pk,
+                             "sold_out": True})  # fmt: skip
+    assert reply["code"] == "forbidden"
+    await closed_with_4403(socket)
+    rice = await database_sync_to_async(type(menu.rice).objects.get)(pk=menu.rice.pk)
+    assert not rice.sold_out
+    await socket.close()
+
+
+async def test_the_sweep_closes_sockets_whose_session_ended_unannounced(menu):
+    deleted, expired, fine = [await logged_in(await staff_user()) for _ in range(3)]
+    sockets = [await kitchen_of(c) for c in (deleted, expired, fine)]
+
+    def end_sessions():
+        Session.objects.filter(session_key=deleted.cookies["sessionid"].value).delete()
+        Session.objects.filter(session_key=expired.cookies["sessionid"].value).update(
+            expire_date=timezone.now() - timedelta(seconds=1)
+        )
+
+    await database_sync_to_async(end_sessions)()
+    assert await liveness.access_sweep() == 2
+    await closed_with_4403(sockets[0])
+    await closed_with_4403(sockets[1])
+    assert await sockets[2].silent()
+    assert await liveness.access_sweep() == 0
+    for socket in sockets:
+        await socket.close()
+
+
+async def test_the_sweep_checks_every_socket_in_one_batch(menu):
+    """However many kitchen sockets a process has, a beat costs the same few queries."""
+    from restaurant.core.access import StaffAccess, staff_accesses_holding
+
+    users = [await staff_user() for _ in range(4)]
+    clients = [await logged_in(u) for u in users]
+
+    def check():
+        accesses = []
+        for user, client in zip(users, clients, strict=True):
+            key = client.cookies["sessionid"].value
+            session = Session.objects.get(session_key=key).get_decoded()
+            accesses.append(StaffAccess(user.pk, key, session["_auth_user_hash"]))
+        accesses.append(StaffAccess(users[0].pk, "no-such-session", "x"))
+        with CaptureQueriesContext(connection) as captured:
+            holding = staff_accesses_holding(accesses)
+        return holding, accesses, len(captured.captured_queries)
+
+    holding, accesses, queries = await database_sync_to_async(check)()
+    assert holding == set(accesses[:4])
+    assert queries == 2  # the sessions, the users
