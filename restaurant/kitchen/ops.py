@@ -8,6 +8,7 @@ from restaurant.kitchen import protocol
 from restaurant.kitchen.selectors import kitchen_snapshot
 from restaurant.kitchen.services import order_status_set, waiter_call_done
 from restaurant.menu.services import dish_set_sold_out
+from restaurant.realtime.errors import OpError
 
 HANDLERS = {
     protocol.OrderSetStatus: lambda op: order_status_set(order_id=op.order_id, status=op.status),
@@ -26,17 +27,31 @@ def staff_socket_op_apply(*, access: StaffAccess, op_id: str, op: protocol._Op) 
     return None
 
 
+def _applied(actor: str, op_id: str) -> bool:
+    return AppliedOp.objects.filter(actor=actor, op_id=op_id).exists()
+
+
 def staff_op_apply(*, user_id: int, op_id: str, op: protocol._Op) -> None:
-    """Apply ``op`` once; a resent op id is acknowledged again without applying it."""
+    """Apply ``op`` once; a resent op id is acknowledged again without applying it.
+
+    A resend racing its first copy (two sockets of one user, a reconnect) passes the check
+    too and waits on the first one's row locks; the move then refused (`conflict`: the order
+    is already there) or the record refused (the unique op id) is answered with the first
+    copy's ack once that is committed."""
     actor = f"u{user_id}"
     try:
         with transaction.atomic():
-            if AppliedOp.objects.filter(actor=actor, op_id=op_id).exists():
+            if _applied(actor, op_id):
                 return
-            HANDLERS[type(op)](op)
+            try:
+                HANDLERS[type(op)](op)
+            except OpError:
+                if _applied(actor, op_id):
+                    return
+                raise
             AppliedOp.objects.create(
                 actor=actor, op_id=op_id, op_type=type(op).__struct_config__.tag
             )
     except IntegrityError:
-        if not AppliedOp.objects.filter(actor=actor, op_id=op_id).exists():
+        if not _applied(actor, op_id):
             raise

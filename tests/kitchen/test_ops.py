@@ -1,0 +1,36 @@
+"""Staff ops applied concurrently: a resend is acknowledged again, never refused or doubled."""
+
+import msgspec
+import pytest
+
+from restaurant.dining.models import AppliedOp, DiningSession
+from restaurant.kitchen import ops, protocol
+from restaurant.kitchen.models import Order
+from tests.dining.helpers import apply, arrive
+from tests.support.concurrency import Meeting, at_once
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_resend_racing_its_first_copy_gets_the_same_ack(menu, monkeypatch):
+    diner = arrive(menu.table)
+    apply(diner, {"type": "cart.add", "id": "a", "dish_id": menu.rice.pk})
+    seq = DiningSession.objects.get().seq
+    apply(diner, {"type": "order.submit", "id": "s", "seq": seq})
+    order = Order.objects.get()
+    meeting, move = Meeting(2), ops.order_status_set
+
+    def move_when_both_passed_the_op_id_check(**fields):
+        meeting.wait()
+        return move(**fields)
+
+    monkeypatch.setattr(ops, "order_status_set", move_when_both_passed_the_op_id_check)
+    message = {"type": "order.set_status", "id": "k1", "order_id": order.pk, "status": "accepted"}
+    op = msgspec.convert(message, protocol.OrderSetStatus)
+
+    def send():
+        return ops.staff_op_apply(user_id=1, op_id="k1", op=op)
+
+    assert at_once(send, send) == [None, None]  # both acknowledged: no `conflict`
+    assert AppliedOp.objects.filter(actor="u1", op_id="k1").count() == 1
+    assert Order.objects.get().status == "accepted"
