@@ -12,8 +12,13 @@ def dumps(obj: Any) -> str:
     return _encoder.encode(obj).decode()
 
 
-def loads(text: str | bytes) -> Any:
-    return _decoder.decode(text)
-
-
 DecodeError = msgspec.DecodeError
+
+
+def loads(text: str | bytes) -> Any:
+    """Decode JSON; raises DecodeError for anything unreadable, deep nesting included (the
+    decoder recurses: 8,000 `[` in 16 KB raise RecursionError, not a decode error)."""
+    try:
+        return _decoder.decode(text)
+    except RecursionError:
+        raise DecodeError("JSON nested too deeply") from None

@@ -41,11 +41,21 @@ CLEANUP_SECONDS = 10
 INBOX_SIZE = 1000
 
 
+class SocketGone(Exception):
+    """The ASGI server refused a send: the socket is gone, whatever state it said before."""
+
+
 class OpConsumer(AsyncWebsocketConsumer):
     registry: dict[str, type] = {}
     kind = "socket"  # the metrics label
 
     async def __call__(self, scope, receive, send):
+        """Run the socket; whatever ends it (a disconnect, a lost layer, a cancel, any
+        exception of any handler) its cleanup runs exactly once: no connection row, presence,
+        group membership or gauge outlives the socket."""
+        self.cleaned_up = False
+        self.close_sent = False
+        code = 1006
         try:
             await self._run(scope, receive, send)
         except LAYER_LOST as exc:
@@ -54,22 +64,36 @@ class OpConsumer(AsyncWebsocketConsumer):
             # resend of its unanswered ops bring it back once Redis answers again.
             logger.warning("channel layer lost under %s (%s): closing it with 4503",
                            getattr(self, "channel_name", "?"), exc)  # fmt: skip
-            metrics.CLOSES.labels("layer_lost").inc()
-            with contextlib.suppress(Exception):
-                await self.base_send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
-            await self._clean_up(CLOSE_TRY_AGAIN)
+            code = CLOSE_TRY_AGAIN
+            await self._close_quietly(code, "layer_lost")
         except asyncio.CancelledError:
             # The server cancels an application that outlives its socket by its close timeout
-            # (daphne: 10 s): a connect stuck behind a busy database in a storm, say. Its
-            # `disconnect` never ran, and its group memberships would stay in Redis for a day.
+            # (daphne: 10 s): a connect stuck behind a busy database in a storm, say.
             await asyncio.shield(self._clean_up(1006))
             raise
+        except SocketGone as exc:
+            logger.info("%s: %s", getattr(self, "channel_name", "?"), exc)
+        except Exception:
+            # A bug, or a failure nobody foresaw: the socket ends (1011, "internal error"),
+            # the page reconnects and resyncs, and nothing of it stays behind.
+            logger.exception("socket %s failed", getattr(self, "channel_name", "?"))
+            code = 1011
+            await self._close_quietly(code, "internal")
+        finally:
+            # Shielded: a cancel arriving during cleanup must not cut it short.
+            await asyncio.shield(self._clean_up(code))
+
+    async def _close_quietly(self, code: int, reason: str) -> None:
+        metrics.CLOSES.labels(reason).inc()
+        with contextlib.suppress(Exception):
+            await self.send_to_server({"type": "websocket.close", "code": code})
 
     async def _run(self, scope, receive, send) -> None:
         """Channels' `AsyncConsumer.__call__`, with the process's hub where that makes a
         layer channel per socket: group messages arrive in the socket's inbox."""
         self.scope = scope
-        self.base_send = send
+        self.server_send = send
+        self.base_send = self.send_to_server
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.inbox: asyncio.Queue = asyncio.Queue(INBOX_SIZE)
         self.overflowed = False
@@ -77,6 +101,23 @@ class OpConsumer(AsyncWebsocketConsumer):
         self.channel_name = self.hub.socket_name()
         with contextlib.suppress(StopConsumer):
             await await_many_dispatch([receive, self.inbox.get], self.dispatch)
+
+    async def send_to_server(self, message: dict) -> None:
+        """Every message to the ASGI server goes through here. After the server was told to
+        close, nothing more is sent: a phone slow to answer the close is still "open" to
+        the server, which then refuses the send (uvicorn: RuntimeError "Unexpected ASGI
+        message 'websocket.close', after sending 'websocket.close'"; daphne: "Attempt to send
+        on a closed protocol"), and that exception used to end the handler without cleanup.
+        A send the server refuses otherwise ends the socket (cleanup runs in `__call__`)."""
+        if self.close_sent:
+            return
+        if message["type"] == "websocket.close":
+            self.close_sent = True
+        try:
+            await self.server_send(message)
+        except Exception as exc:
+            self.close_sent = True
+            raise SocketGone(f"the server refused a send: {exc!r}") from exc
 
     def deliver(self, message: dict) -> None:
         """A group message from the hub (in the event loop, never blocking)."""
@@ -88,15 +129,27 @@ class OpConsumer(AsyncWebsocketConsumer):
                 metrics.CLOSES.labels("inbox_full").inc()
                 logger.warning("%s missed group messages (inbox full): closing it with 4503",
                                self.channel_name)  # fmt: skip
-                self.closing = asyncio.ensure_future(self.close(code=CLOSE_TRY_AGAIN))
+                self.closing = asyncio.ensure_future(self._close_from_outside(CLOSE_TRY_AGAIN))
+
+    async def _close_from_outside(self, code: int) -> None:
+        """A close started outside the socket's own handlers (a task): nothing may escape it
+        unobserved; the server's disconnect then ends the consumer as usual."""
+        try:
+            await self.close(code=code)
+        except Exception as exc:
+            logger.info("closing %s: %r", self.channel_name, exc)
 
     async def join_groups(self, groups: list[str]) -> None:
         for group in groups:
             await self.hub.join(group, self)
 
     async def _clean_up(self, code: int) -> None:
-        """What `disconnect` does, for a consumer that never got to run it (bounded: a
-        cleanup stuck on a dead Redis or database gives up; the heartbeat reaps the rest)."""
+        """What `disconnect` does, once, whatever ended the socket (bounded: a cleanup stuck
+        on a dead Redis or database gives up; the heartbeat reaps this process's connection
+        rows that no live socket owns)."""
+        if self.cleaned_up:
+            return
+        self.cleaned_up = True
         try:
             await asyncio.wait_for(self.disconnect(code), CLEANUP_SECONDS)
         except Exception as exc:  # best effort, logged
@@ -111,8 +164,8 @@ class OpConsumer(AsyncWebsocketConsumer):
         for group in groups if hub is not None else []:
             try:
                 await hub.leave(group, self)
-            except LAYER_LOST:
-                continue  # the other groups still lose this socket locally
+            except Exception as exc:  # the other groups still lose this socket locally
+                logger.warning("%s leaving %s: %r", self.channel_name, group, exc)
 
     async def websocket_connect(self, message: dict) -> None:
         limits = settings.RESTAURANT
@@ -131,10 +184,10 @@ class OpConsumer(AsyncWebsocketConsumer):
         self.counted_open = True
 
     async def websocket_disconnect(self, message: dict) -> None:
-        if self.counted_open:
-            metrics.SOCKETS_OPEN.labels(self.kind).dec()
-            self.counted_open = False
-        await super().websocket_disconnect(message)
+        # Channels' own version leaves `self.groups` (unused here: the hub has the groups)
+        # and calls `disconnect`, which `_clean_up` calls once, whoever gets there first.
+        await self._clean_up(message.get("code", 1006))
+        raise StopConsumer()
 
     async def close(self, code=None, reason=None) -> None:
         if code is not None:
@@ -151,8 +204,8 @@ class OpConsumer(AsyncWebsocketConsumer):
             # The ASGI server enforces this first (daphne/uvicorn options); this is the backstop.
             await self.close(code=CLOSE_TOO_LARGE)
             return
-        if not self.guard.allow():
-            if self.guard.abusive:
+        if not self.admit():
+            if self.abusive():
                 await self.close(code=CLOSE_ABUSE)
                 return
             reply, op_type = (
@@ -160,11 +213,28 @@ class OpConsumer(AsyncWebsocketConsumer):
                 "-",
             )
         else:
-            reply, op_type = await self.handle(text_data)
+            try:
+                reply, op_type = await self.handle(text_data)
+            except (SocketGone, asyncio.CancelledError):
+                raise
+            except Exception:
+                # Whatever a message does to its handler, it gets its one reply and the
+                # socket stays open (docs/protocol.md: an unreadable message gets `error`).
+                logger.exception("message on %s failed", self.channel_name)
+                reply = envelope.error(_readable_id(text_data), "internal", "the server failed")
+                op_type = "-"
         await self.send_json(reply)
         result = reply["code"] if reply["type"] == "error" else "ack"
         metrics.OPS.labels(self.kind, op_type, result).inc()
         metrics.OP_SECONDS.labels(self.kind).observe(time.perf_counter() - started)
+
+    def admit(self) -> bool:
+        """Flood control: whether this message may be handled (the socket's own bucket;
+        subclasses add theirs)."""
+        return self.guard.allow()
+
+    def abusive(self) -> bool:
+        return self.guard.abusive
 
     async def handle(self, text_data: str | None) -> tuple[dict, str]:
         """One message in, its one reply out (`ack` or `error`), and the op type for metrics."""
