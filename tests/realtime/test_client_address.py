@@ -148,7 +148,7 @@ async def test_a_socket_from_another_scheme_or_port_gets_403(menu, origin):
 
 def origins_under(tmp_path, **env) -> list[str]:
     environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    environ.update({"DJANGO_ENV": "production", "SECRET_KEY": "k1-" * 20,
+    environ.update({"DJANGO_ENV": "production", "SECRET_KEY": "k1-Ab" * 12,
                     "REDIS_URL": "redis://127.0.0.1:6379/0", "VAR_DIR": str(tmp_path),
                     "DJANGO_SETTINGS_MODULE": "config.settings", **env})  # fmt: skip
     code = "from django.conf import settings; print(','.join(settings.WS_ALLOWED_ORIGINS))"
