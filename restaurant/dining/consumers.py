@@ -2,7 +2,12 @@
 
 from restaurant.dining import ops, protocol
 from restaurant.dining.selectors import dining_snapshot
-from restaurant.dining.services import connection_close, connection_open, diner_for_socket
+from restaurant.dining.services import (
+    browser_of,
+    connection_close,
+    connection_open,
+    diner_for_socket,
+)
 from restaurant.realtime import groups, liveness
 from restaurant.realtime.consumers import OpConsumer
 from restaurant.realtime.db import db
@@ -17,12 +22,20 @@ def known_diner_ids(django_session) -> list[int]:
     return [int(i) for i in django_session.get("diners", {}).values()]
 
 
+def cookie_identity(django_session) -> tuple[list[int], str | None]:
+    """How a browser's cookie knows its diners: the diner ids its Django session keeps, and
+    its browser key (`browser_of`). The ids are read first: reading loads the session, which
+    drops the key of a session that expired or was deleted."""
+    return known_diner_ids(django_session), browser_of(django_session.session_key)
+
+
 @db
 def _socket_diner(token: str, django_session, address) -> tuple[int, int, int] | None:
     table = table_by_token(token, address=address)
     if table is None:
         return None
-    diner = diner_for_socket(table=table, known_diner_ids=known_diner_ids(django_session))
+    known, browser = cookie_identity(django_session)
+    diner = diner_for_socket(table=table, known_diner_ids=known, browser=browser)
     if diner is None:
         return None
     return table.pk, diner.session_id, diner.pk

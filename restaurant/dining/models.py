@@ -38,10 +38,17 @@ class Diner(models.Model):
     session = models.ForeignKey(DiningSession, on_delete=models.CASCADE, related_name="diners")
     name = models.CharField(max_length=24)
     color = models.CharField(max_length=7)
+    # The browser: SHA-256 (hex) of its Django session key, never the key itself. One diner
+    # per browser and dining session, however many requests it sends at once. NULL (which
+    # never collides in the constraint) on rows from before it was recorded.
+    browser = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "browser"], name="one_diner_per_browser")
+        ]
 
     def __str__(self) -> str:
         return self.name

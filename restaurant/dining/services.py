@@ -4,11 +4,13 @@ Every change a diner can see runs inside a transaction that holds the session ro
 bumps `seq` with `session_change`, and is broadcast only after commit.
 """
 
+import hashlib
 import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from restaurant.dining import sql
@@ -83,37 +85,74 @@ def session_open(*, table: Table) -> DiningSession:
         return DiningSession.objects.get(table=table, status=DiningSession.Status.OPEN)
 
 
+def browser_of(session_key: str | None) -> str | None:
+    """What a diner row keeps of its browser's Django session key: a SHA-256 of it."""
+    return hashlib.sha256(session_key.encode()).hexdigest() if session_key else None
+
+
+def _the_browsers(known_diner_ids: list[int], browser: str | None) -> Q:
+    """A browser's diners: by the diner ids its Django session keeps (they survive the key's
+    change on sign-in) or by its browser key."""
+    mine = Q(pk__in=known_diner_ids)
+    return mine | Q(browser=browser) if browser is not None else mine
+
+
+def _diner_of_browser(session: DiningSession, known_diner_ids: list[int], browser: str | None):
+    return session.diners.filter(_the_browsers(known_diner_ids, browser)).first()
+
+
 @transaction.atomic
-def diner_arrive(*, table: Table, known_diner_ids: list[int]) -> Diner | None:
-    """A browser opens the table page. Returns its diner (the same one when it comes back),
-    or None when the table is not open and the restaurant wants staff to open tables."""
+def diner_arrive(
+    *, table: Table, known_diner_ids: list[int], browser: str | None = None
+) -> Diner | None:
+    """A browser opens the table page. Returns its diner (the same one when it comes back,
+    and one only for requests it sends at once: looked up again under the session lock), or
+    None when the table is not open and the restaurant wants staff to open tables.
+    ``browser``: `browser_of` the browser's Django session key."""
     session = open_session_for(table)
     if session is None:
         if Restaurant.current().staff_opens_tables:
             return None
         session = session_open(table=table)
-    diner = session.diners.filter(pk__in=known_diner_ids).first()
+    diner = _diner_of_browser(session, known_diner_ids, browser)
     if diner is not None:
         return diner
     session = session_lock(session.pk)
     if session.status != DiningSession.Status.OPEN:
         return None
-    session.diners_joined += 1
+    diner = _diner_of_browser(session, known_diner_ids, browser)  # made while we waited
+    if diner is not None:
+        return diner
+    n = session.diners_joined + 1
+    try:
+        with transaction.atomic():
+            diner = Diner.objects.create(
+                session=session,
+                browser=browser,
+                name=f"Guest {n}",
+                color=DINER_COLORS[(n - 1) % len(DINER_COLORS)],
+            )
+    except IntegrityError:
+        # Cannot happen while every diner is made here, under the lock; the constraint has
+        # the last word all the same.
+        return Diner.objects.get(session=session, browser=browser)
+    session.diners_joined = n
     session.save(update_fields=["diners_joined"])
-    n = session.diners_joined
-    diner = Diner.objects.create(
-        session=session, name=f"Guest {n}", color=DINER_COLORS[(n - 1) % len(DINER_COLORS)]
-    )
     session_change(session, {"type": "diner", "diner": diner_payload(diner, online=False)})
     floor_changed(table.pk)
     return diner
 
 
-def diner_for_socket(*, table: Table, known_diner_ids: list[int]) -> Diner | None:
-    """The socket's access check: a diner of the table's open session, known by its cookie."""
+def diner_for_socket(
+    *, table: Table, known_diner_ids: list[int], browser: str | None = None
+) -> Diner | None:
+    """The socket's access check: a diner of the table's open session, known by its cookie
+    (the diner ids its Django session keeps, or its browser key)."""
     return (
         Diner.objects.filter(
-            pk__in=known_diner_ids, session__table=table, session__status=DiningSession.Status.OPEN
+            _the_browsers(known_diner_ids, browser),
+            session__table=table,
+            session__status=DiningSession.Status.OPEN,
         )
         .select_related("session")
         .first()

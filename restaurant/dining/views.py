@@ -5,9 +5,9 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from restaurant.dining.consumers import known_diner_ids
+from restaurant.dining.consumers import cookie_identity, known_diner_ids
 from restaurant.dining.selectors import dining_bill
-from restaurant.dining.services import diner_arrive, diner_for_socket
+from restaurant.dining.services import browser_of, diner_arrive, diner_for_socket
 from restaurant.menu.models import Restaurant
 from restaurant.tables.guard import is_guessing
 from restaurant.tables.selectors import table_by_token
@@ -48,7 +48,13 @@ def table_page(request, token: str):
     if table is None:
         # A rotated or mistyped code: say so plainly (the QR code on the table is the new one).
         return render(request, "dining/unknown_table.html", {"restaurant": restaurant}, status=404)
-    diner = diner_arrive(table=table, known_diner_ids=known_diner_ids(request.session))
+    known = known_diner_ids(request.session)  # loads the session (see cookie_identity)
+    if request.session.session_key is None:
+        # A first visit: its session gets its key now, so that the browser's diner is known
+        # by it (requests sent at once with that cookie then find one diner, not one each).
+        request.session.save()
+    browser = browser_of(request.session.session_key)
+    diner = diner_arrive(table=table, known_diner_ids=known, browser=browser)
     if diner is None:
         return render(
             request, "dining/table_not_open.html", {"restaurant": restaurant, "table": table}
@@ -81,7 +87,8 @@ def bill_api(request, token: str):
         return _too_many_guesses()
     if table is None:
         raise Http404("unknown table")
-    diner = diner_for_socket(table=table, known_diner_ids=known_diner_ids(request.session))
+    known, browser = cookie_identity(request.session)
+    diner = diner_for_socket(table=table, known_diner_ids=known, browser=browser)
     if diner is None:
         raise Http404("no open session for this browser at this table")
     return JsonResponse(
