@@ -193,42 +193,70 @@ def _presence_broadcast(session: DiningSession) -> None:
 
 # When this process last wrote each server's heartbeat row (by server id).
 _beats: dict[str, float] = {}
+# Servers of this process whose row was gone when they beat again: another process took
+# them for dead and reaped their sockets (server_was_reaped).
+_reaped: set[str] = set()
 
 
 def _heartbeat(server_id: str, now) -> None:
-    ServerHeartbeat.objects.update_or_create(server_id=server_id, defaults={"seen_at": now})
+    _, created = ServerHeartbeat.objects.update_or_create(
+        server_id=server_id, defaults={"seen_at": now}
+    )
+    if created and server_id in _beats:
+        _reaped.add(server_id)
     _beats[server_id] = time.monotonic()
+
+
+def server_was_reaped(server_id: str) -> bool:
+    """Whether, since the last call, this process found ``server_id``'s heartbeat row gone
+    (another process reaped it while it could not beat: a database outage). Its sockets'
+    connection rows and its hub's group memberships went with it: the caller must make its
+    sockets resync (restaurant/realtime/liveness.py)."""
+    if server_id in _reaped:
+        _reaped.discard(server_id)
+        return True
+    return False
+
+
+# A diner's sockets open and close concurrently (several tabs, a reconnect, a phone dropping
+# off as it comes back), and so do the diners of a table. Each open or close takes the
+# session lock: the last socket of a diner to go then sees that it is the last, and the
+# `online` list each one sends is what is true once it commits.
 
 
 @transaction.atomic
 def connection_open(*, diner_id: int, channel_name: str, server_id: str) -> None:
     # A connection row needs its server's heartbeat row (or a dead server's rows could never
     # be reaped); the beat writes it every few seconds, so a connect writes it only when the
-    # beat has not lately (a fresh process, or a test).
+    # beat has not lately (a fresh process, or a test). Before the session lock, as the
+    # beat takes them.
     if (
         time.monotonic() - _beats.get(server_id, float("-inf"))
         > settings.RESTAURANT["HEARTBEAT_SECONDS"]
     ):
         _heartbeat(server_id, timezone.now())
+    session = session_of_diner_lock(diner_id)
     first = not Connection.objects.filter(diner_id=diner_id).exists()
     # A channel name is new for every socket: a plain insert.
     Connection.objects.create(channel_name=channel_name, diner_id=diner_id, server_id=server_id)
     if first:
-        _presence_broadcast(DiningSession.objects.only("pk", "table_id").get(diners__pk=diner_id))
+        _presence_broadcast(session)
 
 
 @transaction.atomic
 def connection_close(*, channel_name: str) -> None:
-    connection = (
-        Connection.objects.select_related("diner__session")
-        .filter(channel_name=channel_name)
-        .first()
-    )
-    if connection is None:
+    diner_id = (
+        Connection.objects.filter(channel_name=channel_name).values_list("diner_id", flat=True)
+    ).first()
+    if diner_id is None:
         return
-    connection.delete()
-    if not Connection.objects.filter(diner_id=connection.diner_id).exists():
-        _presence_broadcast(connection.diner.session)
+    try:
+        session = session_of_diner_lock(diner_id)
+    except DiningSession.DoesNotExist:  # the diner is gone, its connections with it
+        return
+    deleted, _ = Connection.objects.filter(channel_name=channel_name).delete()
+    if deleted and not Connection.objects.filter(diner_id=diner_id).exists():
+        _presence_broadcast(session)
 
 
 @transaction.atomic
@@ -238,16 +266,22 @@ def server_beat(
     live_channels: set[str] | None = None,
     seen_before=None,
     stale_after: float | None = None,
+    reap_others: bool = True,
 ) -> int:
     """This process is alive. Reap connection rows whose socket is gone: those of processes
     that stopped beating, and this process's own rows that no live socket owns (a disconnect
     handler cancelled by the server before it could delete its row). Rows newer than
     ``seen_before`` (when ``live_channels`` was taken) are left alone. Diners left with no
-    socket go offline; returns how many rows were reaped."""
+    socket go offline; returns how many rows were reaped.
+
+    ``reap_others=False`` judges no other process: the caller's own beats were not
+    continuous (a database outage), so the others' silence may be the outage's too."""
     now = timezone.now()
     _heartbeat(server_id, now)
     stale_after = stale_after or 3 * settings.RESTAURANT["HEARTBEAT_SECONDS"]
     dead = ServerHeartbeat.objects.filter(seen_at__lt=now - timedelta(seconds=stale_after))
+    if not reap_others:
+        dead = dead.none()
     dead_ids = list(dead.values_list("server_id", flat=True))
     stale_pks = list(Connection.objects.filter(server_id__in=dead_ids).values_list("pk", flat=True))
     if live_channels is not None:
@@ -268,8 +302,17 @@ def server_beat(
     }
     for group, channel in sorted(dead_memberships):
         discard_on_commit(group, channel)
-    reaped, _ = stale.delete()
     dead.delete()
+    # The sessions' locks before their rows go, as a close takes it (see connection_open),
+    # in one order (two beats never wait on each other), after the heartbeat rows (a connect
+    # writes its own before the session lock too).
+    sessions = list(
+        DiningSession.objects.select_for_update()
+        .filter(pk__in={session.pk for session in sessions})
+        .order_by("pk")
+        .only("pk", "table_id")
+    )
+    reaped, _ = stale.delete()
     for session in sessions:
         _presence_broadcast(session)
     return reaped

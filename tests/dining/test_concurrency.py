@@ -1,16 +1,23 @@
-"""Requests of one browser at once: one browser is one diner."""
+"""Requests and sockets of one browser, one diner or one table at once: one browser is one
+diner, presence follows the sockets however they close."""
 
 import hashlib
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete
 from django.test import Client
+from django.utils import timezone
 
 from restaurant.dining import services
-from restaurant.dining.models import Diner, DiningSession
-from tests.support.concurrency import at_once
+from restaurant.dining.models import Connection, Diner, DiningSession
+from restaurant.realtime import codec
+from restaurant.realtime.models import ServerHeartbeat
+from tests.dining.helpers import arrive
+from tests.support.concurrency import Meeting, at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,3 +87,91 @@ def test_diner_arrive_finds_the_browser_by_its_key_or_its_diner_ids(menu):
     found = services.diner_for_socket(table=menu.table, known_diner_ids=[], browser="k1")
     assert found == first
     assert services.diner_for_socket(table=menu.table, known_diner_ids=[], browser="k9") is None
+
+
+def presence_events(monkeypatch) -> list[list[int]]:
+    """The `online` list of every presence event broadcast by a transaction that committed."""
+    sent: list[list[int]] = []
+
+    def record(group, message):
+        event = codec.loads(message["text"])
+        if event["type"] == "presence":
+            transaction.on_commit(lambda: sent.append(event["online"]))
+
+    monkeypatch.setattr(services, "broadcast_on_commit", record)
+    return sent
+
+
+def test_two_sockets_of_one_diner_closing_together_leave_it_offline(menu, monkeypatch):
+    diner, friend = arrive(menu.table), arrive(menu.table)
+    for name, who in (("a#1", diner), ("a#2", diner), ("f#1", friend)):
+        services.connection_open(diner_id=who.pk, channel_name=name, server_id="me")
+    sent = presence_events(monkeypatch)
+    # Each close deletes its row, then waits (as long as it can) for the other to have
+    # deleted its own before looking for the diner's other sockets.
+    meeting = Meeting(2)
+
+    def deleted(sender, instance, **kwargs):
+        if instance.channel_name.startswith("a#"):
+            meeting.wait()
+
+    post_delete.connect(deleted, sender=Connection, dispatch_uid="test-meeting")
+    try:
+        at_once(
+            lambda: services.connection_close(channel_name="a#1"),
+            lambda: services.connection_close(channel_name="a#2"),
+        )
+    finally:
+        post_delete.disconnect(dispatch_uid="test-meeting", sender=Connection)
+    assert services.presence_online(diner.session_id) == [friend.pk]
+    assert sent, "the table was not told that the diner went offline"
+    assert sent[-1] == [friend.pk]
+
+
+def test_two_diners_closing_together_are_both_offline_to_the_table(menu, monkeypatch):
+    a, b = arrive(menu.table), arrive(menu.table)
+    services.connection_open(diner_id=a.pk, channel_name="a#1", server_id="me")
+    services.connection_open(diner_id=b.pk, channel_name="b#1", server_id="me")
+    sent = presence_events(monkeypatch)
+    meeting = Meeting(2)
+
+    def deleted(sender, instance, **kwargs):
+        meeting.wait()
+
+    post_delete.connect(deleted, sender=Connection, dispatch_uid="test-meeting")
+    try:
+        at_once(
+            lambda: services.connection_close(channel_name="a#1"),
+            lambda: services.connection_close(channel_name="b#1"),
+        )
+    finally:
+        post_delete.disconnect(dispatch_uid="test-meeting", sender=Connection)
+    assert services.presence_online(a.session_id) == []
+    # whichever committed last told the table what is true after both
+    assert sent[-1] == []
+
+
+def test_a_reaped_socket_and_a_closing_one_leave_both_diners_offline(menu, monkeypatch):
+    """The heartbeat's reaper changes presence too, and takes its turn the same way."""
+    a, b = arrive(menu.table), arrive(menu.table)
+    services.connection_open(diner_id=a.pk, channel_name="hub.dead!x#1", server_id="dead")
+    services.connection_open(diner_id=b.pk, channel_name="b#1", server_id="me")
+    ServerHeartbeat.objects.filter(server_id="dead").update(
+        seen_at=timezone.now() - timedelta(seconds=31)
+    )
+    sent = presence_events(monkeypatch)
+    meeting = Meeting(2)
+
+    def deleted(sender, instance, **kwargs):
+        meeting.wait()
+
+    post_delete.connect(deleted, sender=Connection, dispatch_uid="test-meeting")
+    try:
+        at_once(
+            lambda: services.server_beat(server_id="me", stale_after=30),
+            lambda: services.connection_close(channel_name="b#1"),
+        )
+    finally:
+        post_delete.disconnect(dispatch_uid="test-meeting", sender=Connection)
+    assert services.presence_online(a.session_id) == []
+    assert sent[-1] == []
