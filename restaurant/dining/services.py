@@ -328,6 +328,8 @@ def session_close(*, table: Table) -> DiningSession | None:
     if session is None:
         return None
     session = session_lock(session.pk)
+    if session.status != DiningSession.Status.OPEN:  # closed by another request meanwhile
+        return None
     session.status = DiningSession.Status.CLOSED
     session.closed_at = timezone.now()
     session.seq += 1

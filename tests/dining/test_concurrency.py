@@ -1,5 +1,5 @@
 """Requests and sockets of one browser, one diner or one table at once: one browser is one
-diner, presence follows the sockets however they close."""
+diner, presence follows the sockets however they close, a table closes once."""
 
 import hashlib
 import re
@@ -175,3 +175,22 @@ def test_a_reaped_socket_and_a_closing_one_leave_both_diners_offline(menu, monke
         post_delete.disconnect(dispatch_uid="test-meeting", sender=Connection)
     assert services.presence_online(a.session_id) == []
     assert sent[-1] == []
+
+
+def test_closing_a_table_twice_at_once_closes_it_once(menu, monkeypatch):
+    arrive(menu.table)
+    before = DiningSession.objects.get().seq
+    meeting, lock = Meeting(2), services.session_lock
+
+    def lock_when_both_found_it_open(session_id):
+        meeting.wait()
+        return lock(session_id)
+
+    monkeypatch.setattr(services, "session_lock", lock_when_both_found_it_open)
+    closed = at_once(
+        lambda: services.session_close(table=menu.table),
+        lambda: services.session_close(table=menu.table),
+    )
+    assert sorted(c is None for c in closed) == [False, True]  # the second found nothing
+    session = DiningSession.objects.get()
+    assert session.status == "closed" and session.seq == before + 1  # one `session.closed`
