@@ -13,6 +13,14 @@ what a socket that stops reading can make the process hold.
   aborted; its diner reconnects when it reads again and resyncs from the snapshot, as after
   any drop. (uvicorn needs none of this: its send waits for the peer, and the keep-alive ping
   closes a peer that stops reading.)
+- A request must arrive whole within HTTP_READ_TIMEOUT seconds (default 15), counted from when
+  the connection opens or its previous response ends, so that also bounds an idle keep-alive
+  connection. Twisted's own timeout is an idle one, reset by every byte (a client trickling a
+  header byte now and then holds its connection for ever) and 60 s long: 3,000 half-sent
+  requests held 3,000 connections. daphne's `--http-timeout` does not help: it bounds the
+  application's answer, counted from a request that has fully arrived.
+- No `Server: daphne` header (nor the version autobahn would add to a handshake): it tells an
+  attacker which bugs to try. `--server-name NAME` still sets one.
 
 Run as `python -m restaurant.core.asgi_server` with daphne's own arguments.
 """
@@ -23,10 +31,13 @@ import sys
 
 import daphne.server
 from daphne.cli import CommandLineInterface
+from daphne.http_protocol import HTTPFactory
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+from twisted.web import http
 
 MAX_MESSAGE_BYTES = 16 * 1024
 SEND_BUFFER_BYTES = 1024 * 1024
+HTTP_READ_TIMEOUT = 15.0
 
 logger = logging.getLogger(__name__)
 
@@ -69,15 +80,68 @@ class ClosingWebSocketFactory(WebSocketFactory):
         super().setProtocolOptions(failByDrop=False, **options)
 
 
+class DeadlineHTTPChannel(http.HTTPChannel):
+    """An HTTP/1.1 connection that must deliver each request whole (head and body) within
+    ``read_timeout`` seconds of waiting for it; the clock stops while the request is served."""
+
+    read_timeout = HTTP_READ_TIMEOUT
+    _read_deadline = None
+
+    def connectionMade(self):
+        super().connectionMade()
+        self._wait_for_request()
+
+    def allContentReceived(self):
+        self._stop_waiting()
+        super().allContentReceived()
+
+    def requestDone(self, request):
+        # Started before the base class reads a pipelined request, which then stops it.
+        if self.persistent:
+            self._wait_for_request()
+        super().requestDone(request)
+
+    def connectionLost(self, reason):
+        self._stop_waiting()
+        super().connectionLost(reason)
+
+    def _wait_for_request(self):
+        self._stop_waiting()
+        self._read_deadline = self.callLater(self.read_timeout, self._too_slow)
+
+    def _stop_waiting(self):
+        if self._read_deadline is not None and self._read_deadline.active():
+            self._read_deadline.cancel()
+        self._read_deadline = None
+
+    def _too_slow(self):
+        self._read_deadline = None
+        self.timeoutConnection()  # closes; aborts after abortTimeout if the peer lingers
+
+
+class DeadlineHTTPFactory(HTTPFactory):
+    def protocol(self):
+        # Twisted's own factory, with our channel inside its protocol-negotiating wrapper.
+        return http._GenericHTTPChannelProtocol(DeadlineHTTPChannel())
+
+
 def main(argv: list[str] | None = None) -> None:
     ClosingWebSocketFactory.send_buffer_bytes = int(
         os.environ.get("WS_SEND_BUFFER_BYTES", SEND_BUFFER_BYTES)
     )
+    DeadlineHTTPChannel.read_timeout = float(os.environ.get("HTTP_READ_TIMEOUT", HTTP_READ_TIMEOUT))
     daphne.server.WebSocketFactory = ClosingWebSocketFactory
-    args = list(sys.argv[1:] if argv is None else argv)
+    daphne.server.HTTPFactory = DeadlineHTTPFactory
+    CommandLineInterface().run(daphne_args(list(sys.argv[1:] if argv is None else argv)))
+
+
+def daphne_args(args: list[str]) -> list[str]:
+    """daphne's arguments with our defaults in front (an explicit argument still wins: for
+    the server name, the last one given counts)."""
+    args = ["--no-server-name", *args]
     if "--websocket-max-message-size" not in args:
         args[:0] = ["--websocket-max-message-size", str(MAX_MESSAGE_BYTES)]
-    CommandLineInterface().run(args)
+    return args
 
 
 if __name__ == "__main__":
