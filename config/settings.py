@@ -178,6 +178,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env.int("DB_POOL_MAX", default=20),
         "timeout": 10,
     }
+    # With a pool, Django checks each connection (psycopg_pool's check_connection, an empty
+    # query) before handing it out: after a PostgreSQL restart every pooled connection is
+    # dead, and without the check each request that drew one failed with 500 until the pool
+    # had cycled through them all.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Threads that run the sockets' database work (restaurant/realtime/db.py).
     DB_THREADS = min(
         env.int("DB_THREADS", default=4), DATABASES["default"]["OPTIONS"]["pool"]["max_size"]

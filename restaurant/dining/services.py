@@ -267,6 +267,7 @@ def server_beat(
     seen_before=None,
     stale_after: float | None = None,
     reap_others: bool = True,
+    max_gap: float | None = None,
 ) -> int:
     """This process is alive. Reap connection rows whose socket is gone: those of processes
     that stopped beating, and this process's own rows that no live socket owns (a disconnect
@@ -275,8 +276,12 @@ def server_beat(
     socket go offline; returns how many rows were reaped.
 
     ``reap_others=False`` judges no other process: the caller's own beats were not
-    continuous (a database outage), so the others' silence may be the outage's too."""
+    continuous (a database outage), so the others' silence may be the outage's too. So does
+    a beat more than ``max_gap`` seconds after this process's previous one (it waited out an
+    outage for its connection: the others were waiting too)."""
     now = timezone.now()
+    if max_gap is not None and time.monotonic() - _beats.get(server_id, float("-inf")) > max_gap:
+        reap_others = False
     _heartbeat(server_id, now)
     stale_after = stale_after or 3 * settings.RESTAURANT["HEARTBEAT_SECONDS"]
     dead = ServerHeartbeat.objects.filter(seen_at__lt=now - timedelta(seconds=stale_after))

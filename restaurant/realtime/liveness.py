@@ -1,7 +1,10 @@
 """Per-process upkeep of sockets, run by one background task per ASGI process:
 
 - a heartbeat row, so that sockets of a process that died (kill -9, a lost machine) stop
-  counting as online: their connection rows are reaped by whichever process notices first;
+  counting as online: their connection rows are reaped by whichever process notices first,
+  once its own beats have been steady for as long as it takes to be judged dead (after a
+  database outage every process's last beat is old); a process that finds it was reaped
+  anyway makes its sockets resync;
 - group membership refresh (of the process's hub), so that a dinner longer than the
   layer's `group_expiry` keeps receiving its table's events;
 - a sweep of staff sockets whose access ended with no event to say so (a session that
@@ -70,17 +73,32 @@ def _group_refresh_seconds(layer) -> float:
 
 
 async def _upkeep() -> None:
-    from restaurant.dining.services import server_beat
+    from restaurant.dining.services import server_beat, server_was_reaped
 
     refreshed = time.monotonic()
+    beating_since: float | None = None  # since when every beat of this process succeeded
     while True:
         try:
             members = list(_members)
+            # Another process is judged dead only once this one has beaten without a break
+            # for as long as it takes to be judged dead: after a database outage, every
+            # process's last beat is old, and the first to come back must not reap the rest.
+            started = time.monotonic()
+            steady = beating_since is not None and (
+                started - beating_since >= 3 * heartbeat_seconds()
+            )
             await database_sync_to_async(server_beat)(
                 server_id=SERVER_ID,
                 live_channels={c.channel_name for c in members},
                 seen_before=timezone.now(),
+                reap_others=steady,
+                max_gap=2 * heartbeat_seconds(),
             )
+            finished = time.monotonic()
+            if beating_since is None or finished - started > heartbeat_seconds():
+                beating_since = finished  # this beat waited out (part of) an outage
+            if server_was_reaped(SERVER_ID):
+                await resync_all("another process took this one for dead and reaped its sockets")
             hub = running_hub()
             if hub is not None and time.monotonic() - refreshed > _group_refresh_seconds(hub.layer):
                 refreshed = time.monotonic()
@@ -89,8 +107,24 @@ async def _upkeep() -> None:
         except asyncio.CancelledError:
             raise
         except Exception:
+            beating_since = None
             logger.exception("liveness upkeep failed; retrying")
         await asyncio.sleep(heartbeat_seconds())
+
+
+async def resync_all(why: str) -> int:
+    """Close every socket of the process with 4503: its group memberships or presence rows
+    are gone (Redis came back empty; the process was reaped), so each page reconnects,
+    joins again, resyncs from its snapshot and resends what was unanswered."""
+    members = list(_members)
+    logger.warning("%s: closing %d socket(s) with 4503 to resync", why, len(members))
+    hub = running_hub()
+    if hub is not None:
+        hub.forget_memberships()
+    for consumer in members:
+        unregister(consumer)
+        await consumer.close(code=consumers.CLOSE_TRY_AGAIN)
+    return len(members)
 
 
 async def access_sweep() -> int:
@@ -113,18 +147,7 @@ async def _watch_layer(layer) -> None:
     while True:
         try:
             if await layer.forgot(SERVER_ID, ttl):
-                members = [c for c in list(_members) if c.channel_layer is layer]
-                logger.warning(
-                    "Redis came back without this process's group memberships: closing its "
-                    "%d socket(s) with 4503 so that they reconnect and resync",
-                    len(members),
-                )
-                hub = running_hub()
-                if hub is not None:
-                    hub.forget_memberships()
-                for consumer in members:
-                    unregister(consumer)
-                    await consumer.close(code=consumers.CLOSE_TRY_AGAIN)
+                await resync_all("Redis came back without this process's group memberships")
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # Redis down: the sockets' own receive loops notice
