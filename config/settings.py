@@ -350,6 +350,10 @@ RESTAURANT = {
     # Token bucket per socket: a burst of RATE_BURST, refilled at RATE_PER_SECOND.
     "RATE_PER_SECOND": env.float("WS_RATE_PER_SECOND", default=15.0),
     "RATE_BURST": env.int("WS_RATE_BURST", default=30),
+    # One diner's sockets share one such bucket; one table's sockets share a larger one
+    # (per process: restaurant/dining/consumers.py).
+    "TABLE_RATE_PER_SECOND": env.float("WS_TABLE_RATE_PER_SECOND", default=100.0),
+    "TABLE_RATE_BURST": env.int("WS_TABLE_RATE_BURST", default=200),
     # This many refused messages within RATE_STRIKE_WINDOW seconds closes the socket (4429).
     "RATE_STRIKES": env.int("WS_RATE_STRIKES", default=50),
     "RATE_STRIKE_WINDOW": 10.0,

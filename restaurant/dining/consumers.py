@@ -1,5 +1,7 @@
 """`/ws/table/<token>/`: a diner's socket. Thin: access check, then services per op."""
 
+from django.conf import settings
+
 from restaurant.dining import ops, protocol
 from restaurant.dining.selectors import dining_snapshot
 from restaurant.dining.services import (
@@ -11,6 +13,7 @@ from restaurant.dining.services import (
 from restaurant.realtime import groups, liveness
 from restaurant.realtime.consumers import OpConsumer
 from restaurant.realtime.db import db
+from restaurant.realtime.ratelimit import shared_buckets
 from restaurant.tables.selectors import table_by_token
 
 CLOSE_SESSION_CLOSED = 4000
@@ -81,6 +84,15 @@ class TableConsumer(OpConsumer):
         if isinstance(op, protocol.Sync):
             return await self.send_snapshot()
         return await db(ops.diner_op_apply)(diner_id=self.diner_id, op_id=op_id, op=op)
+
+    def admit(self) -> bool:
+        """The socket's bucket, then the diner's (all its sockets in this process) and the
+        table's: twenty sockets of one cookie, or a table of invented diners, get no more
+        than one diner's or one table's allowance."""
+        limits = settings.RESTAURANT
+        diner = shared_buckets("diner", limits["RATE_PER_SECOND"], limits["RATE_BURST"])
+        table = shared_buckets("table", limits["TABLE_RATE_PER_SECOND"], limits["TABLE_RATE_BURST"])
+        return self.guard.allow(diner(self.diner_id), table(self.table_id))
 
     # --- group events, named after their type ---------------------------------------------
     table_event = OpConsumer.forward

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from restaurant.dining import sql
 from restaurant.dining.models import Connection, Diner, DiningSession
+from restaurant.dining.names import clean_name, name_key
 from restaurant.dining.payloads import diner_payload
 from restaurant.menu.models import Restaurant
 from restaurant.realtime import groups
@@ -124,6 +125,9 @@ def diner_arrive(
     if diner is not None:
         return diner
     n = session.diners_joined + 1
+    taken = {name_key(other) for other in session.diners.values_list("name", flat=True)}
+    while name_key(f"Guest {n}") in taken:  # someone renamed themselves "Guest n" before
+        n += 1
     try:
         with transaction.atomic():
             diner = Diner.objects.create(
@@ -160,12 +164,17 @@ def diner_for_socket(
 
 
 def diner_rename(*, session: DiningSession, diner: Diner, name: str) -> int | None:
-    name = " ".join(name.split())  # trims, and folds tabs and newlines into single spaces
-    if not 1 <= len(name) <= 24:
-        raise OpError("bad_request", "a name has 1..24 characters")
+    """Rename ``diner`` (the caller holds the session lock). Raises OpError: `bad_request`
+    for a name restaurant/dining/names.py refuses, `conflict` for another diner's name in
+    this meal (no one passes for someone else on the shared cart or the split bill)."""
+    name = clean_name(name)
     diner = Diner.objects.get(pk=diner.pk)
     if name == diner.name:
         return None
+    key = name_key(name)
+    others = Diner.objects.filter(session_id=session.pk).exclude(pk=diner.pk)
+    if any(name_key(other) == key for other in others.values_list("name", flat=True)):
+        raise OpError("conflict", "another diner at this table already has that name")
     diner.name = name
     diner.save(update_fields=["name"])
     online = Connection.objects.filter(diner=diner).exists()

@@ -96,6 +96,10 @@ def order_status_set(*, order_id: int, status: str) -> Order:
     return order
 
 
+# The reasons the contract names; anything else is the diner's own words.
+STANDARD_REASONS = ("service", "bill", "water")
+
+
 def waiter_call_event(call: WaiterCall) -> dict:
     return {
         "type": "waiter.call",
@@ -107,11 +111,19 @@ def waiter_call_event(call: WaiterCall) -> dict:
 
 
 def waiter_call(*, session: DiningSession, diner: Diner, reason: str) -> None:
-    """Tell staff. While a call of the same table and reason is open, another adds nothing."""
+    """Tell staff (the caller holds the session lock). While a call of the same table and
+    reason is open, another adds nothing; free text counts as one reason, so a table has at
+    most one open call of each standard reason and one of its own words (docs/protocol.md),
+    however many different words it sends."""
     reason = " ".join(reason.split())
     if not 1 <= len(reason) <= 60:
         raise OpError("bad_request", "a reason has 1..60 characters")
-    if WaiterCall.objects.filter(table_id=session.table_id, reason=reason, status="open").exists():
+    open_calls = WaiterCall.objects.filter(table_id=session.table_id, status="open")
+    if reason in STANDARD_REASONS:
+        open_calls = open_calls.filter(reason=reason)
+    else:
+        open_calls = open_calls.exclude(reason__in=STANDARD_REASONS)
+    if open_calls.exists():
         return
     call = WaiterCall.objects.create(
         table_id=session.table_id, session=session, diner=diner, reason=reason
