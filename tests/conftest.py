@@ -76,6 +76,16 @@ def _fresh_channel_layer():
     channel_layers.backends.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_sockets_outlive_the_test():
+    """A socket a test left open belongs to that test's event loop, gone with it: the next
+    test must not find it among the process's live sockets (restaurant/realtime/liveness.py)."""
+    yield
+    from restaurant.realtime import liveness
+
+    liveness._members.clear()
+
+
 @pytest.fixture
 def menu(db):
     return make_menu()

@@ -129,9 +129,9 @@ class OpConsumer(AsyncWebsocketConsumer):
                 metrics.CLOSES.labels("inbox_full").inc()
                 logger.warning("%s missed group messages (inbox full): closing it with 4503",
                                self.channel_name)  # fmt: skip
-                self.closing = asyncio.ensure_future(self._close_from_outside(CLOSE_TRY_AGAIN))
+                self.closing = asyncio.ensure_future(self.close_from_outside(CLOSE_TRY_AGAIN))
 
-    async def _close_from_outside(self, code: int) -> None:
+    async def close_from_outside(self, code: int) -> None:
         """A close started outside the socket's own handlers (a task): nothing may escape it
         unobserved; the server's disconnect then ends the consumer as usual."""
         try:

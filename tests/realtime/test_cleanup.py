@@ -48,12 +48,15 @@ def live_consumers() -> set:
     return {m for m in held if isinstance(m, TableConsumer)}
 
 
-async def assert_no_trace(gauge_before: float, watcher: DinerSocket | None = None) -> None:
-    """Only the watcher (when given) is left: its row, its gauge count, its consumer."""
+async def assert_no_trace(
+    gauge_before: float, held_before: set, watcher: DinerSocket | None = None
+) -> None:
+    """Only the watcher (when given) is left of this test's sockets: its row, its gauge
+    count, its consumer (``held_before``: consumers other tests of this process left)."""
     left = 1 if watcher else 0
     assert await connection_rows() == left
     assert sockets_open() == gauge_before + left
-    assert len(live_consumers()) == left
+    assert len(live_consumers() - held_before) == left
     if watcher is not None:  # the table sees only the watcher online
         session_id = watcher.snapshot["session"]["id"]
         assert await database_sync_to_async(presence_online)(session_id) == [watcher.diner_id]
@@ -136,6 +139,7 @@ FAULTS = {
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 async def test_a_fault_at_any_await_leaves_no_trace(menu, monkeypatch, fault):
+    held = live_consumers()
     watcher = await DinerSocket.join(menu.table.token)
     before = sockets_open() - 1
     cookie = await table_page_cookie(menu.table.token)
@@ -146,19 +150,19 @@ async def test_a_fault_at_any_await_leaves_no_trace(menu, monkeypatch, fault):
         monkeypatch.undo()  # the watcher's own handler stays sound; the victim's was bound
         await watcher.op({"type": "diner.rename", "name": "Watcher"})
     await victim.communicator.wait(10)  # the application ended, whatever it sent before
-    await assert_no_trace(before, watcher)
+    await assert_no_trace(before, held, watcher)
     await watcher.close()
-    await assert_no_trace(before)
+    await assert_no_trace(before, held)
 
 
 @pytest.mark.parametrize("fault", ["leaving", "connection_close"])
 async def test_a_cleanup_step_that_fails_does_not_stop_the_others(menu, monkeypatch, fault):
-    before = sockets_open()
+    before, held = sockets_open(), live_consumers()
     diner = await DinerSocket.join(menu.table.token)
     {"leaving": fail_leaving, "connection_close": fail_connection_close}[fault](monkeypatch)
     await diner.close()
     monkeypatch.undo()
-    assert sockets_open() == before and not live_consumers()
+    assert sockets_open() == before and not live_consumers() - held
     if fault == "connection_close":
         # the row is the heartbeat's to reap: this process owns it and no live socket does
         from restaurant.dining.services import server_beat
@@ -197,6 +201,7 @@ class StrictServer:
 
 
 async def test_sends_after_the_servers_own_close_are_not_made(menu):
+    held = live_consumers()
     watcher = await DinerSocket.join(menu.table.token)
     before = sockets_open() - 1
     cookie = await table_page_cookie(menu.table.token)
@@ -217,12 +222,13 @@ async def test_sends_after_the_servers_own_close_are_not_made(menu):
     await flooder.send_input({"type": "websocket.disconnect", "code": 1006})
     await flooder.wait(10)
     assert server.refused == 0
-    await assert_no_trace(before, watcher)
+    await assert_no_trace(before, held, watcher)
     await watcher.close()
 
 
 async def test_a_send_the_server_refuses_ends_the_socket_without_trace(menu):
     """A server that refuses a send for its own reasons (the socket died under it)."""
+    held = live_consumers()
     watcher = await DinerSocket.join(menu.table.token)
     before = sockets_open() - 1
     cookie = await table_page_cookie(menu.table.token)
@@ -244,11 +250,11 @@ async def test_a_send_the_server_refuses_ends_the_socket_without_trace(menu):
     assert (await victim.connect())[0]
     await victim.send_to(text_data=json.dumps({"type": "sync", "id": "s"}))
     await asyncio.wait_for(victim.wait(10), 15)
-    await assert_no_trace(before, watcher)
+    await assert_no_trace(before, held, watcher)
     await watcher.close()
 
 
-def test_the_channels_code_the_consumer_mirrors_is_the_one_pinned():
+async def test_the_channels_code_the_consumer_mirrors_is_the_one_pinned():
     """`OpConsumer._run` replaces Channels' `AsyncConsumer.__call__` (a hub inbox instead of
     a layer channel per socket) and `websocket_disconnect` (cleanup once, in `_clean_up`);
     it relies on `await_many_dispatch`, `dispatch` and `StopConsumer` behaving as in the
