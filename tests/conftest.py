@@ -5,6 +5,7 @@ unset, PostgreSQL + Redis in CI's second pass. A configured service that does no
 the run loudly, naming it; nothing is skipped.
 """
 
+import contextlib
 import os
 import uuid
 
@@ -112,7 +113,33 @@ def _stop_the_hub(request):
 
 @pytest_asyncio.fixture
 async def _hub_stopped_after_the_test():
-    yield
+    """Also: every socket application the test started has ended, in the test's own loop,
+    before its database is flushed. A socket a test leaves open would otherwise run its
+    cleanup (database writes) while the next test sets up, or while this one's tables are
+    flushed: `database table is locked`, rows left behind, a timeout in an unrelated test."""
+    from asgiref.testing import ApplicationCommunicator
+
+    started: list[ApplicationCommunicator] = []
+    real_init = ApplicationCommunicator.__init__
+
+    def recording_init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        started.append(self)
+
+    ApplicationCommunicator.__init__ = recording_init
+    try:
+        yield
+    finally:
+        ApplicationCommunicator.__init__ = real_init
+        for communicator in started:
+            future = communicator._future
+            if future is None or future.done():
+                continue
+            if communicator.scope.get("type") == "websocket":
+                with contextlib.suppress(Exception):
+                    await communicator.send_input({"type": "websocket.disconnect", "code": 1001})
+            with contextlib.suppress(Exception):
+                await communicator.wait(10)
     from restaurant.realtime.hub import running_hub
 
     hub = running_hub()

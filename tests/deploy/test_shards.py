@@ -8,6 +8,7 @@ layer keeps it there as a sorted set, the PubSub layer subscribes to it there). 
 
 import concurrent.futures
 import contextlib
+import secrets
 import shutil
 import subprocess
 import time
@@ -147,7 +148,8 @@ async def test_diners_spread_over_workers_see_each_other_across_redis_shards(sha
             ack = await a.op({"type": "cart.add", "dish_id": dish_id, "note": note})
             assert ack["type"] == "ack", ack
             await b.wait_for(lambda c, n=note: any(ln["note"] == n for ln in c.cart.values()))
-            name = f"B{shard}"
+            # a name no diner of this meal has (each layer's pass reuses the open tables)
+            name = f"B{shard}-{secrets.token_hex(3)}"
             ack = await b.op({"type": "diner.rename", "name": name})
             assert ack["type"] == "ack", ack
             await a.wait_for(
