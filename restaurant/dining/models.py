@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from restaurant.menu.models import Dish
 from restaurant.tables.models import Table
@@ -20,7 +21,12 @@ class DiningSession(models.Model):
     # when the diner's seq is older than this.
     cart_seq = models.PositiveBigIntegerField(default=0)
     diners_joined = models.PositiveIntegerField(default=0)
+    # Opened by staff from the floor rather than by a diner's scan: its first round is not held.
+    opened_by_staff = models.BooleanField(default=False)
     opened_at = models.DateTimeField(auto_now_add=True)
+    # The last sign of life: a diner arriving, coming online or going offline, a cart change.
+    # A meal with no one online and nothing ordered ends this long after it (`sessions_end_idle`).
+    last_active_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -33,6 +33,16 @@ class Restaurant(Bilingual):
         default=False,
         help_text="When on, a table's dining session opens only when staff open the table.",
     )
+    hold_first_round = models.BooleanField(
+        default=True,
+        help_text="When on, the first round of a meal that a diner's scan opened (not staff) "
+        "waits for staff to accept it before the kitchen starts on it.",
+    )
+    idle_close_minutes = models.PositiveIntegerField(
+        default=30,
+        help_text="A meal with no one online and nothing ordered ends by itself after this many "
+        "minutes without activity (a diner online, a cart change). 0: never.",
+    )
     # Bumped by every menu change (restaurant/menu/signals.py), so that a page can tell its
     # copy of the menu is old and each process its cached catalog (restaurant/menu/catalog.py).
     menu_version = models.PositiveIntegerField(default=1)
