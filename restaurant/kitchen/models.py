@@ -1,7 +1,9 @@
 """Orders (rounds sent to the kitchen) and waiter calls."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from restaurant.dining.models import Diner, DiningSession
 from restaurant.menu.models import Dish
@@ -53,6 +55,28 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.qty} × {self.name}"
+
+
+class OrderMove(models.Model):
+    """One status change of an order made by staff, or the recall of one (``recall``: this row
+    takes back the move before it). The last row of an order says what a recall would undo."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="moves")
+    from_status = models.CharField(max_length=10, choices=Order.Status.choices)
+    to_status = models.CharField(max_length=10, choices=Order.Status.choices)
+    recall = models.BooleanField(default=False)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        verb = "recalled" if self.recall else "moved"
+        return f"Order {self.order_id} {verb} {self.from_status} → {self.to_status}"
 
 
 class WaiterCall(models.Model):
