@@ -22,6 +22,9 @@ class Order(models.Model):
     session = models.ForeignKey(DiningSession, on_delete=models.PROTECT, related_name="orders")
     round = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    # Held for staff: the first round of a meal a diner's scan opened. It stays `submitted`
+    # until staff accept it (or cancel it); no other move is allowed meanwhile.
+    awaiting_confirmation = models.BooleanField(default=False)
     submitted_by = models.ForeignKey(Diner, on_delete=models.PROTECT, related_name="+")
     total = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
