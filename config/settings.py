@@ -366,6 +366,8 @@ RESTAURANT = {
     "TOKEN_MISS_WINDOW": 600,
     # Each ASGI process beats this often; silent for 3 beats, its sockets count as offline.
     "HEARTBEAT_SECONDS": env.float("SERVER_HEARTBEAT_SECONDS", default=10.0),
+    # The kitchen may take back an order's last status move for this long (`order.recall`).
+    "RECALL_SECONDS": env.int("KITCHEN_RECALL_SECONDS", default=120),
 }
 
 # Who may read /metrics without logging in (a Prometheus on the same machine).

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/menu/", menu_views.menu_api, name="menu-api"),
     path("api/t/<str:token>/bill/", dining_views.bill_api, name="bill-api"),
     path("kitchen/", kitchen_views.kitchen_display, name="kitchen"),
+    path("kitchen/api/recent/", kitchen_views.kitchen_recent, name="kitchen-recent"),
     path("staff/", staff_views.floor, name="staff-floor"),
     path("staff/api/floor/", staff_views.floor_api, name="staff-floor-api"),
     path("staff/tables/<int:number>/open/", staff_views.table_open, name="staff-table-open"),

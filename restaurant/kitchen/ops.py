@@ -6,14 +6,19 @@ from restaurant.core.access import StaffAccess, staff_access_require
 from restaurant.dining.models import AppliedOp
 from restaurant.kitchen import protocol
 from restaurant.kitchen.selectors import kitchen_snapshot
-from restaurant.kitchen.services import order_status_set, waiter_call_done
+from restaurant.kitchen.services import order_recall, order_status_set, waiter_call_done
 from restaurant.menu.services import dish_set_sold_out
 from restaurant.realtime.errors import OpError
 
 HANDLERS = {
-    protocol.OrderSetStatus: lambda op: order_status_set(order_id=op.order_id, status=op.status),
-    protocol.DishSetSoldOut: lambda op: dish_set_sold_out(dish_id=op.dish_id, sold_out=op.sold_out),
-    protocol.WaiterDone: lambda op: waiter_call_done(call_id=op.call_id),
+    protocol.OrderSetStatus: lambda op, user_id: order_status_set(
+        order_id=op.order_id, status=op.status, by_id=user_id
+    ),
+    protocol.OrderRecall: lambda op, user_id: order_recall(order_id=op.order_id, by_id=user_id),
+    protocol.DishSetSoldOut: lambda op, _: dish_set_sold_out(
+        dish_id=op.dish_id, sold_out=op.sold_out
+    ),
+    protocol.WaiterDone: lambda op, _: waiter_call_done(call_id=op.call_id),
 }
 
 
@@ -44,7 +49,7 @@ def staff_op_apply(*, user_id: int, op_id: str, op: protocol._Op) -> None:
             if _applied(actor, op_id):
                 return
             try:
-                HANDLERS[type(op)](op)
+                HANDLERS[type(op)](op, user_id)
             except OpError:
                 if _applied(actor, op_id):
                     return

@@ -17,6 +17,12 @@ class OrderSetStatus(_Op, tag="order.set_status"):
     status: Annotated[str, Meta(max_length=16)]
 
 
+class OrderRecall(_Op, tag="order.recall"):
+    """Take back the order's last status move (within the recall window)."""
+
+    order_id: Id
+
+
 class DishSetSoldOut(_Op, tag="dish.set_sold_out"):
     dish_id: Id
     sold_out: bool
@@ -31,5 +37,6 @@ class Sync(_Op, tag="sync"):
 
 
 KITCHEN_OPS: dict[str, type[_Op]] = {
-    cls.__struct_config__.tag: cls for cls in (OrderSetStatus, DishSetSoldOut, WaiterDone, Sync)
+    cls.__struct_config__.tag: cls
+    for cls in (OrderSetStatus, OrderRecall, DishSetSoldOut, WaiterDone, Sync)
 }

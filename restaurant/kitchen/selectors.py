@@ -1,8 +1,13 @@
 """Reads for the kitchen display."""
 
+from datetime import timedelta
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
 from restaurant.dining.payloads import order_payload
-from restaurant.kitchen.models import Order, WaiterCall
-from restaurant.kitchen.services import FINAL, waiter_call_event
+from restaurant.kitchen.models import Order, OrderMove, WaiterCall
+from restaurant.kitchen.services import FINAL, recall_until, waiter_call_event
 from restaurant.menu.selectors import dishes_sold_out
 
 
@@ -20,6 +25,30 @@ def kitchen_open_orders() -> list[dict]:
         .order_by("created_at", "pk")
     )
     return [order_with_table(o) for o in orders]
+
+
+def kitchen_recent_orders(*, hours: float = 12, limit: int = 80) -> list[dict]:
+    """The shift's served and cancelled orders, last finished first, each with `finished_at`
+    and `recall_until` (until when its last move may be taken back; null when it may not)."""
+    since = timezone.now() - timedelta(hours=hours)
+    orders = (
+        Order.objects.filter(status__in=FINAL, status_changed_at__gte=since)
+        .select_related("session__table")
+        .prefetch_related("items", Prefetch("moves", OrderMove.objects.order_by("-at", "-pk")))
+        .order_by("-status_changed_at", "-pk")[:limit]
+    )
+    result = []
+    now = timezone.now()
+    for order in orders:
+        last = next(iter(order.moves.all()), None)
+        until = recall_until(last) if last and last.to_status == order.status else None
+        until = until if until and until > now else None
+        result.append({
+            **order_with_table(order),
+            "finished_at": order.status_changed_at.isoformat(),
+            "recall_until": until.isoformat() if until else None,
+        })  # fmt: skip
+    return result
 
 
 def waiter_calls_open() -> list[dict]:

@@ -1,12 +1,15 @@
 """Orders and waiter calls: from the table to the kitchen and back."""
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from restaurant.dining.models import CartLine, Diner, DiningSession
 from restaurant.dining.payloads import order_payload
 from restaurant.dining.services import session_change, session_lock
-from restaurant.kitchen.models import Order, OrderItem, WaiterCall
+from restaurant.kitchen.models import Order, OrderItem, OrderMove, WaiterCall
 from restaurant.menu.pricing import options_by_id, unit_price
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import broadcast_on_commit, group_message
@@ -75,7 +78,7 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
 
 
 @transaction.atomic
-def order_status_set(*, order_id: int, status: str) -> Order:
+def order_status_set(*, order_id: int, status: str, by_id: int | None = None) -> Order:
     if status not in S.values:
         raise OpError("bad_request", f"unknown status {status!r}")
     order = Order.objects.filter(pk=order_id).only("session_id").first()
@@ -87,11 +90,64 @@ def order_status_set(*, order_id: int, status: str) -> Order:
         raise OpError("conflict", f"order {order_id} is already {order.status}")
     if status != S.CANCELLED and STATUS_RANK[status] <= STATUS_RANK[order.status]:
         raise OpError("conflict", f"order {order_id} cannot move from {order.status} to {status}")
+    moved_from = order.status
     order.status = status
     order.status_changed_at = timezone.now()
     order.save(update_fields=["status", "status_changed_at"])
+    OrderMove.objects.create(
+        order=order, from_status=moved_from, to_status=status, by_id=by_id,
+        at=order.status_changed_at,
+    )  # fmt: skip
     session_change(session, {"type": "order.status", "order_id": order.pk, "status": status})
     kitchen_event = {"type": "order.status", "order_id": order.pk, "status": status}
+    broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", kitchen_event))
+    return order
+
+
+def recall_window() -> timedelta:
+    return timedelta(seconds=settings.RESTAURANT["RECALL_SECONDS"])
+
+
+def recall_until(move: OrderMove | None) -> datetime | None:
+    """Until when ``move`` (an order's last) may be taken back, or None if it may not be."""
+    if move is None or move.recall:
+        return None
+    return move.at + recall_window()
+
+
+@transaction.atomic
+def order_recall(*, order_id: int, by_id: int | None = None) -> Order:
+    """Take back the order's last status move, if staff made it within the recall window and
+    the table's meal is still open: the order goes back to the status it came from (a served
+    or cancelled round comes back to the board). Recorded as a move of its own; a recall is
+    never recalled. Broadcast like any status change, marked `recalled`."""
+    order = Order.objects.filter(pk=order_id).only("session_id").first()
+    if order is None:
+        raise OpError("not_found", f"no order {order_id}")
+    session = session_lock(order.session_id)
+    order = Order.objects.select_for_update().get(pk=order_id)
+    last = order.moves.order_by("-at", "-pk").first()
+    until = recall_until(last)
+    if until is None or last.to_status != order.status:
+        raise OpError("conflict", f"order {order_id} has no move to take back")
+    now = timezone.now()
+    if now > until:
+        raise OpError("conflict", f"order {order_id} moved too long ago to take it back")
+    if session.status != session.Status.OPEN:
+        raise OpError("conflict", f"the meal of order {order_id} has ended")
+    order.status = last.from_status
+    order.status_changed_at = now
+    order.save(update_fields=["status", "status_changed_at"])
+    OrderMove.objects.create(
+        order=order, from_status=last.to_status, to_status=order.status, recall=True,
+        by_id=by_id, at=now,
+    )  # fmt: skip
+    event = {"type": "order.status", "order_id": order.pk, "status": order.status}
+    session_change(session, {**event, "recalled": True})
+    # The kitchen gets the order whole: a served or cancelled one had left its board.
+    order = Order.objects.prefetch_related("items").get(pk=order.pk)
+    whole = {**order_payload(order), "table": table_payload(session)}
+    kitchen_event = {**event, "recalled": True, "order": whole}
     broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", kitchen_event))
     return order
 
