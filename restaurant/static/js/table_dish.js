@@ -1,0 +1,151 @@
+// The dish sheet: a tapped dish's options, quantity and note, and "Add" (queued while offline).
+
+import {
+  $, EN, closeDialog as closeSheet, fill, h, listSep, localName, openDialog as openSheet, toast,
+} from "./ui.js";
+import { heroMedia, menuEl } from "./table_menu.js";
+import { render, showError } from "./table_render.js";
+import { S, money, settlePending, sock, t, unitPrice } from "./table_state.js";
+
+const dishSheet = $("#dish-sheet");
+let chosen = null; // {dish, qty, picks: Map(group id -> Set(option ids))}
+let queuedCount = 0;
+
+function groupRule(group) {
+  if (group.max === 1) return group.min === 1 ? t("chooseOne") : t("chooseUpTo", { n: 1 });
+  if (group.min === group.max) return t("chooseN", { n: group.min });
+  if (group.min === 0) return t("chooseUpTo", { n: group.max });
+  return t("chooseRange", { min: group.min, max: group.max });
+}
+
+export function openDish(dishId) {
+  const dish = S.dishes.get(dishId);
+  if (!dish || dish.sold_out) return;
+  chosen = { dish, qty: 1, picks: new Map(dish.option_groups.map((g) => [g.id, new Set()])) };
+  $("#dish-title").textContent = localName(dish);
+  const description = EN && dish.description_en ? dish.description_en : dish.description;
+  const body = $("#dish-body");
+  fill(body,
+    dish.image ? heroMedia(dish) : null,
+    description ? h("p", { class: "dish-desc full" }, description) : null,
+    h("p", { class: "price big" }, money(dish.price)),
+    dish.option_groups.map(optionGroup),
+    noteField(),
+  );
+  $("#dish-qty").textContent = "1";
+  updateDishSheet();
+  openSheet(dishSheet);
+  body.scrollTop = 0;
+}
+
+// The sheet shows a dish that just sold out: it cannot be added any more.
+export function closeDishIfSoldOut(dish) {
+  if (chosen?.dish.id === dish.id && dish.sold_out) closeSheet(dishSheet);
+}
+
+menuEl.addEventListener("click", (e) => {
+  const button = e.target.closest(".dish-open");
+  if (button) openDish(Number(button.closest("[data-dish]").dataset.dish));
+});
+
+function optionGroup(group) {
+  const single = group.max === 1;
+  const required = group.min > 0;
+  const name = `g${group.id}`;
+  const row = (option, label, price) => h("label", { class: option === null ? "option is-checked" : "option" },
+    h("input", { type: single ? "radio" : "checkbox", name, value: option ?? "",
+      checked: option === null, "data-group": group.id }),
+    h("span", { class: "option-name" }, label),
+    price ? h("span", { class: "option-price" }, `+${money(price)}`) : null);
+  return h("fieldset", { class: "option-group", "data-group": group.id },
+    h("legend", {},
+      h("span", { class: "group-name" }, localName(group)),
+      h("span", { class: `rule ${required ? "is-required" : ""}` },
+        `${required ? t("required") : t("optional")} · ${groupRule(group)}`)),
+    // An optional single choice gets "None", so a radio choice can be taken back.
+    single && !required ? row(null, t("none"), 0) : null,
+    group.options.map((o) => row(o.id, localName(o), o.price)));
+}
+
+function noteField() {
+  const counter = h("span", { class: "counter", "aria-hidden": "true" }, "0/140");
+  const area = h("textarea", { id: "dish-note", name: "note", maxlength: "140", rows: "2",
+    placeholder: t("notePlaceholder"), enterkeyhint: "done" });
+  area.addEventListener("input", () => (counter.textContent = `${area.value.length}/140`));
+  return h("div", { class: "note-field" },
+    h("label", { for: "dish-note" }, t("note")), area, counter);
+}
+
+function updateDishSheet() {
+  const { dish, qty, picks } = chosen;
+  const missing = [];
+  let unit = dish.price;
+  for (const group of dish.option_groups) {
+    const set = picks.get(group.id);
+    for (const id of set) unit += S.options.get(id)?.price || 0;
+    if (set.size < group.min) missing.push(localName(group));
+    if (group.max > 1) {
+      // Past the group's max, the remaining boxes are disabled instead of failing on "Add".
+      for (const box of dishSheet.querySelectorAll(`input[data-group="${group.id}"]`)) {
+        box.disabled = !box.checked && set.size >= group.max;
+      }
+    }
+  }
+  const add = $("#dish-add");
+  add.textContent = t("addPrice", { price: money(unit * qty) });
+  add.disabled = missing.length > 0;
+  $("#dish-hint").textContent = missing.length ? t("pleaseChoose", { groups: missing.join(listSep) }) : "";
+  $("#dish-qty").textContent = String(qty);
+  dishSheet.querySelector('[data-step="-1"]').disabled = qty <= 1;
+  dishSheet.querySelector('[data-step="1"]').disabled = qty >= 99;
+}
+
+dishSheet.addEventListener("change", (e) => {
+  const input = e.target;
+  if (!input.dataset.group || !chosen) return;
+  const set = chosen.picks.get(Number(input.dataset.group));
+  if (input.type === "radio") set.clear();
+  if (input.value && input.checked) set.add(Number(input.value));
+  else if (input.value) set.delete(Number(input.value));
+  // A class as well as :has(), which older phone browsers lack.
+  for (const box of dishSheet.querySelectorAll(`input[data-group="${input.dataset.group}"]`)) {
+    box.closest(".option").classList.toggle("is-checked", box.checked);
+  }
+  updateDishSheet();
+});
+
+dishSheet.addEventListener("click", (e) => {
+  const step = e.target.closest("[data-step]");
+  if (!step || !chosen) return;
+  chosen.qty = Math.min(99, Math.max(1, chosen.qty + Number(step.dataset.step)));
+  updateDishSheet();
+});
+
+$("#dish-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  if (!chosen || $("#dish-add").disabled) return;
+  const { dish, qty, picks } = chosen;
+  const options = [...picks.values()].flatMap((set) => [...set]).sort((a, b) => a - b);
+  const note = $("#dish-note").value.trim().slice(0, 140);
+  closeSheet(dishSheet);
+  let queued = null;
+  if (sock.state !== "online") {
+    queued = { line_id: `q${++queuedCount}`, dish_id: dish.id, qty, options, note, added_by: S.me,
+      price: unitPrice(dish, options), queued: true, until: null };
+    S.queued.set(queued.line_id, queued);
+    toast(t("queued"));
+    render();
+  }
+  sock.send("cart.add", { dish_id: dish.id, qty, options, note })
+    .then((ack) => {
+      if (queued) queued.until = ack.seq; // drawn until the event with that seq is applied
+      settlePending();
+      render();
+      toast(t("added", { qty, dish: localName(dish) }), "is-ok");
+    })
+    .catch((err) => {
+      if (queued) S.queued.delete(queued.line_id);
+      render();
+      showError(err);
+    });
+});

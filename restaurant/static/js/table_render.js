@@ -1,0 +1,276 @@
+// Drawing the table page from its state: the cart bar and sheet, the confirm sheet, the rounds,
+// who is at the table, the connection banner, toasts for errors. Buttons carry data attributes;
+// what a tap does is in table_actions.js.
+
+import {
+  $, clock, closeDialog as closeSheet, fill, h, hiddenText as hidden, icon as sprite, isOpen, listSep,
+  openDialog as openSheet, raisable, toast,
+} from "./ui.js";
+import { menuEl } from "./table_menu.js";
+import {
+  FLASH_MS, S, STATUSES, cartCount, cartTotal, dinerName, dishName, groupedLines, money, optionNames,
+  shownQty, sock, t, visibleLines,
+} from "./table_state.js";
+
+const icon = (name) => sprite(`i-${name}`);
+export const cartSheet = $("#cart-sheet");
+export const confirmSheet = $("#confirm-sheet");
+export const ordersSheet = $("#orders-sheet");
+export const peopleSheet = $("#people-sheet");
+
+function initials(name) {
+  const m = /^(\S)\S*\s+(\d+)$/.exec(name.trim()); // "Guest 3" -> "G3": the number tells guests apart
+  if (m) return (m[1] + m[2]).toUpperCase().slice(0, 3);
+  return (Array.from(name.trim())[0] || "?").toUpperCase();
+}
+
+function inkFor(hex) {
+  // Dark text on light diner colours (yellow!), white on dark: keeps initials readable.
+  const n = parseInt((hex || "#888888").slice(1), 16);
+  const [r, g, b] = [n >> 16, (n >> 8) & 255, n & 255].map((c) => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.35 ? "#1f1a17" : "#ffffff";
+}
+
+function avatar(diner, extra = "") {
+  const online = S.online.has(diner.diner_id);
+  return h(
+    "span",
+    {
+      class: `avatar ${online ? "is-online" : "is-away"} ${extra}`,
+      style: `--c:${diner.color};--on-c:${inkFor(diner.color)}`,
+      "aria-hidden": "true",
+    },
+    initials(diner.name),
+  );
+}
+
+export const dot = (color) => h("span", { class: "dot", style: `--c:${color}`, "aria-hidden": "true" });
+
+// --- Toasts and the connection banner ----------------------------------------------------------
+
+export function showError(err) {
+  if (!err || err.code === "closed") return; // the closed-session sheet says it better
+  if (err.code === "not_found") return; // someone else removed it first: the event shows that
+  if (err.code === "rate_limited") return toast(t("tooFast"), "is-error");
+  if (err.code === "sold_out") {
+    const names = (err.reply.dish_ids || []).map((id) => dishName(id)).join(listSep);
+    return toast(`${names} · ${t("soldOut")}`, "is-error");
+  }
+  toast(t("failed", { message: err.message }), "is-error");
+}
+
+const banner = $("#conn-banner");
+raisable(banner); // above an open sheet, too: a diner in the cart must see that they are offline
+let bannerTimer = null;
+export function renderConnection(state) {
+  clearTimeout(bannerTimer);
+  document.body.dataset.connection = state;
+  if (state === "online" || state === "closed") {
+    banner.hidden = true;
+    return;
+  }
+  const show = () => {
+    banner.textContent = state === "offline" ? t("offline") : t("connecting");
+    banner.className = `conn-banner is-${state}`;
+    banner.hidden = false;
+  };
+  // A first connection usually takes a blink: do not flash "Connecting…" for it.
+  if (state === "connecting") bannerTimer = setTimeout(show, 700);
+  else show();
+}
+
+// Redraw a region without losing the focused control (by its data-key), e.g. a qty "+" button.
+function keepFocus(draw) {
+  const key = document.activeElement?.dataset?.key;
+  draw();
+  if (key) document.querySelector(`[data-key="${key}"]`)?.focus({ preventScroll: true });
+}
+
+// --- The shared cart --------------------------------------------------------------------------
+
+function lineRow(line, { editable: editableView }) {
+  const qty = shownQty(line);
+  const dish = S.dishes.get(line.dish_id);
+  const soldOut = dish?.sold_out;
+  const opts = optionNames(line.options);
+  const name = dishName(line.dish_id);
+  const editable = editableView && !line.queued; // a queued add has no line on the server yet
+  const pending = line.queued || S.pending.has(line.line_id);
+  // Someone else's change glows; a redraw mid-glow continues it rather than starting over.
+  const flashed = Date.now() - (S.flash.get(line.line_id) || 0);
+  const flash = flashed < FLASH_MS;
+  return h("li", {
+    class: `line${soldOut ? " is-sold-out" : ""}${pending ? " is-pending" : ""}${flash ? " is-flash" : ""}`,
+    style: flash ? `animation-delay:-${flashed}ms` : null,
+    "data-line": line.queued ? null : line.line_id,
+    "data-queued": line.queued ? "" : null },
+    h("div", { class: "line-main" },
+      h("span", { class: "line-name" }, editable ? name : `${qty} × ${name}`),
+      opts ? h("span", { class: "line-options" }, opts) : null,
+      line.note ? h("span", { class: "line-note" }, `“${line.note}”`) : null,
+      soldOut ? h("span", { class: "sold-out-tag" }, t("soldOut")) : null,
+      line.queued ? h("span", { class: "queued-tag" }, t("waitingToSend")) : null,
+      editable ? h("span", { class: "line-each" }, t("each", { price: money(line.price) })) : null),
+    h("div", { class: "line-side" },
+      h("span", { class: "line-price" }, money(line.price * qty)),
+      editable ? h("div", { class: "stepper small", role: "group", "aria-label": name },
+        h("button", { type: "button", class: "step", "data-key": `line-${line.line_id}-minus`,
+          "data-set-qty": qty - 1 },
+          icon(qty <= 1 ? "trash" : "minus"), hidden(qty <= 1 ? t("remove") : t("fewer"))),
+        h("output", { class: "qty" }, String(qty)),
+        h("button", { type: "button", class: "step", "data-key": `line-${line.line_id}-plus`,
+          disabled: qty >= 99, "data-set-qty": qty + 1 }, icon("plus"), hidden(t("more"))))
+        : null));
+}
+
+function dinerHeader(dinerId, lines) {
+  const diner = S.diners.get(dinerId) || { diner_id: dinerId, name: t("someone"), color: "#999999" };
+  const subtotal = lines.reduce((sum, l) => sum + l.price * shownQty(l), 0);
+  return h("div", { class: "diner-head" },
+    dot(diner.color),
+    h("span", { class: "diner-name" }, diner.name, dinerId === S.me ? h("span", { class: "me" }, ` (${t("you")})`) : null),
+    h("span", { class: "diner-subtotal" }, t("subtotal", { amount: money(subtotal) })));
+}
+
+export function renderCartSheet() {
+  const groups = groupedLines();
+  keepFocus(() => {
+    fill($("#cart-body"),
+      groups.length
+        ? groups.map(([dinerId, lines]) => h("section", { class: "diner-group", "data-diner": dinerId },
+          dinerHeader(dinerId, lines), h("ul", { class: "lines" }, lines.map((l) => lineRow(l, { editable: true })))))
+        : h("p", { class: "empty" }, t("cartEmpty")));
+  });
+  $("#cart-sheet-total").textContent = money(cartTotal());
+  $("#cart-submit").disabled = groups.length === 0;
+}
+
+function renderCartBar() {
+  const count = cartCount();
+  const badge = $("#cart-count");
+  badge.hidden = count === 0;
+  badge.textContent = String(count);
+  $("#cart-total").textContent = count ? money(cartTotal()) : "";
+  $("#cart-hint").textContent = count ? t(count === 1 ? "itemsOne" : "itemsMany", { n: count }) : t("cartEmptyHint");
+  $("#checkout-button").disabled = count === 0;
+  $("#bottom-dock").classList.toggle("has-items", count > 0);
+  // "2 in cart" on each dish card, counting everyone's lines.
+  const perDish = new Map();
+  for (const line of visibleLines()) perDish.set(line.dish_id, (perDish.get(line.dish_id) || 0) + shownQty(line));
+  for (const badgeEl of menuEl.querySelectorAll(".dish-card .in-cart")) {
+    const n = perDish.get(Number(badgeEl.closest("[data-dish]").dataset.dish)) || 0;
+    badgeEl.hidden = n === 0;
+    badgeEl.textContent = n ? t("inCart", { n }) : "";
+  }
+}
+
+// The cart icon gives a little jump when someone else changes the cart.
+export function bump() {
+  const el = $("#cart-button .cart-icon");
+  el.classList.remove("is-bumped");
+  void el.offsetWidth; // restart the animation
+  el.classList.add("is-bumped");
+}
+
+// --- Sending a round: confirm what goes to the kitchen --------------------------------------------
+
+export function renderConfirm(alertText = "") {
+  S.reviewedSeq = sock.seq; // what the diner sees is the cart as of this seq
+  const groups = groupedLines();
+  fill($("#confirm-body"),
+    groups.length
+      ? groups.map(([dinerId, lines]) => h("section", { class: "diner-group compact" },
+        dinerHeader(dinerId, lines), h("ul", { class: "lines" }, lines.map((l) => lineRow(l, { editable: false })))))
+      : h("p", { class: "empty" }, t("cartEmpty")));
+  $("#confirm-total").textContent = money(cartTotal());
+  $("#confirm-send").disabled = groups.length === 0 || S.submitting;
+  const alertEl = $("#confirm-alert");
+  alertEl.hidden = !alertText;
+  alertEl.textContent = alertText;
+}
+
+// --- Rounds sent to the kitchen ------------------------------------------------------------------
+
+export const statusLabel = (status) => t(`status_${status}`);
+const sortedOrders = () => [...S.orders.values()].sort((a, b) => b.round - a.round);
+
+function progress(order) {
+  if (order.status === "cancelled") return h("p", { class: "status-pill is-cancelled" }, statusLabel("cancelled"));
+  const at = STATUSES.indexOf(order.status);
+  return h("ol", { class: "progress", "aria-label": statusLabel(order.status) },
+    STATUSES.map((s, i) => h("li", { class: `${i < at ? "is-done" : ""}${i === at ? " is-current" : ""}`,
+      "aria-current": i === at ? "step" : null }, h("span", { class: "step-label" }, statusLabel(s)))));
+}
+
+export function renderOrders() {
+  const orders = sortedOrders();
+  const strip = $("#orders-strip");
+  strip.hidden = orders.length === 0;
+  if (orders.length) {
+    const latest = orders[0];
+    const at = STATUSES.indexOf(latest.status);
+    strip.dataset.status = latest.status;
+    fill(strip,
+      h("span", { class: "strip-round" }, t("round", { n: latest.round })),
+      h("span", { class: `status-pill is-${latest.status}` }, statusLabel(latest.status)),
+      h("span", { class: "mini-progress", "aria-hidden": "true" },
+        STATUSES.map((s, i) => h("i", { class: latest.status !== "cancelled" && i <= at ? "is-on" : "" }))),
+      icon("chevron"));
+  }
+  if (!isOpen(ordersSheet)) return;
+  fill($("#orders-body"), orders.length
+    ? orders.map((order) => h("article", { class: "order-card", "data-order": order.order_id },
+      h("div", { class: "order-head" },
+        h("h3", {}, t("round", { n: order.round })),
+        h("span", { class: `status-pill is-${order.status}` }, statusLabel(order.status))),
+      progress(order),
+      h("ul", { class: "lines" }, order.items.map((item) => h("li", { class: "line" },
+        h("div", { class: "line-main" },
+          h("span", { class: "line-name" }, `${item.qty} × ${dishName(item.dish_id, item.name)}`),
+          item.options.length ? h("span", { class: "line-options" }, optionNames(item.options, item.option_names)) : null,
+          item.note ? h("span", { class: "line-note" }, `“${item.note}”`) : null,
+          h("span", { class: "line-by" }, dot(S.diners.get(item.added_by)?.color || "#999"), dinerName(item.added_by))),
+        h("div", { class: "line-side" }, h("span", { class: "line-price" }, money(item.price * item.qty)))))),
+      h("div", { class: "order-foot" },
+        h("span", { class: "muted" }, t("sentBy", { name: dinerName(order.by), time: clock(order.created_at) })),
+        h("strong", {}, money(order.total)))))
+    : h("p", { class: "empty" }, t("noOrders")));
+}
+
+// --- Who is at the table -----------------------------------------------------------------------------
+
+export function renderDiners() {
+  const diners = [...S.diners.values()];
+  const ordered = [...diners.filter((d) => d.diner_id === S.me), ...diners.filter((d) => d.diner_id !== S.me)];
+  const shown = ordered.slice(0, 4);
+  fill($("#diner-avatars"), ...shown.map((d) => avatar(d, d.diner_id === S.me ? "is-me" : "")),
+    ordered.length > 4 ? h("span", { class: "avatar more" }, `+${ordered.length - 4}`) : "");
+  $("#people-button .visually-hidden").textContent = t("peopleLabel", { n: diners.length });
+  if (!isOpen(peopleSheet)) return;
+  fill($("#people-list"), ...ordered.map((d) => h("li", {},
+    avatar(d),
+    h("span", { class: "diner-name" }, d.name, d.diner_id === S.me ? h("span", { class: "me" }, ` (${t("you")})`) : null),
+    h("span", { class: `presence ${S.online.has(d.diner_id) ? "is-online" : ""}` },
+      S.online.has(d.diner_id) ? t("online") : t("away")))));
+}
+
+// --- The whole page ---------------------------------------------------------------------------------
+
+export function render() {
+  renderCartBar();
+  renderDiners();
+  renderOrders();
+  if (isOpen(cartSheet)) renderCartSheet();
+}
+
+export function showEnded(titleKey, textKey, canReload) {
+  for (const dialog of document.querySelectorAll("dialog.sheet")) closeSheet(dialog);
+  $("#ended-title").textContent = t(titleKey);
+  $("#ended-text").textContent = t(textKey);
+  $("#ended-reload").hidden = !canReload;
+  document.body.classList.add("is-ended");
+  openSheet($("#ended-sheet"));
+}
