@@ -93,6 +93,8 @@ class WaiterCall(models.Model):
     reason = models.CharField(max_length=60)
     status = models.CharField(max_length=4, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Staff saw the call (it stays open until done): the table is told someone is coming.
+    seen_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -43,6 +43,10 @@ class Restaurant(Bilingual):
         help_text="A meal with no one online and nothing ordered ends by itself after this many "
         "minutes without activity (a diner online, a cart change). 0: never.",
     )
+    calls_on_kitchen = models.BooleanField(
+        default=False,
+        help_text="When on, waiter calls show on the kitchen display too, not only on the floor.",
+    )
     # Bumped by every menu change (restaurant/menu/signals.py), so that a page can tell its
     # copy of the menu is old and each process its cached catalog (restaurant/menu/catalog.py).
     menu_version = models.PositiveIntegerField(default=1)
