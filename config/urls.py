@@ -15,6 +15,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("metrics", core_views.metrics, name="metrics"),
     path("t/<str:token>/", dining_views.table_page, name="table"),
+    path("t/<str:token>/join/", dining_views.table_join, name="table-join"),
     path("api/menu/", menu_views.menu_api, name="menu-api"),
     path("api/t/<str:token>/bill/", dining_views.bill_api, name="bill-api"),
     path("kitchen/", kitchen_views.kitchen_display, name="kitchen"),

@@ -102,17 +102,67 @@ def _diner_of_browser(session: DiningSession, known_diner_ids: list[int], browse
     return session.diners.filter(_the_browsers(known_diner_ids, browser)).first()
 
 
+class TableNotOpen(Exception):
+    """The restaurant has staff open its tables, and this one is not open."""
+
+
+class MealEnded(Exception):
+    """No meal is open at the table and this browser's last one there has ended: a new one
+    starts only when the diner asks for it (an old tab, or a reload of it, must not)."""
+
+    def __init__(self, session_id: int | None) -> None:
+        super().__init__(f"the meal {session_id} at this table has ended")
+        self.session_id = session_id
+
+
+def meal_ended_here(*, table: Table, known_diner_ids: list[int], browser: str | None) -> int | None:
+    """The id of this browser's last meal at ``table`` if that meal has ended, else None."""
+    last = (
+        DiningSession.objects.filter(
+            table=table, diners__in=Diner.objects.filter(_the_browsers(known_diner_ids, browser))
+        )
+        .order_by("-pk")
+        .values_list("pk", "status")
+        .first()
+    )
+    return last[0] if last and last[1] == DiningSession.Status.CLOSED else None
+
+
+@transaction.atomic
+def diner_join(
+    *, table: Table, known_diner_ids: list[int], browser: str | None, start_new: bool = False
+) -> Diner:
+    """`POST /t/<token>/join/`: the browser's diner at the table's open meal, made or found
+    again (`diner_arrive`). Where no meal is open, one is opened, unless this browser's last
+    meal here has ended and ``start_new`` is not given (raises MealEnded: the page asks).
+    Raises TableNotOpen where staff open tables and this one is not open."""
+    ended = (
+        None
+        if start_new
+        else meal_ended_here(table=table, known_diner_ids=known_diner_ids, browser=browser)
+    )
+    diner = diner_arrive(
+        table=table, known_diner_ids=known_diner_ids, browser=browser, may_open=ended is None
+    )
+    if diner is not None:
+        return diner
+    if Restaurant.current().staff_opens_tables and open_session_for(table) is None:
+        raise TableNotOpen
+    raise MealEnded(ended)  # or the meal it was joining closed meanwhile
+
+
 @transaction.atomic
 def diner_arrive(
-    *, table: Table, known_diner_ids: list[int], browser: str | None = None
+    *, table: Table, known_diner_ids: list[int], browser: str | None = None, may_open: bool = True
 ) -> Diner | None:
-    """A browser opens the table page. Returns its diner (the same one when it comes back,
-    and one only for requests it sends at once: looked up again under the session lock), or
-    None when the table is not open and the restaurant wants staff to open tables.
-    ``browser``: `browser_of` the browser's Django session key."""
+    """A browser joins the table. Returns its diner (the same one when it comes back, and
+    one only for requests it sends at once: looked up again under the session lock), or
+    None when no meal is open and none may be opened here: the restaurant wants staff to
+    open tables, or ``may_open`` is false. ``browser``: `browser_of` the browser's Django
+    session key."""
     session = open_session_for(table)
     if session is None:
-        if Restaurant.current().staff_opens_tables:
+        if Restaurant.current().staff_opens_tables or not may_open:
             return None
         session = session_open(table=table)
     diner = _diner_of_browser(session, known_diner_ids, browser)

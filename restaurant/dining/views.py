@@ -1,13 +1,26 @@
-"""The diner's HTTP side: the table page (which makes the diner and its cookie) and the bill."""
+"""The diner's HTTP side: the table page, the join that makes the diner, and the bill.
+
+A GET makes nothing: link previews, crawlers and a reloaded old tab fetch the page too. The
+page's script joins (`POST /t/<token>/join/`), which makes the diner or finds the browser's
+own."""
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_POST
 
 from restaurant.dining.consumers import cookie_identity, known_diner_ids
 from restaurant.dining.selectors import dining_bill
-from restaurant.dining.services import browser_of, diner_arrive, diner_for_socket
+from restaurant.dining.services import (
+    MealEnded,
+    TableNotOpen,
+    browser_of,
+    diner_for_socket,
+    diner_join,
+    open_session_for,
+)
 from restaurant.menu.models import Restaurant
 from restaurant.tables.guard import is_guessing
 from restaurant.tables.selectors import table_by_token
@@ -38,8 +51,21 @@ def _too_many_guesses() -> HttpResponse:
     return response
 
 
+def _keyed_session(request) -> list[int]:
+    """Load the browser's Django session and give it a key if it has none (a first visit, or
+    a session that expired), so that its diner is known by it: joins sent at once with that
+    cookie then find one diner, not one each. Returns the diner ids the session keeps."""
+    known = known_diner_ids(request.session)  # loads it: an expired session loses its key
+    if request.session.session_key is None:
+        request.session.save()
+        request.session.modified = True  # the response carries its cookie
+    return known
+
+
 @require_GET
+@ensure_csrf_cookie
 def table_page(request, token: str):
+    """The page only: it and its cookies (session, CSRF). Its script joins."""
     try:
         table = _table(request, token)
     except Guessing:
@@ -48,35 +74,65 @@ def table_page(request, token: str):
     if table is None:
         # A rotated or mistyped code: say so plainly (the QR code on the table is the new one).
         return render(request, "dining/unknown_table.html", {"restaurant": restaurant}, status=404)
-    known = known_diner_ids(request.session)  # loads the session (see cookie_identity)
-    if request.session.session_key is None:
-        # A first visit: its session gets its key now, so that the browser's diner is known
-        # by it (requests sent at once with that cookie then find one diner, not one each).
-        request.session.save()
-    browser = browser_of(request.session.session_key)
-    diner = diner_arrive(table=table, known_diner_ids=known, browser=browser)
-    if diner is None:
+    _keyed_session(request)
+    if restaurant.staff_opens_tables and open_session_for(table) is None:
         return render(
             request, "dining/table_not_open.html", {"restaurant": restaurant, "table": table}
         )
-    remembered = dict(request.session.get("diners", {}))
-    remembered.pop(str(diner.session_id), None)
-    remembered[str(diner.session_id)] = diner.pk
-    # A WebSocket handshake cannot set a cookie: this response must carry the session.
-    request.session["diners"] = dict(list(remembered.items())[-REMEMBERED_SESSIONS:])
     context = {
         "restaurant": restaurant,
         "table": table,
         "config": {
             "token": table.token,
             "wsPath": f"/ws/table/{table.token}/",
+            "joinUrl": f"/t/{table.token}/join/",
             "menuUrl": "/api/menu/",
             "billUrl": f"/api/t/{table.token}/bill/",
-            "dinerId": diner.pk,
             "currency": restaurant.currency,
         },
     }
     return render(request, "dining/table.html", context)
+
+
+def _refusal(status: int, code: str, message: str, **data) -> JsonResponse:
+    body = {"code": code, "message": message, **data}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+@require_POST
+def table_join(request, token: str):
+    """Make this browser's diner at the table's open meal, or find it again: `200
+    {diner_id, session_id, name}`. `new=1` starts a new meal where this browser's last one
+    here has ended (without it: 409 `ended`). 409 `not_open` where staff open tables and
+    this one is not open; 404 for an unknown token (429 for a guessing address); CSRF (the
+    `X-CSRFToken` header) as for any POST."""
+    try:
+        table = _table(request, token)
+    except Guessing:
+        return _too_many_guesses()
+    if table is None:
+        return _refusal(404, "not_found", _("This table code is not valid any more."))
+    known = _keyed_session(request)
+    try:
+        diner = diner_join(
+            table=table,
+            known_diner_ids=known,
+            browser=browser_of(request.session.session_key),
+            start_new=request.POST.get("new") == "1",
+        )
+    except TableNotOpen:
+        return _refusal(409, "not_open", _("Please ask staff to open this table"))
+    except MealEnded as ended:
+        return _refusal(409, "ended", _("This meal has ended."), session_id=ended.session_id)
+    remembered = dict(request.session.get("diners", {}))
+    remembered.pop(str(diner.session_id), None)
+    remembered[str(diner.session_id)] = diner.pk
+    # A WebSocket handshake cannot set a cookie: this response must carry the session.
+    request.session["diners"] = dict(list(remembered.items())[-REMEMBERED_SESSIONS:])
+    return JsonResponse(
+        {"diner_id": diner.pk, "session_id": diner.session_id, "name": diner.name},
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @require_GET

@@ -29,6 +29,8 @@ class Order(models.Model):
     total = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(auto_now_add=True)
+    # Why staff cancelled it, when they said (the table sees it with the round).
+    cancel_reason = models.CharField(max_length=120, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -14,14 +14,26 @@ ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 _ids = itertools.count(1)
 
 
+def join_table(client: Client, token: str, **form) -> dict:
+    """What the table page's script does: GET the page (its session and CSRF cookies), then
+    join with `POST /t/<token>/join/` and the CSRF header. Returns the join's JSON answer."""
+    page = client.get(f"/t/{token}/")
+    assert page.status_code == 200, page.status_code
+    response = client.post(
+        f"/t/{token}/join/", form, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value
+    )
+    assert response.status_code == 200, (response.status_code, response.content[:300])
+    return response.json()
+
+
 @database_sync_to_async  # returns its pooled connection, as the consumers' calls do
-def table_page_cookie(token: str, cookie: str | None = None) -> str:
-    """GET the table page as a browser would; returns the session cookie it sets (or had)."""
-    client = Client()
+def table_page_cookie(token: str, cookie: str | None = None, *, new: bool = False) -> str:
+    """Open the table page and join as a browser would (``new``: the diner pressed "start a
+    new order" after their meal ended); returns the session cookie it sets (or had)."""
+    client = Client(enforce_csrf_checks=True)
     if cookie:
         client.cookies["sessionid"] = cookie
-    response = client.get(f"/t/{token}/")
-    assert response.status_code == 200, response.status_code
+    join_table(client, token, **({"new": "1"} if new else {}))
     return client.cookies["sessionid"].value
 
 
@@ -34,9 +46,11 @@ class DinerSocket:
         self.communicator = WebsocketCommunicator(application, f"/ws/table/{token}/", headers)
 
     @classmethod
-    async def join(cls, token: str, cookie: str | None = None) -> "DinerSocket":
-        """Open the table page (making the diner) and connect; consumes the snapshot."""
-        cookie = await table_page_cookie(token, cookie)
+    async def join(
+        cls, token: str, cookie: str | None = None, *, new: bool = False
+    ) -> "DinerSocket":
+        """Open the table page, join (making the diner) and connect; consumes the snapshot."""
+        cookie = await table_page_cookie(token, cookie, new=new)
         socket = cls(token, cookie)
         connected, code = await socket.communicator.connect()
         assert connected, code

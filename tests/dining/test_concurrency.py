@@ -2,7 +2,6 @@
 diner, presence follows the sockets however they close, a table closes once."""
 
 import hashlib
-import re
 from datetime import timedelta
 
 import pytest
@@ -35,16 +34,15 @@ def browser_with_a_session() -> str:
     return store.session_key
 
 
-def test_concurrent_table_page_loads_with_one_cookie_make_one_diner(menu):
+def test_concurrent_joins_with_one_cookie_make_one_diner(menu):
     cookie = browser_with_a_session()
 
     def load():
         client = Client()
         client.cookies["sessionid"] = cookie
-        response = client.get(f"/t/{menu.table.token}/")
+        response = client.post(f"/t/{menu.table.token}/join/")
         assert response.status_code == 200
-        # (not response.context: other threads' renders land in it too)
-        return int(re.search(rb'"dinerId": (\d+)', response.content)[1])
+        return response.json()["diner_id"]
 
     diner_ids = at_once(load, load, load, load)
     assert len(set(diner_ids)) == 1
@@ -58,6 +56,9 @@ def test_concurrent_table_page_loads_with_one_cookie_make_one_diner(menu):
 def test_a_first_visit_gets_its_session_before_its_diner(menu):
     client = Client()
     assert client.get(f"/t/{menu.table.token}/").status_code == 200
+    key = client.cookies["sessionid"].value
+    assert client.post(f"/t/{menu.table.token}/join/").status_code == 200
+    assert client.cookies["sessionid"].value == key  # the page's session, kept by the join
     diner = Diner.objects.get()
     assert diner.browser == sha256(client.cookies["sessionid"].value)
     assert client.session["diners"] == {str(diner.session_id): diner.pk}

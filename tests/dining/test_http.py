@@ -6,6 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from restaurant.dining.models import Diner, DiningSession
+from restaurant.dining.services import session_close
+from tests.dining.sockets import join_table
+
 pytestmark = pytest.mark.django_db
 
 
@@ -15,14 +19,75 @@ def test_landing(client, menu):
     assert "测试小馆" in response.content.decode()
 
 
-def test_table_page_makes_the_diner_and_sets_the_cookie(client, menu):
-    response = client.get(f"/t/{menu.table.token}/")
-    assert response.status_code == 200
-    assert "sessionid" in response.cookies
-    diners = client.session["diners"]
-    again = client.get(f"/t/{menu.table.token}/")
-    assert again.status_code == 200
-    assert client.session["diners"] == diners  # the same browser stays the same diner
+def test_a_get_of_the_table_page_makes_nothing(menu):
+    # Link previews in chat apps, crawlers, a reloaded old tab: a hundred GETs, no diner.
+    for _ in range(100):
+        response = Client().get(f"/t/{menu.table.token}/")
+        assert response.status_code == 200
+        # the page's cookies: a session with a key (the join finds the browser by it) and CSRF
+        assert response.cookies["sessionid"].value and response.cookies["csrftoken"].value
+    assert Diner.objects.count() == 0
+    assert DiningSession.objects.count() == 0
+    assert b"dinerId" not in response.content  # nothing to tell: no diner was made
+
+
+def test_join_makes_the_diner_and_finds_it_again(menu):
+    client = Client(enforce_csrf_checks=True)
+    joined = join_table(client, menu.table.token)
+    diner = Diner.objects.get()
+    assert joined == {"diner_id": diner.pk, "session_id": diner.session_id, "name": "Guest 1"}
+    assert client.session["diners"] == {str(diner.session_id): diner.pk}
+    assert join_table(client, menu.table.token) == joined  # the same browser, the same diner
+    assert join_table(Client(), menu.table.token)["diner_id"] != diner.pk
+    assert Diner.objects.count() == 2 and DiningSession.objects.count() == 1
+
+
+def test_join_needs_the_csrf_token_and_a_post(menu):
+    client = Client(enforce_csrf_checks=True)
+    url = f"/t/{menu.table.token}/join/"
+    client.get(f"/t/{menu.table.token}/")
+    assert client.post(url).status_code == 403
+    assert client.post(url, HTTP_X_CSRFTOKEN="x" * 32).status_code == 403
+    assert client.get(url).status_code == 405
+    assert Diner.objects.count() == 0
+    token = client.cookies["csrftoken"].value
+    assert client.post(url, HTTP_X_CSRFTOKEN=token).status_code == 200
+
+
+def test_join_of_an_unknown_token_is_404_in_json(menu):
+    client = Client()
+    response = client.post("/t/" + "A" * 24 + "/join/")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert Diner.objects.count() == 0 and DiningSession.objects.count() == 0
+
+
+def test_after_the_meal_ended_the_browser_is_asked_before_a_new_one_starts(menu):
+    client = Client()
+    first = join_table(client, menu.table.token)
+    session_close(table=menu.table)
+    # The old tab reloaded, or its script joining again: no new meal by itself.
+    client.get(f"/t/{menu.table.token}/")
+    response = client.post(f"/t/{menu.table.token}/join/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "ended"
+    assert response.json()["session_id"] == first["session_id"]
+    assert not DiningSession.objects.filter(status="open").exists()
+    # another table is not this one: this browser joins there as usual
+    assert join_table(client, menu.other_table.token)["diner_id"]
+    # "Start a new order": a new meal, a new diner
+    again = join_table(client, menu.table.token, new="1")
+    assert again["session_id"] != first["session_id"] and again["diner_id"] != first["diner_id"]
+    # and from then on it joins that meal by itself
+    assert join_table(client, menu.table.token) == again
+
+
+def test_a_meal_someone_else_opened_is_joined_without_asking(menu):
+    client = Client()
+    first = join_table(client, menu.table.token)
+    session_close(table=menu.table)
+    party = join_table(Client(), menu.table.token)  # the next party sat down and scanned
+    joined = join_table(client, menu.table.token)
+    assert joined["session_id"] == party["session_id"] != first["session_id"]
 
 
 def test_unknown_or_rotated_token_is_404(client, menu):
@@ -39,6 +104,10 @@ def test_table_not_open_when_staff_open_tables(client, menu):
     response = client.get(f"/t/{menu.table.token}/")
     assert response.status_code == 200
     assert "diners" not in client.session
+    joined = client.post(f"/t/{menu.table.token}/join/")
+    assert joined.status_code == 409 and joined.json()["code"] == "not_open"
+    assert "diners" not in client.session
+    assert not DiningSession.objects.exists()
 
 
 def test_menu_api(client, menu):
@@ -57,7 +126,7 @@ def test_menu_api(client, menu):
 def test_bill_is_for_diners_of_the_open_session(client, menu):
     url = f"/api/t/{menu.table.token}/bill/"
     assert client.get(url).status_code == 404  # no session, no diner
-    client.get(f"/t/{menu.table.token}/")
+    join_table(client, menu.table.token)
     bill = client.get(url).json()
     assert bill["total"] == 0 and bill["orders"] == [] and len(bill["per_diner"]) == 1
     from django.test import Client
@@ -102,9 +171,11 @@ def test_token_guessing_is_limited_per_address(client, menu, settings):
     missed = client.get(f"/t/{'G' * 24}/", **guesser)
     assert missed.status_code == 429 and int(missed["Retry-After"]) > 0
     assert client.get(f"/api/t/{'G' * 24}/bill/", **guesser).status_code == 429
+    assert client.post(f"/t/{'G' * 24}/join/", **guesser).status_code == 429
     # a real table from the same address (the restaurant's Wi-Fi) still opens, and its diner's
     # bill still answers: one guesser never locks a dining room out
     diner = Client()
     assert diner.get(f"/t/{menu.table.token}/", **guesser).status_code == 200
+    assert diner.post(f"/t/{menu.table.token}/join/", **guesser).status_code == 200
     assert diner.get(f"/api/t/{menu.table.token}/bill/", **guesser).status_code == 200
     assert client.get(f"/t/{menu.table.token}/", REMOTE_ADDR=f"{net}.8").status_code == 200

@@ -8,7 +8,7 @@ from django.test import Client
 
 from restaurant.dining.models import DiningSession
 from restaurant.tables.models import Table
-from tests.dining.sockets import DinerSocket
+from tests.dining.sockets import DinerSocket, join_table
 
 STAFF_GETS = ["/staff/", "/staff/api/floor/", "/kitchen/", "/staff/qr-sheet/",
               "/staff/tables/1/qr.svg"]  # fmt: skip
@@ -30,7 +30,7 @@ class TestAccess:
     @pytest.mark.parametrize("url", STAFF_GETS + STAFF_POSTS)
     def test_anonymous_and_diners_are_sent_to_login(self, menu, url):
         diner = Client()
-        diner.get(f"/t/{menu.table.token}/")
+        join_table(diner, menu.table.token)
         for client in (Client(), diner):
             response = client.post(url) if url in STAFF_POSTS else client.get(url)
             assert response.status_code == 302 and "/admin/login/" in response["Location"]
@@ -60,7 +60,7 @@ class TestAccess:
 
     def test_floor_api(self, menu):
         client = staff_client()
-        Client().get(f"/t/{menu.table.token}/")
+        join_table(Client(), menu.table.token)
         tables = {t["number"]: t for t in client.get("/staff/api/floor/").json()["tables"]}
         assert tables[1]["status"] == "open" and tables[1]["diners"] == 1
         assert tables[2]["status"] == "free"
@@ -72,9 +72,10 @@ def test_staff_open_lets_diners_in(menu):
     menu.restaurant.save()
     diner = Client()
     assert "diners" not in (diner.get(f"/t/{menu.table.token}/") and diner.session)
+    assert diner.post(f"/t/{menu.table.token}/join/").json()["code"] == "not_open"
     reply = staff_client().post("/staff/tables/1/open/", HTTP_ACCEPT="application/json")
     assert reply.status_code == 200 and reply.json()["ok"]
-    diner.get(f"/t/{menu.table.token}/")
+    join_table(diner, menu.table.token)
     assert diner.session["diners"]
 
 
@@ -96,8 +97,9 @@ class TestLive:
         await socket.recv_until("session.closed")
         assert await socket.communicator.receive_output(3) == {"type": "websocket.close",
                                                                 "code": 4000}  # fmt: skip
-        # the same browser comes back: a new session, a new diner, nothing of the last party
-        again = await DinerSocket.join(menu.table.token, cookie=socket.cookie)
+        # the same browser comes back and starts a new order: a new session, a new diner,
+        # nothing of the last party
+        again = await DinerSocket.join(menu.table.token, cookie=socket.cookie, new=True)
         assert again.diner_id != socket.diner_id
         assert again.snapshot["cart"] == [] and again.snapshot["orders"] == []
         assert again.snapshot["session"]["id"] != socket.snapshot["session"]["id"]
