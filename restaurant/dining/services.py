@@ -10,14 +10,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from restaurant.dining import sql
-from restaurant.dining.models import Connection, Diner, DiningSession
+from restaurant.dining.models import CartLine, Connection, Diner, DiningSession
 from restaurant.dining.names import clean_name, name_key
 from restaurant.dining.payloads import diner_payload
 from restaurant.menu.models import Restaurant
+from restaurant.menu.pricing import options_by_id, unit_price
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import broadcast_on_commit, discard_on_commit, group_message
 from restaurant.realtime.errors import OpError
@@ -72,14 +73,15 @@ def open_session_for(table: Table) -> DiningSession | None:
     return DiningSession.objects.filter(table=table, status=DiningSession.Status.OPEN).first()
 
 
-def session_open(*, table: Table) -> DiningSession:
-    """Open the table's session, or return the one already open (safe against a race)."""
+def session_open(*, table: Table, by_staff: bool = False) -> DiningSession:
+    """Open the table's session, or return the one already open (safe against a race).
+    ``by_staff``: opened from the floor, not by a diner's scan (its first round is not held)."""
     session = open_session_for(table)
     if session is not None:
         return session
     try:
         with transaction.atomic():
-            session = DiningSession.objects.create(table=table)
+            session = DiningSession.objects.create(table=table, opened_by_staff=by_staff)
             floor_changed(table.pk)
             return session
     except IntegrityError:  # another request opened it first
@@ -191,7 +193,8 @@ def diner_arrive(
         # the last word all the same.
         return Diner.objects.get(session=session, browser=browser)
     session.diners_joined = n
-    session.save(update_fields=["diners_joined"])
+    session.last_active_at = timezone.now()
+    session.save(update_fields=["diners_joined", "last_active_at"])
     session_change(session, {"type": "diner", "diner": diner_payload(diner, online=False)})
     floor_changed(table.pk)
     return diner
@@ -224,7 +227,8 @@ def diner_rename(*, session: DiningSession, diner: Diner, name: str) -> int | No
     key = name_key(name)
     others = Diner.objects.filter(session_id=session.pk).exclude(pk=diner.pk)
     if any(name_key(other) == key for other in others.values_list("name", flat=True)):
-        raise OpError("conflict", "another diner at this table already has that name")
+        raise OpError("conflict", "another diner at this table already has that name",
+                      detail="name_taken")  # fmt: skip
     diner.name = name
     diner.save(update_fields=["name"])
     online = Connection.objects.filter(diner=diner).exists()
@@ -315,6 +319,7 @@ def connection_close(*, channel_name: str) -> None:
         return
     deleted, _ = Connection.objects.filter(channel_name=channel_name).delete()
     if deleted and not Connection.objects.filter(diner_id=diner_id).exists():
+        _went_offline([session.pk])
         _presence_broadcast(session)
 
 
@@ -377,23 +382,113 @@ def server_beat(
         .only("pk", "table_id")
     )
     reaped, _ = stale.delete()
+    _went_offline([session.pk for session in sessions])
     for session in sessions:
         _presence_broadcast(session)
     return reaped
 
 
+def _went_offline(session_ids: list[int]) -> None:
+    """A diner going offline is the last sign of life an idle meal gives (`sessions_end_idle`;
+    while someone is online a meal is not idle, so coming online need not be recorded)."""
+    DiningSession.objects.filter(pk__in=session_ids).update(last_active_at=timezone.now())
+
+
 # --- Closing ----------------------------------------------------------------------------------
 
 
+class UnsentCart(Exception):
+    """Closing would throw away what the diners put in the cart and never sent."""
+
+    def __init__(self, unsent: dict) -> None:
+        super().__init__(f"{unsent['count']} unsent item(s) in the cart")
+        self.unsent = unsent
+
+
+def unsent_cart(session: DiningSession) -> dict:
+    """What is in the session's cart, not sent to the kitchen: its lines (dish name, qty,
+    unit price, who added it), how many items, their amount, and the cart's `cart_seq`."""
+    lines = list(
+        CartLine.objects.filter(session=session).select_related("dish", "added_by").order_by("pk")
+    )
+    options = options_by_id(i for line in lines for i in line.options)
+    items = [
+        {
+            "dish_id": line.dish_id,
+            "name": line.dish.name,
+            "name_en": line.dish.name_en,
+            "qty": line.qty,
+            "price": unit_price(line.dish, line.options, options),
+            "added_by": line.added_by_id,
+            "added_by_name": line.added_by.name,
+        }
+        for line in lines
+    ]
+    return {
+        "items": items,
+        "count": sum(item["qty"] for item in items),
+        "total": sum(item["price"] * item["qty"] for item in items),
+        "cart_seq": session.cart_seq,
+    }
+
+
 @transaction.atomic
-def session_close(*, table: Table) -> DiningSession | None:
-    """The bill is settled: close the open session; its sockets get `session.closed` and 4000."""
+def session_close(
+    *, table: Table, discard_cart: bool = False, cart_seq: int | None = None
+) -> DiningSession | None:
+    """The bill is settled: close the open session; its sockets get `session.closed` and 4000.
+
+    A cart with unsent items is thrown away only when the caller says so (``discard_cart``;
+    with ``cart_seq``, only the cart as it was at that seq: one that changed since is
+    refused again); otherwise raises UnsentCart with what is in it."""
     session = open_session_for(table)
     if session is None:
         return None
     session = session_lock(session.pk)
     if session.status != DiningSession.Status.OPEN:  # closed by another request meanwhile
         return None
+    if CartLine.objects.filter(session=session).exists() and (
+        not discard_cart or (cart_seq is not None and cart_seq != session.cart_seq)
+    ):
+        raise UnsentCart(unsent_cart(session))
+    _session_end(session)
+    return session
+
+
+def sessions_end_idle(*, now=None) -> list[int]:
+    """End the meals no one is at: open, no diner online, nothing ordered (no round but
+    cancelled ones), and no sign of life (`last_active_at`: a diner arriving, coming online
+    or going offline, a cart change) for the restaurant's `idle_close_minutes`. Each ends as
+    staff close a table (an unsent cart goes with it), checked again under its lock, so any
+    number of processes may run this at once. Returns the ids of the sessions ended."""
+    from restaurant.kitchen.models import Order
+
+    minutes = Restaurant.current().idle_close_minutes
+    if not minutes:
+        return []
+    cutoff = (now or timezone.now()) - timedelta(minutes=minutes)
+    idle = (
+        DiningSession.objects.filter(status=DiningSession.Status.OPEN, last_active_at__lt=cutoff)
+        .filter(~Exists(Connection.objects.filter(diner__session=OuterRef("pk"))))
+        .filter(
+            ~Exists(
+                Order.objects.filter(session=OuterRef("pk")).exclude(status=Order.Status.CANCELLED)
+            )
+        )
+    )
+    ended = []
+    for session_id in idle.values_list("pk", flat=True):
+        with transaction.atomic():
+            session = session_lock(session_id)
+            if idle.filter(pk=session_id).exists():  # still idle, asked under the lock
+                _session_end(session)
+                ended.append(session_id)
+    return ended
+
+
+def _session_end(session: DiningSession) -> None:
+    """Close ``session`` (its lock held): answer its waiter calls, tell its sockets."""
+    table = session.table
     session.status = DiningSession.Status.CLOSED
     session.closed_at = timezone.now()
     session.seq += 1
@@ -408,4 +503,3 @@ def session_close(*, table: Table) -> DiningSession | None:
         groups.table_group(table.pk), group_message("table.closed", event, session_id=session.pk)
     )
     floor_changed(table.pk)
-    return session

@@ -73,10 +73,11 @@ def session_of_diner_locked(diner_id: int) -> DiningSession | None:
 
 
 def session_seq_save(session: DiningSession, *, cart: bool) -> None:
-    if cart:
+    if cart:  # a cart change is a sign of life, too (`sessions_end_idle`)
         _execute(
-            "UPDATE dining_diningsession SET seq = %s, cart_seq = %s WHERE id = %s",
-            [session.seq, session.cart_seq, session.pk],
+            "UPDATE dining_diningsession SET seq = %s, cart_seq = %s, last_active_at = %s"
+            " WHERE id = %s",
+            [session.seq, session.cart_seq, _now(), session.pk],
         )
     else:
         _execute(

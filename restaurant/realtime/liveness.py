@@ -13,7 +13,10 @@
 - a watch on Redis itself: when it comes back empty (restarted without persistence, failed
   over), this process's group memberships are gone, and a socket whose consumer did not
   happen to hit the outage would stay deaf. Every socket of the process is then closed with
-  4503; pages reconnect, resync from the snapshot and resend what was unanswered.
+  4503; pages reconnect, resync from the snapshot and resend what was unanswered;
+- ending idle meals (no one online, nothing ordered, quiet for the restaurant's
+  `idle_close_minutes`: `sessions_end_idle`) once a minute. Every process does it: each
+  meal is checked again under its own lock, so two processes at once end it once.
 """
 
 import asyncio
@@ -41,6 +44,7 @@ _tasks: dict[int, asyncio.Task] = {}
 _watches: dict[int, asyncio.Task] = {}
 
 LAYER_CHECK_SECONDS = 2.0
+IDLE_MEALS_SECONDS = 60.0
 
 
 def heartbeat_seconds() -> float:
@@ -73,9 +77,10 @@ def _group_refresh_seconds(layer) -> float:
 
 
 async def _upkeep() -> None:
-    from restaurant.dining.services import server_beat, server_was_reaped
+    from restaurant.dining.services import server_beat, server_was_reaped, sessions_end_idle
 
     refreshed = time.monotonic()
+    idle_checked = float("-inf")
     beating_since: float | None = None  # since when every beat of this process succeeded
     while True:
         try:
@@ -104,6 +109,9 @@ async def _upkeep() -> None:
                 refreshed = time.monotonic()
                 await hub.refresh()
             await access_sweep()
+            if time.monotonic() - idle_checked >= IDLE_MEALS_SECONDS:
+                idle_checked = time.monotonic()
+                await database_sync_to_async(sessions_end_idle)()
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -7,7 +7,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from restaurant.core.access import staff_required
 from restaurant.dining.selectors import dining_bill
-from restaurant.dining.services import open_session_for, session_close, session_open
+from restaurant.dining.services import (
+    UnsentCart,
+    open_session_for,
+    session_close,
+    session_open,
+    unsent_cart,
+)
 from restaurant.menu.models import Restaurant
 from restaurant.tables.links import table_url
 from restaurant.tables.models import Table
@@ -42,7 +48,8 @@ def floor_api(request):
 
 def _action_reply(request, table: Table, ok: bool, **data):
     if _wants_json(request):
-        return JsonResponse({"ok": ok, "table": table.number, **data}, status=200 if ok else 409)
+        return JsonResponse({"ok": ok, "table": table.number, **data}, status=200 if ok else 409,
+                            json_dumps_params={"ensure_ascii": False})  # fmt: skip
     return redirect("staff-floor")
 
 
@@ -50,15 +57,33 @@ def _action_reply(request, table: Table, ok: bool, **data):
 @require_POST
 def table_open(request, number: int):
     table = _table(number)
-    session = session_open(table=table)
+    session = session_open(table=table, by_staff=True)
     return _action_reply(request, table, True, session_id=session.pk)
 
 
 @staff_required
 @require_POST
 def table_close(request, number: int):
+    """Close the table's meal. Unsent items in its cart are thrown away only when the form
+    says so (`discard_cart=1`, and `cart_seq`: the cart as shown); otherwise 409 with them
+    (`unsent`), whatever the client (a form without the floor's script too)."""
     table = _table(number)
-    session = session_close(table=table)
+    cart_seq = request.POST.get("cart_seq", "")
+    try:
+        session = session_close(
+            table=table,
+            discard_cart=request.POST.get("discard_cart") == "1",
+            cart_seq=int(cart_seq) if cart_seq.isdigit() else None,
+        )
+    except UnsentCart as refused:
+        if _wants_json(request):
+            return _action_reply(request, table, False, reason="unsent_cart",
+                                 unsent=refused.unsent)  # fmt: skip
+        restaurant = Restaurant.current()
+        amount = f"{refused.unsent['total'] / 100:.2f} {restaurant.currency}"
+        context = {"restaurant": restaurant, "table": table, "unsent": refused.unsent,
+                   "amount": amount}  # fmt: skip
+        return render(request, "staff/close_unsent.html", context, status=409)
     return _action_reply(request, table, session is not None,
                          session_id=session.pk if session else None)  # fmt: skip
 
@@ -76,7 +101,8 @@ def table_bill(request, number: int):
     session = open_session_for(_table(number))
     if session is None:
         raise Http404("the table is not open")
-    return JsonResponse(dining_bill(session=session), json_dumps_params={"ensure_ascii": False})
+    bill = {**dining_bill(session=session), "unsent": unsent_cart(session)}
+    return JsonResponse(bill, json_dumps_params={"ensure_ascii": False})
 
 
 @staff_required

@@ -283,7 +283,7 @@ class TestCloseAndBill:
     def test_next_party_starts_clean(self, menu):
         a = arrive(menu.table)
         add(a, menu.rice, "r")
-        session_close(table=menu.table)
+        session_close(table=menu.table, discard_cart=True)
         refused_before = DiningSession.objects.get(pk=a.session_id)
         assert refused_before.status == "closed"
         with pytest.raises(OpError) as info:
@@ -294,6 +294,87 @@ class TestCloseAndBill:
         snapshot = dining_snapshot(diner_id=newcomer.pk)
         assert snapshot["cart"] == [] and snapshot["orders"] == []
         assert [d["diner_id"] for d in snapshot["diners"]] == [newcomer.pk]
+
+
+class TestIdleMeals:
+    """A meal with no one online and nothing ordered ends by itself once it has been idle for
+    the restaurant's `idle_close_minutes` (30 by default)."""
+
+    @staticmethod
+    def later(minutes: float):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        return timezone.now() + timedelta(minutes=minutes)
+
+    def test_ends_after_the_idle_time_and_tells_its_sockets(
+        self, menu, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        from restaurant.dining import services
+
+        sent = []
+        monkeypatch.setattr(services, "broadcast_on_commit", lambda g, m: sent.append((g, m)))
+        diner = arrive(menu.table)
+        add(diner, menu.rice, "r")  # a cart never sent does not keep it open
+        apply(diner, {"type": "waiter.call", "id": "w", "reason": "water"})
+        seq = DiningSession.objects.get().seq
+        assert services.sessions_end_idle(now=self.later(29)) == []
+        assert services.sessions_end_idle(now=self.later(31)) == [diner.session_id]
+        session = DiningSession.objects.get()
+        assert (session.status, session.seq) == ("closed", seq + 1)
+        assert WaiterCall.objects.get().status == "done"
+        closed = [m for _, m in sent if m["type"] == "table.closed"]
+        assert len(closed) == 1 and closed[0]["session_id"] == session.pk
+        # once: a second run (another process, the next period) finds nothing
+        assert services.sessions_end_idle(now=self.later(31)) == []
+        assert DiningSession.objects.get().seq == seq + 1
+
+    def test_someone_online_keeps_it_open(self, menu):
+        from restaurant.dining.services import connection_open, sessions_end_idle
+
+        diner = arrive(menu.table)
+        connection_open(diner_id=diner.pk, channel_name="c1", server_id="me")
+        assert sessions_end_idle(now=self.later(600)) == []
+
+    def test_an_order_keeps_it_open_unless_every_round_was_cancelled(self, menu):
+        from restaurant.dining.services import sessions_end_idle
+
+        diner = arrive(menu.table)
+        add(diner, menu.rice, "r")
+        apply(diner, {"type": "order.submit", "id": "s", "seq": DiningSession.objects.get().seq})
+        assert sessions_end_idle(now=self.later(600)) == []
+        order_status_set(order_id=Order.objects.get().pk, status="cancelled")
+        assert sessions_end_idle(now=self.later(600)) == [diner.session_id]
+
+    def test_going_offline_and_cart_changes_count_as_activity(self, menu):
+        from restaurant.dining.services import (
+            connection_close,
+            connection_open,
+            sessions_end_idle,
+        )
+
+        diner = arrive(menu.table)
+        DiningSession.objects.update(last_active_at=self.later(-60))
+        connection_open(diner_id=diner.pk, channel_name="c1", server_id="me")
+        connection_close(channel_name="c1")  # the last diner went offline just now
+        assert sessions_end_idle(now=self.later(20)) == []
+        DiningSession.objects.update(last_active_at=self.later(-60))
+        add(diner, menu.rice, "r")
+        assert sessions_end_idle(now=self.later(20)) == []
+        assert sessions_end_idle(now=self.later(31)) == [diner.session_id]
+
+    def test_the_restaurant_sets_the_time_or_switches_it_off(self, menu):
+        from restaurant.dining.services import sessions_end_idle
+
+        diner = arrive(menu.table)
+        menu.restaurant.idle_close_minutes = 0
+        menu.restaurant.save()
+        assert sessions_end_idle(now=self.later(10_000)) == []
+        menu.restaurant.idle_close_minutes = 5
+        menu.restaurant.save()
+        assert sessions_end_idle(now=self.later(4)) == []
+        assert sessions_end_idle(now=self.later(6)) == [diner.session_id]
 
 
 class TestLiveness:

@@ -8,6 +8,7 @@ from django.test import Client
 
 from restaurant.dining.models import DiningSession
 from restaurant.tables.models import Table
+from tests.dining.helpers import apply, arrive
 from tests.dining.sockets import DinerSocket, join_table
 
 STAFF_GETS = ["/staff/", "/staff/api/floor/", "/kitchen/", "/staff/qr-sheet/",
@@ -85,6 +86,68 @@ def test_close_without_session_is_a_conflict(menu):
     assert reply.status_code == 409
 
 
+@pytest.mark.django_db
+class TestCloseOverAnUnsentCart:
+    """The close dialog said "Nothing was ordered." over 41 unsent items: closing never
+    throws a cart away unless the request says so."""
+
+    def cart(self, menu):
+        a, b = arrive(menu.table), arrive(menu.table)
+        apply(a, {"type": "cart.add", "id": "a1", "dish_id": menu.rice.pk, "qty": 3})
+        apply(b, {"type": "cart.add", "id": "b1", "dish_id": menu.chicken.pk,
+                  "options": [menu.mild.pk, menu.peanuts.pk]})  # fmt: skip
+        return a, b
+
+    def close(self, client, **form):
+        return client.post("/staff/tables/1/close/", form, HTTP_ACCEPT="application/json")
+
+    def test_refused_with_what_is_unsent(self, menu):
+        a, b = self.cart(menu)
+        client = staff_client()
+        reply = self.close(client)
+        assert reply.status_code == 409
+        body = reply.json()
+        assert body["ok"] is False and body["reason"] == "unsent_cart"
+        unsent = body["unsent"]
+        assert (unsent["count"], unsent["total"]) == (4, 3 * 300 + 3800 + 200)
+        assert [(i["name"], i["qty"], i["price"], i["added_by_name"]) for i in unsent["items"]] == [
+            ("米饭", 3, 300, a.name),
+            ("宫保鸡丁", 1, 4000, b.name),
+        ]
+        assert DiningSession.objects.get().status == "open"
+        # the floor's dialog shows it before anyone presses "close"
+        bill = client.get("/staff/tables/1/bill/").json()
+        assert bill["unsent"] == unsent and bill["orders"] == []
+
+    def test_closes_when_told_to_discard_the_cart_as_shown(self, menu):
+        a, _ = self.cart(menu)
+        client = staff_client()
+        shown = client.get("/staff/tables/1/bill/").json()["unsent"]["cart_seq"]
+        apply(a, {"type": "cart.add", "id": "a2", "dish_id": menu.rice.pk})  # after the dialog
+        stale = self.close(client, discard_cart="1", cart_seq=str(shown))
+        assert stale.status_code == 409 and stale.json()["unsent"]["count"] == 5
+        assert DiningSession.objects.get().status == "open"
+        reply = self.close(
+            client, discard_cart="1", cart_seq=str(stale.json()["unsent"]["cart_seq"])
+        )
+        assert reply.status_code == 200 and reply.json()["ok"]
+        assert DiningSession.objects.get().status == "closed"
+
+    def test_an_empty_cart_closes_as_before(self, menu):
+        arrive(menu.table)
+        assert self.close(staff_client()).status_code == 200
+
+    def test_a_form_without_the_script_gets_a_page_that_asks(self, menu):
+        self.cart(menu)
+        client = staff_client()
+        page = client.post("/staff/tables/1/close/")
+        assert page.status_code == 409
+        text = page.content.decode()
+        assert "米饭" in text and 'name="discard_cart" value="1"' in text
+        assert client.post("/staff/tables/1/close/", {"discard_cart": "1"}).status_code == 302
+        assert DiningSession.objects.get().status == "closed"
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
 class TestLive:
@@ -92,7 +155,9 @@ class TestLive:
         socket = await DinerSocket.join(menu.table.token)
         await socket.op({"type": "cart.add", "dish_id": menu.rice.pk})
         client = await database_sync_to_async(staff_client)()
-        response = await database_sync_to_async(client.post)("/staff/tables/1/close/")
+        response = await database_sync_to_async(client.post)(
+            "/staff/tables/1/close/", {"discard_cart": "1"}
+        )
         assert response.status_code == 302
         await socket.recv_until("session.closed")
         assert await socket.communicator.receive_output(3) == {"type": "websocket.close",
