@@ -26,6 +26,9 @@ urlpatterns = [
     path("staff/tables/<int:number>/close/", staff_views.table_close, name="staff-table-close"),
     path("staff/tables/<int:number>/rotate/", staff_views.table_rotate, name="staff-table-rotate"),
     path("staff/tables/<int:number>/bill/", staff_views.table_bill, name="staff-table-bill"),
+    path(
+        "staff/orders/<int:order_id>/accept/", staff_views.order_accept, name="staff-order-accept"
+    ),
     path("staff/tables/<int:number>/qr.svg", staff_views.table_qr, name="staff-table-qr"),
     path("staff/qr-sheet/", staff_views.qr_sheet, name="staff-qr-sheet"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -25,6 +25,8 @@ def order_payload(order: Order) -> dict:
         "order_id": order.pk,
         "round": order.round,
         "status": order.status,
+        # Held for staff (the first round of a meal a diner's scan opened) until accepted.
+        "awaiting_confirmation": order.is_awaiting_confirmation,
         "by": order.submitted_by_id,
         "items": [
             {

@@ -19,7 +19,7 @@ from django.utils import timezone
 from restaurant.dining.models import CartLine, DiningSession
 from restaurant.tables.models import Table
 
-_SESSION_FIELDS = ("id", "table_id", "status", "seq", "cart_seq")
+_SESSION_FIELDS = ("id", "table_id", "status", "seq", "cart_seq", "opened_by_staff")
 _LINE_FIELDS = ("id", "session_id", "dish_id", "qty", "options", "note", "added_by_id")
 
 
@@ -52,12 +52,15 @@ def _execute(sql: str, params: list) -> None:
 
 
 def session_of_diner_locked(diner_id: int) -> DiningSession | None:
-    """The diner's session, its row locked; with its table (number, label) and the menu
-    version (`menu_version`, for the menu catalog), all in one statement."""
+    """The diner's session, its row locked; with its table (number, label), the menu
+    version (`menu_version`, for the menu catalog) and whether the restaurant holds a first
+    round for staff (`hold_first_round`), all in one statement."""
     lock = " FOR UPDATE OF s" if _postgresql() else ""
+    restaurant = "FROM menu_restaurant r ORDER BY r.id LIMIT 1"
     row = _fetchone(
-        "SELECT s.id, s.table_id, s.status, s.seq, s.cart_seq, t.number, t.label,"
-        " (SELECT r.menu_version FROM menu_restaurant r ORDER BY r.id LIMIT 1)"
+        "SELECT s.id, s.table_id, s.status, s.seq, s.cart_seq, s.opened_by_staff,"
+        f" t.number, t.label, (SELECT r.menu_version {restaurant}),"
+        f" (SELECT r.hold_first_round {restaurant})"
         " FROM dining_diningsession s"
         " JOIN dining_diner d ON d.session_id = s.id"
         " JOIN tables_table t ON t.id = s.table_id"
@@ -66,9 +69,11 @@ def session_of_diner_locked(diner_id: int) -> DiningSession | None:
     )
     if row is None:
         return None
-    session = DiningSession.from_db(connection.alias, _SESSION_FIELDS, row[:5])
-    session.table = Table.from_db(connection.alias, ("id", "number", "label"), (row[1], *row[5:7]))
-    session.menu_version = row[7] or 0
+    session = DiningSession.from_db(connection.alias, _SESSION_FIELDS, row[:6])
+    session.opened_by_staff = bool(row[5])  # SQLite's is an integer
+    session.table = Table.from_db(connection.alias, ("id", "number", "label"), (row[1], *row[6:8]))
+    session.menu_version = row[8] or 0
+    session.hold_first_round = True if row[9] is None else bool(row[9])
     return session
 
 

@@ -22,8 +22,9 @@ class Order(models.Model):
     session = models.ForeignKey(DiningSession, on_delete=models.PROTECT, related_name="orders")
     round = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
-    # Held for staff: the first round of a meal a diner's scan opened. It stays `submitted`
-    # until staff accept it (or cancel it); no other move is allowed meanwhile.
+    # Held for staff: the first round of a meal a diner's scan opened. While it is
+    # `submitted` it awaits their confirmation: staff accept it (or cancel it), no other move
+    # is allowed (a recalled accept holds it again).
     awaiting_confirmation = models.BooleanField(default=False)
     submitted_by = models.ForeignKey(Diner, on_delete=models.PROTECT, related_name="+")
     total = models.PositiveIntegerField()
@@ -40,6 +41,10 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"Order {self.pk} ({self.session.table}, round {self.round})"
+
+    @property
+    def is_awaiting_confirmation(self) -> bool:
+        return self.awaiting_confirmation and self.status == self.Status.SUBMITTED
 
 
 class OrderItem(models.Model):

@@ -10,6 +10,7 @@ from restaurant.dining.models import CartLine, Diner, DiningSession
 from restaurant.dining.payloads import order_payload
 from restaurant.dining.services import session_change, session_lock
 from restaurant.kitchen.models import Order, OrderItem, OrderMove, WaiterCall
+from restaurant.menu.models import Restaurant
 from restaurant.menu.pricing import options_by_id, unit_price
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import broadcast_on_commit, group_message
@@ -19,11 +20,18 @@ S = Order.Status
 # Forward moves only, skipping allowed; `cancelled` from any state before `served`.
 STATUS_RANK = {S.SUBMITTED: 0, S.ACCEPTED: 1, S.PREPARING: 2, S.READY: 3, S.SERVED: 4}
 FINAL = {S.SERVED, S.CANCELLED}
+# A round held for staff (`Order.is_awaiting_confirmation`) may only be accepted or cancelled.
+HELD_MOVES = {S.ACCEPTED, S.CANCELLED}
 WAITER_REASONS = ("service", "bill", "water")
 
 
 def table_payload(session: DiningSession) -> dict:
     return {"number": session.table.number, "label": session.table.label}
+
+
+def _holds_first_round(session: DiningSession) -> bool:
+    hold = getattr(session, "hold_first_round", None)  # read with the lock on the op path
+    return Restaurant.current().hold_first_round if hold is None else hold
 
 
 def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
@@ -56,11 +64,17 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
         )
         for line in lines
     ]
+    round_ = session.orders.count() + 1
     order = Order.objects.create(
         session=session,
-        round=session.orders.count() + 1,
+        round=round_,
         submitted_by=diner,
         total=sum(item.unit_price * item.qty for item in items),
+        # The first round of a meal a diner's scan opened waits for staff (read with the
+        # session's lock: restaurant/dining/sql.py).
+        awaiting_confirmation=(
+            round_ == 1 and not session.opened_by_staff and _holds_first_round(session)
+        ),
     )
     for item in items:
         item.order = order
@@ -90,6 +104,10 @@ def order_status_set(*, order_id: int, status: str, by_id: int | None = None) ->
         raise OpError("conflict", f"order {order_id} is already {order.status}")
     if status != S.CANCELLED and STATUS_RANK[status] <= STATUS_RANK[order.status]:
         raise OpError("conflict", f"order {order_id} cannot move from {order.status} to {status}")
+    if order.is_awaiting_confirmation and status not in HELD_MOVES:
+        raise OpError(
+            "conflict", f"order {order_id} waits for staff to confirm it: accept or cancel it"
+        )
     moved_from = order.status
     order.status = status
     order.status_changed_at = timezone.now()
@@ -98,9 +116,10 @@ def order_status_set(*, order_id: int, status: str, by_id: int | None = None) ->
         order=order, from_status=moved_from, to_status=status, by_id=by_id,
         at=order.status_changed_at,
     )  # fmt: skip
-    session_change(session, {"type": "order.status", "order_id": order.pk, "status": status})
-    kitchen_event = {"type": "order.status", "order_id": order.pk, "status": status}
-    broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", kitchen_event))
+    event = {"type": "order.status", "order_id": order.pk, "status": status,
+             "awaiting_confirmation": order.is_awaiting_confirmation}  # fmt: skip
+    session_change(session, dict(event))
+    broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", event))
     return order
 
 
@@ -142,7 +161,8 @@ def order_recall(*, order_id: int, by_id: int | None = None) -> Order:
         order=order, from_status=last.to_status, to_status=order.status, recall=True,
         by_id=by_id, at=now,
     )  # fmt: skip
-    event = {"type": "order.status", "order_id": order.pk, "status": order.status}
+    event = {"type": "order.status", "order_id": order.pk, "status": order.status,
+             "awaiting_confirmation": order.is_awaiting_confirmation}  # fmt: skip
     session_change(session, {**event, "recalled": True})
     # The kitchen gets the order whole: a served or cancelled one had left its board.
     order = Order.objects.prefetch_related("items").get(pk=order.pk)

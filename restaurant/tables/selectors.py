@@ -1,7 +1,7 @@
 from django.db.models import Count, Max, Q
 
 from restaurant.dining.models import Connection, DiningSession
-from restaurant.kitchen.models import WaiterCall
+from restaurant.kitchen.models import Order, WaiterCall
 from restaurant.tables.guard import record_miss
 from restaurant.tables.models import Table
 
@@ -23,8 +23,8 @@ def table_by_number(number: int) -> Table | None:
 
 
 def floor_tables() -> list[dict]:
-    """Every table at a glance: free or open, diners online, open orders, waiting calls, and
-    when the last order came in."""
+    """Every table at a glance: free or open, diners online, open orders, waiting calls,
+    rounds held for staff to accept (`held_orders`), and when the last order came in."""
     sessions = {
         s.table_id: s
         for s in DiningSession.objects.filter(status=DiningSession.Status.OPEN).annotate(
@@ -40,6 +40,26 @@ def floor_tables() -> list[dict]:
         diner__session__status=DiningSession.Status.OPEN
     ).values_list("diner__session_id", "diner_id"):
         online.setdefault(session_id, set()).add(diner_id)
+    held: dict[int, list[dict]] = {}  # rounds waiting for staff to accept them, by table
+    for order in (
+        Order.objects.filter(
+            awaiting_confirmation=True,
+            status=Order.Status.SUBMITTED,
+            session__status=DiningSession.Status.OPEN,
+        )
+        .select_related("session")
+        .prefetch_related("items")
+        .order_by("created_at", "pk")
+    ):
+        held.setdefault(order.session.table_id, []).append(
+            {
+                "order_id": order.pk,
+                "round": order.round,
+                "total": order.total,
+                "items": sum(item.qty for item in order.items.all()),
+                "at": order.created_at.isoformat(),
+            }
+        )
     calls: dict[int, list[dict]] = {}
     for call in WaiterCall.objects.filter(status=WaiterCall.Status.OPEN):
         calls.setdefault(call.table_id, []).append(
@@ -62,6 +82,7 @@ def floor_tables() -> list[dict]:
                     session.last_order_at.isoformat() if session and session.last_order_at else None
                 ),
                 "calls": calls.get(table.pk, []),
+                "held_orders": held.get(table.pk, []),
             }
         )
     return rows

@@ -14,7 +14,9 @@ from restaurant.dining.services import (
     session_open,
     unsent_cart,
 )
+from restaurant.kitchen.services import order_status_set
 from restaurant.menu.models import Restaurant
+from restaurant.realtime.errors import OpError
 from restaurant.tables.links import table_url
 from restaurant.tables.models import Table
 from restaurant.tables.qr import table_qr_svg, table_qr_svg_inline
@@ -93,6 +95,27 @@ def table_close(request, number: int):
 def table_rotate(request, number: int):
     table = table_token_rotate(table=_table(number))
     return _action_reply(request, table, True, url=table_url(table))
+
+
+@staff_required
+@require_POST
+def order_accept(request, order_id: int):
+    """Accept a round held for staff (the first of a meal a diner's scan opened): the floor's
+    Accept button. The same move as the kitchen's `order.set_status` to `accepted`, so a
+    round already moved on answers 409 `conflict`."""
+    try:
+        order = order_status_set(order_id=order_id, status="accepted", by_id=request.user.pk)
+    except OpError as refused:
+        if refused.code == "not_found":
+            raise Http404(refused.message) from None
+        if not _wants_json(request):
+            return redirect("staff-floor")
+        body = {"ok": False, "order_id": order_id, "code": refused.code,
+                "message": refused.message}  # fmt: skip
+        return JsonResponse(body, status=409)
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "order_id": order.pk, "status": order.status})
+    return redirect("staff-floor")
 
 
 @staff_required

@@ -5,7 +5,7 @@ import pytest
 
 from restaurant.dining.models import AppliedOp, CartLine, DiningSession
 from restaurant.dining.selectors import dining_bill, dining_snapshot
-from restaurant.dining.services import session_close
+from restaurant.dining.services import session_close, session_open
 from restaurant.kitchen.models import Order, WaiterCall
 from restaurant.kitchen.services import order_status_set
 from restaurant.menu.services import dish_set_sold_out
@@ -237,6 +237,9 @@ class TestWaiterCall:
 
 class TestOrderStatus:
     def order(self, menu):
+        # A meal staff opened: its first round is not held (TestHeldFirstRound), and flows
+        # as every later round does.
+        session_open(table=menu.table, by_staff=True)
         diner = arrive(menu.table)
         add(diner, menu.rice, "r")
         apply(diner, {"type": "order.submit", "id": "s", "seq": DiningSession.objects.get().seq})
@@ -267,6 +270,78 @@ class TestOrderStatus:
         order_status_set(order_id=order.pk, status="preparing")
         order_status_set(order_id=order.pk, status="cancelled")
         assert Order.objects.get().status == "cancelled"
+
+
+class TestHeldFirstRound:
+    """The first round of a meal a diner's scan opened waits for staff: it stays `submitted`,
+    marked `awaiting_confirmation`, until staff accept it (or cancel it)."""
+
+    def submit(self, diner, menu, op_id="s"):
+        add(diner, menu.rice, f"{op_id}-r")
+        seq = DiningSession.objects.get(pk=diner.session_id).seq
+        apply(diner, {"type": "order.submit", "id": op_id, "seq": seq})
+        return Order.objects.filter(session_id=diner.session_id).latest("pk")
+
+    def test_held_until_staff_accept_it(self, menu):
+        from restaurant.kitchen.selectors import kitchen_open_orders
+
+        diner = arrive(menu.table)
+        order = self.submit(diner, menu)
+        assert (order.status, order.awaiting_confirmation) == ("submitted", True)
+        (mine,) = dining_snapshot(diner_id=diner.pk)["orders"]
+        (kitchens,) = kitchen_open_orders()
+        assert mine["awaiting_confirmation"] is kitchens["awaiting_confirmation"] is True
+        assert mine["status"] == kitchens["status"] == "submitted"
+        for status in ("preparing", "ready", "served"):
+            with pytest.raises(OpError) as info:
+                order_status_set(order_id=order.pk, status=status)
+            assert info.value.code == "conflict"
+        order_status_set(order_id=order.pk, status="accepted")
+        (mine,) = dining_snapshot(diner_id=diner.pk)["orders"]
+        assert (mine["status"], mine["awaiting_confirmation"]) == ("accepted", False)
+        order_status_set(order_id=order.pk, status="ready")  # then as any round
+        assert Order.objects.get().status == "ready"
+
+    def test_an_accept_taken_back_holds_it_again(self, menu):
+        from restaurant.kitchen.services import order_recall
+
+        order = self.submit(arrive(menu.table), menu)
+        order_status_set(order_id=order.pk, status="accepted")
+        order_recall(order_id=order.pk)
+        order = Order.objects.get()
+        assert order.status == "submitted" and order.is_awaiting_confirmation
+
+    def test_a_held_round_may_be_cancelled(self, menu):
+        order = self.submit(arrive(menu.table), menu)
+        order_status_set(order_id=order.pk, status="cancelled")
+        order = Order.objects.get()
+        assert order.status == "cancelled" and not order.is_awaiting_confirmation
+
+    def test_later_rounds_flow_as_before(self, menu):
+        diner = arrive(menu.table)
+        self.submit(diner, menu, "s1")
+        second = self.submit(diner, menu, "s2")
+        assert (second.round, second.awaiting_confirmation) == (2, False)
+        order_status_set(order_id=second.pk, status="ready")
+
+    def test_not_held_where_staff_opened_the_table_or_the_restaurant_says_so(self, menu):
+        session_open(table=menu.table, by_staff=True)
+        assert not self.submit(arrive(menu.table), menu).awaiting_confirmation
+        menu.restaurant.hold_first_round = False
+        menu.restaurant.save()
+        assert not self.submit(arrive(menu.other_table), menu).awaiting_confirmation
+
+    def test_events_say_whether_it_still_waits(self, menu, monkeypatch):
+        from restaurant.kitchen import services
+
+        sent = []
+        monkeypatch.setattr(services, "broadcast_on_commit", lambda g, m: sent.append(m))
+        order = self.submit(arrive(menu.table), menu)
+        (new,) = [m for m in sent if '"order.new"' in m["text"]]
+        assert '"awaiting_confirmation":true' in new["text"].replace(" ", "")
+        order_status_set(order_id=order.pk, status="accepted")
+        (status,) = [m for m in sent if '"order.status"' in m["text"]]
+        assert '"awaiting_confirmation":false' in status["text"].replace(" ", "")
 
 
 class TestCloseAndBill:

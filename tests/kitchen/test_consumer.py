@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from config.asgi import application
+from restaurant.dining.services import session_open
 from restaurant.kitchen.models import Order
 from tests.dining.sockets import ORIGIN, DinerSocket
 
@@ -25,11 +26,13 @@ def login_cookie(*, staff: bool) -> str:
 
 
 class KitchenSocket(DinerSocket):
+    path = "/ws/kitchen/"
+
     def __init__(self, cookie: str | None, headers: list | None = None) -> None:
         headers = [ORIGIN] if headers is None else headers
         if cookie:
             headers = [*headers, (b"cookie", f"sessionid={cookie}".encode())]
-        self.communicator = WebsocketCommunicator(application, "/ws/kitchen/", headers)
+        self.communicator = WebsocketCommunicator(application, self.path, headers)
 
     @classmethod
     async def open(cls) -> "KitchenSocket":
@@ -38,6 +41,12 @@ class KitchenSocket(DinerSocket):
         assert connected
         socket.snapshot = await socket.recv()
         return socket
+
+
+class FloorSocket(KitchenSocket):
+    """The staff floor's socket: the kitchen's, with the waiter calls always."""
+
+    path = "/ws/floor/"
 
 
 async def refused(cookie, headers=None):
@@ -61,7 +70,11 @@ async def test_foreign_origin_is_refused(menu, origin):
     await refused(cookie, headers)
 
 
-async def submit_order(menu) -> tuple[DinerSocket, dict]:
+async def submit_order(menu, *, held: bool = False) -> tuple[DinerSocket, dict]:
+    """A diner sends a round. Unless ``held``, staff opened the table from the floor first, so
+    the round flows as any; the first round of a meal a diner's scan opened waits for staff."""
+    if not held:
+        await database_sync_to_async(session_open)(table=menu.table, by_staff=True)
     diner = await DinerSocket.join(menu.table.token)
     await diner.op({"type": "cart.add", "dish_id": menu.chicken.pk, "options": [menu.mild.pk],
                     "note": "少油"})  # fmt: skip
@@ -96,7 +109,8 @@ async def test_status_moves_reach_the_table(menu):
     event, _ = await diner.recv_until("order.status")
     assert (event["order_id"], event["status"]) == (order_id, "ready") and event["seq"]
     seen, _ = await kitchen.recv_until("order.status")
-    assert seen == {"type": "order.status", "order_id": order_id, "status": "ready"}
+    assert seen == {"type": "order.status", "order_id": order_id, "status": "ready",
+                    "awaiting_confirmation": False}  # fmt: skip
     back = await kitchen.op({"type": "order.set_status", "order_id": order_id,
                              "status": "accepted"})  # fmt: skip
     assert back["code"] == "conflict"
@@ -109,6 +123,30 @@ async def test_status_moves_reach_the_table(menu):
     assert (await database_sync_to_async(Order.objects.get)()).status == "ready"
     await kitchen.close()
     await diner.close()
+
+
+async def test_a_held_first_round_waits_for_staff_to_accept_it(menu):
+    kitchen = await KitchenSocket.open()
+    diner, order = await submit_order(menu, held=True)
+    assert (order["status"], order["awaiting_confirmation"]) == ("submitted", True)
+    new, _ = await kitchen.recv_until("order.new")
+    assert new["order"]["awaiting_confirmation"] is True
+    again = await KitchenSocket.open()
+    assert again.snapshot["orders"][0]["awaiting_confirmation"] is True
+    order_id = order["order_id"]
+    for status in ("preparing", "ready", "served"):
+        refused = await kitchen.op({"type": "order.set_status", "order_id": order_id,
+                                    "status": status})  # fmt: skip
+        assert refused["code"] == "conflict"
+    assert await diner.silent()
+    reply = await kitchen.op({"type": "order.set_status", "order_id": order_id,
+                              "status": "accepted"})  # fmt: skip
+    assert reply["type"] == "ack"
+    for socket in (diner, kitchen):
+        event, _ = await socket.recv_until("order.status")
+        assert (event["status"], event["awaiting_confirmation"]) == ("accepted", False)
+    for s in (kitchen, again, diner):
+        await s.close()
 
 
 async def test_a_resent_staff_op_is_applied_once(menu):
@@ -149,7 +187,7 @@ async def test_sold_out_from_the_kitchen_reaches_every_table(menu):
 
 
 async def test_waiter_calls(menu):
-    kitchen = await KitchenSocket.open()
+    kitchen = await FloorSocket.open()
     diner = await DinerSocket.join(menu.table.token)
     await diner.op({"type": "waiter.call", "reason": "water"})
     call, _ = await kitchen.recv_until("waiter.call")
@@ -160,7 +198,7 @@ async def test_waiter_calls(menu):
     done, skipped = await kitchen.recv_until("waiter.done")
     assert done["call_id"] == call["call_id"]
     assert not [m for m in skipped if m["type"] == "waiter.call"]
-    fresh = await KitchenSocket.open()
+    fresh = await FloorSocket.open()
     assert fresh.snapshot["calls"] == []
     for socket in (kitchen, fresh, diner):
         await socket.close()

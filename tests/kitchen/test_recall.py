@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from restaurant.dining.models import DiningSession
-from restaurant.dining.services import session_close
+from restaurant.dining.services import session_close, session_open
 from restaurant.kitchen.models import Order, OrderMove
 from restaurant.kitchen.services import order_recall, order_status_set
 from restaurant.realtime.errors import OpError
@@ -20,6 +20,7 @@ from tests.kitchen.test_consumer import KitchenSocket, submit_order
 
 
 def sent_order(menu) -> Order:
+    session_open(table=menu.table, by_staff=True)  # a round that flows (none held for staff)
     diner = arrive(menu.table)
     apply(diner, {"type": "cart.add", "id": "a", "dish_id": menu.rice.pk})
     apply(diner, {"type": "order.submit", "id": "s", "seq": DiningSession.objects.get().seq})

@@ -13,7 +13,8 @@ from tests.dining.sockets import DinerSocket, join_table
 
 STAFF_GETS = ["/staff/", "/staff/api/floor/", "/kitchen/", "/staff/qr-sheet/",
               "/staff/tables/1/qr.svg"]  # fmt: skip
-STAFF_POSTS = ["/staff/tables/1/open/", "/staff/tables/1/close/", "/staff/tables/1/rotate/"]
+STAFF_POSTS = ["/staff/tables/1/open/", "/staff/tables/1/close/", "/staff/tables/1/rotate/",
+               "/staff/orders/1/accept/"]  # fmt: skip
 
 
 def staff_client(**kwargs) -> Client:
@@ -84,6 +85,34 @@ def test_staff_open_lets_diners_in(menu):
 def test_close_without_session_is_a_conflict(menu):
     reply = staff_client().post("/staff/tables/2/close/", HTTP_ACCEPT="application/json")
     assert reply.status_code == 409
+
+
+@pytest.mark.django_db
+def test_held_rounds_show_on_the_floor_and_are_accepted_there(menu):
+    from restaurant.kitchen.models import Order
+
+    diner = arrive(menu.table)
+    apply(diner, {"type": "cart.add", "id": "a", "dish_id": menu.rice.pk, "qty": 2})
+    apply(diner, {"type": "order.submit", "id": "s", "seq": DiningSession.objects.get().seq})
+    order = Order.objects.get()
+    client = staff_client()
+    tables = {t["number"]: t for t in client.get("/staff/api/floor/").json()["tables"]}
+    held = {"order_id": order.pk, "round": 1, "total": 600, "items": 2,
+            "at": order.created_at.isoformat()}  # fmt: skip
+    assert tables[1]["held_orders"] == [held]
+    assert tables[2]["held_orders"] == []
+    url = f"/staff/orders/{order.pk}/accept/"
+    reply = client.post(url, HTTP_ACCEPT="application/json")
+    assert reply.status_code == 200
+    assert reply.json() == {"ok": True, "order_id": order.pk, "status": "accepted"}
+    order.refresh_from_db()
+    assert order.status == "accepted" and not order.is_awaiting_confirmation
+    assert order.moves.get().by_id is not None  # recorded as the kitchen's moves are
+    tables = {t["number"]: t for t in client.get("/staff/api/floor/").json()["tables"]}
+    assert tables[1]["held_orders"] == []
+    again = client.post(url, HTTP_ACCEPT="application/json")
+    assert again.status_code == 409 and again.json()["code"] == "conflict"
+    assert client.post("/staff/orders/999999/accept/").status_code == 404
 
 
 @pytest.mark.django_db
@@ -199,6 +228,7 @@ class TestLive:
         )
         assert response.status_code == 302
         event, _ = await socket.recv_until("menu.dish")
+        assert isinstance(event.pop("version"), int)
         assert event == {"type": "menu.dish", "dish_id": menu.rice.pk, "sold_out": True,
                          "price": 300}  # fmt: skip
         form = {
@@ -219,9 +249,9 @@ class TestLive:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
 async def test_closing_a_table_answers_its_waiter_calls(menu):
-    from tests.kitchen.test_consumer import KitchenSocket
+    from tests.kitchen.test_consumer import FloorSocket
 
-    kitchen = await KitchenSocket.open()
+    kitchen = await FloorSocket.open()
     diner = await DinerSocket.join(menu.table.token)
     await diner.op({"type": "waiter.call", "reason": "bill"})
     call, _ = await kitchen.recv_until("waiter.call")
