@@ -104,7 +104,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 if PRODUCTION and "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS may not contain '*' in production")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_URL_DEFAULT = "http://127.0.0.1:8000"
+# Unset, table links follow the address `serve` (make run) serves: restaurant/tables/links.py.
+SITE_URL = env.str("SITE_URL", default=SITE_URL_DEFAULT).rstrip("/")
 # Proxies whose X-Forwarded-For is believed (addresses, networks, `unix` for a unix-socket
 # peer): restaurant/core/client_address.py. Empty: the connection's peer is the client.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])

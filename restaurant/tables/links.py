@@ -1,14 +1,39 @@
+"""Table links: the URL in each table's QR code and in `manage.py table_links`.
+
+Their base is SITE_URL. Where it is not set, it is the address `serve` (what `make run` runs)
+serves, which it writes to var/site_url as it starts: `PORT=9000 make run` in one shell and
+`manage.py table_links` in another print links for port 9000, not the default 8000."""
+
 from django.conf import settings
 from django.urls import reverse
 
 from restaurant.tables.models import Table
 
+SERVED_FILE = "site_url"
 
-def table_url(table: Table) -> str:
-    return settings.SITE_URL + reverse("table", args=[table.token])
+
+def served_site_url_save(url: str) -> None:
+    """`serve`: the address it serves, for the other commands (var/ is private: 0700)."""
+    (settings.VAR_DIR / SERVED_FILE).write_text(url.rstrip("/") + "\n")
+
+
+def site_url() -> str:
+    if settings.SITE_URL != settings.SITE_URL_DEFAULT:
+        return settings.SITE_URL
+    try:
+        served = (settings.VAR_DIR / SERVED_FILE).read_text().strip().rstrip("/")
+    except OSError:  # `serve` never ran here
+        served = ""
+    return served or settings.SITE_URL
+
+
+def table_url(table: Table, *, base: str | None = None) -> str:
+    return (base or site_url()) + reverse("table", args=[table.token])
 
 
 def table_links() -> list[dict]:
+    base = site_url()
     return [
-        {"number": t.number, "label": t.label, "url": table_url(t)} for t in Table.objects.all()
+        {"number": t.number, "label": t.label, "url": table_url(t, base=base)}
+        for t in Table.objects.all()
     ]

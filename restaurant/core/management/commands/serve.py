@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from restaurant.core import asgi_server
-from restaurant.tables.links import table_links
+from restaurant.tables.links import served_site_url_save, table_links
 
 STAFF_USERNAME = "staff"
 
@@ -28,7 +28,8 @@ class Command(BaseCommand):
         if not no_demo:
             call_command("demo_load")
         password = self.staff_password()
-        site = settings.SITE_URL
+        site = self.site_url(host, port)
+        served_site_url_save(site)  # `table_links` in another shell prints these links too
         layer = "Redis" if settings.REDIS_URL else "in-memory"
         out = self.stdout.write
         out(self.style.SUCCESS(f"\nRestaurantOrder on {site}  (channel layer: {layer})\n"))
@@ -42,6 +43,16 @@ class Command(BaseCommand):
         out("Ctrl-C stops the server.\n")
         self.stdout.flush()
         asgi_server.main(["-b", host, "-p", str(port), "config.asgi:application"])
+
+    @staticmethod
+    def site_url(host: str, port: int) -> str:
+        """SITE_URL where it is set; else the address served (`make run` sets SITE_URL from
+        PORT; `manage.py serve --port N` alone serves port N, not SITE_URL's default)."""
+        if settings.SITE_URL != settings.SITE_URL_DEFAULT:
+            return settings.SITE_URL
+        if host in ("", "0.0.0.0", "::"):
+            host = "127.0.0.1"
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
     def staff_password(self) -> str:
         """A generated password, kept in var/ (0600) so it stays the same across runs."""

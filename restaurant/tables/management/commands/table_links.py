@@ -6,7 +6,10 @@ from restaurant.tables.links import table_links
 
 
 class Command(BaseCommand):
-    help = "Print every table's number and full URL (built from SITE_URL)."
+    help = (
+        "Print every table's number and full URL (from SITE_URL, or else the address that "
+        "`make run` serves)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="print a JSON list")
