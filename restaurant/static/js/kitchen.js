@@ -3,297 +3,47 @@
 // The server's snapshot is the board; events move it on between snapshots. The kitchen socket
 // carries no seq, so nothing here can see a lost event: a `sync` every minute (one snapshot,
 // cheap) heals whatever the channel layer dropped, and every reconnect starts from a snapshot.
+// Split by concern: kitchen_state.js (state, helpers), kitchen_board.js (the tickets),
+// kitchen_sound.js (sound, its prompt, the new-order alarm), kitchen_history.js (served today).
 
 import { LiveSocket } from "./socket.js";
+import { $, EN, clock, h, localName, openDialog, staffConnection, toast, wireDialog } from "./ui.js";
+import { board, cards, renderBoard, tick } from "./kitchen_board.js";
+import { historyChanged, initHistory } from "./kitchen_history.js";
 import {
-  $, EN, clock, customLabel, h, icon as sprite, localName, openDialog, serverClock, since as sinceText,
-  staffConnection, strings, tableName as nameOf, toast, wireDialog,
-} from "./ui.js";
+  CALLS_HERE, COLUMNS, CONFIG, S, dishName, errorText, icon, now, optionNames, since, t, tableName,
+} from "./kitchen_state.js";
+import {
+  CHIME_CALL, CHIME_ORDER, acknowledge, renderAlarm, renderSound, sound, startSound,
+} from "./kitchen_sound.js";
 
-const CONFIG = JSON.parse($("#kitchen-config").textContent);
-const t = strings("kitchen-strings");
-
-const COLUMNS = ["submitted", "accepted", "preparing", "ready"];
-const NEXT = { submitted: "accepted", accepted: "preparing", preparing: "ready", ready: "served" };
-const AMBER_AFTER = 10 * 60_000; // an order waiting this long turns amber...
-const RED_AFTER = 20 * 60_000; // ...and this long, red
 const FRESH_FOR = 15_000; // a new order glows this long
 const SYNC_EVERY = 60_000;
-const MUTE_KEY = "kitchen-muted";
-
-const now = serverClock(CONFIG.now);
-const icon = (name) => sprite(`k-${name}`);
-const tableName = (table) => nameOf(table, t);
-const since = (ms) => sinceText(ms, t);
-
-function elapsed(ms) {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  const hh = Math.floor(s / 3600);
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
-  const ss = String(s % 60).padStart(2, "0");
-  return hh ? `${hh}:${mm}:${ss}` : `${mm}:${ss}`;
-}
-
-const ageClass = (ms) => (ms >= RED_AFTER ? "age-red" : ms >= AMBER_AFTER ? "age-amber" : "age-calm");
-
-// --- State: exactly what the last snapshot plus the events since say ---------------------------
-
-const S = {
-  orders: new Map(), // order_id -> order, with its table
-  calls: new Map(), // call_id -> call
-  soldOut: new Set(), // dish ids (the snapshot and menu.dish events are the truth)
-  dishes: new Map(), // dish_id -> dish from /api/menu/ (names only; sold_out comes from above)
-  options: new Map(), // option_id -> option (English names)
-  categories: [],
-  menuState: "loading", // loading | ready | error
-  busy: new Set(), // order ids with a status op in flight
-  busyCalls: new Set(),
-  busyDishes: new Set(),
-  fresh: new Map(), // order_id -> glow until (ms)
-  seen: false, // had a snapshot already: later snapshots may bring orders we missed
-};
-
-// --- Sound: WebAudio beeps; browsers allow audio only after a first tap on the page ------------
-
-// The mute choice outlives a reload; storage may be off (private mode): then it lasts the visit.
-const store = {
-  get: (key) => { try { return localStorage.getItem(key); } catch { return null; } },
-  set: (key, value) => { try { if (value == null) localStorage.removeItem(key); else localStorage.setItem(key, value); } catch { /* kept in memory */ } },
-};
-
-const sound = {
-  ctx: null,
-  muted: store.get(MUTE_KEY) === "1",
-  supported: Boolean(window.AudioContext || window.webkitAudioContext),
-  get state() {
-    if (!this.supported) return "none";
-    if (this.muted) return "muted";
-    return this.ctx?.state === "running" ? "on" : "locked";
-  },
-  unlock() {
-    if (!this.supported || this.muted) return Promise.resolve();
-    if (!this.ctx) {
-      this.ctx = new (window.AudioContext || window.webkitAudioContext)();
-      // A tablet may suspend audio (screen off, another app): the button then asks again.
-      this.ctx.addEventListener("statechange", renderSound);
-    }
-    if (this.ctx.state === "running") {
-      renderSound(); // made during a gesture, it starts running at once
-      return Promise.resolve();
-    }
-    return this.ctx.resume().catch(() => {}).finally(renderSound);
-  },
-  // pattern: [[frequency Hz, seconds, pause after], ...]
-  play(pattern) {
-    if (this.state !== "on") return;
-    const ctx = this.ctx;
-    let at = ctx.currentTime + 0.02;
-    for (const [freq, dur, gap] of pattern) {
-      const osc = ctx.createOscillator();
-      const gain = ctx.createGain();
-      osc.type = "triangle";
-      osc.frequency.value = freq;
-      gain.gain.setValueAtTime(0.0001, at);
-      gain.gain.exponentialRampToValueAtTime(0.5, at + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, at + dur);
-      osc.connect(gain).connect(ctx.destination);
-      osc.start(at);
-      osc.stop(at + dur + 0.05);
-      at += dur + gap;
-    }
-  },
-};
-const CHIME_ORDER = [[784, 0.18, 0.04], [1175, 0.32, 0]]; // rising two-tone: a new order
-const CHIME_CALL = [[988, 0.12, 0.08], [988, 0.12, 0.08], [988, 0.12, 0]]; // three taps: a waiter call
-const CHIME_TEST = [[880, 0.12, 0]];
-
-function renderSound() {
-  const button = $("#sound-button");
-  const state = sound.state;
-  button.dataset.state = state;
-  button.setAttribute("aria-pressed", String(state === "on"));
-  button.disabled = state === "none";
-  $("#sound-label").textContent = t({ on: "soundOn", muted: "soundOff", locked: "soundLocked", none: "soundNone" }[state]);
-  button.querySelector("use").setAttribute("href", state === "on" || state === "locked" ? "#k-bell" : "#k-bell-off");
-}
-
-$("#sound-button").addEventListener("click", () => {
-  if (sound.state === "on") {
-    sound.muted = true;
-    store.set(MUTE_KEY, "1");
-    renderSound();
-    return;
-  }
-  sound.muted = false;
-  store.set(MUTE_KEY, null);
-  sound.unlock().then(() => {
-    renderSound();
-    sound.play(CHIME_TEST); // so whoever turned it on hears that it works
-  });
-});
-// Any first tap on the page lets audio play: take it, so a busy cook need not find the button.
-// (Browsers differ in which events count as the "user gesture"; these four cover them.)
-for (const type of ["pointerup", "touchend", "click", "keydown"]) {
-  document.addEventListener(type, (e) => {
-    if (!e.target.closest?.("#sound-button")) sound.unlock(); // that button decides for itself
-  }, { capture: true, passive: true });
-}
-
-// --- The board ----------------------------------------------------------------------------------
-
-const board = $("#board");
-const columns = Object.fromEntries(COLUMNS.map((s) => [s, $(`.column[data-status="${s}"]`, board)]));
-const cards = new Map(); // order_id -> {el, sig}
-
-function dishName(id, fallback) {
-  const dish = S.dishes.get(id);
-  return EN && dish?.name_en ? dish.name_en : fallback || dish?.name || `#${id}`;
-}
-
-function optionNames(item) {
-  if (EN && item.options.length && item.options.every((id) => S.options.has(id))) {
-    return item.options.map((id) => S.options.get(id).name_en || S.options.get(id).name);
-  }
-  return item.option_names || [];
-}
-
-function itemRow(item) {
-  const options = optionNames(item);
-  return h("li", { class: "tc-item" },
-    h("span", { class: "tc-qty" }, `${item.qty}×`),
-    h("div", { class: "tc-what" },
-      h("span", { class: "tc-name" }, dishName(item.dish_id, item.name)),
-      options.length ? h("span", { class: "tc-options" }, options.join(" · ")) : null,
-      item.note ? h("span", { class: "tc-note" }, icon("note"), h("span", {}, item.note)) : null));
-}
-
-function actionButton(order, to, primary) {
-  const label = t(`to_${to}`);
-  return h("button", {
-    type: "button",
-    class: `btn ${primary ? "act-next" : "act-skip"} to-${to}`,
-    "data-to": to,
-    "aria-label": primary ? null : t("skipTo", { status: label }),
-    title: primary ? null : t("skipTo", { status: label }),
-  }, primary ? null : icon("skip"), label);
-}
-
-function buildCard(order) {
-  const next = NEXT[order.status];
-  const busy = S.busy.has(order.order_id);
-  const created = Date.parse(order.created_at);
-  const age = now() - created;
-  const el = h("article", {
-    class: `ticket-card ${ageClass(age)}${busy ? " is-busy" : ""}`,
-    "data-order": order.order_id,
-    "data-status": order.status,
-    "data-created": created,
-    "aria-busy": busy ? "true" : null,
-  },
-    h("header", { class: "tc-head" },
-      // The big number is the table; a name beside it only where the restaurant gave one
-      // ("包间A"), else the round takes its place (screen readers still hear "Table 2").
-      h("span", { class: "tc-table", "aria-hidden": "true" }, String(order.table.number)),
-      h("div", { class: "tc-where" },
-        h("strong", { class: `tc-label${customLabel(order.table) ? "" : " visually-hidden"}` }, tableName(order.table)),
-        h("span", { class: `tc-round${customLabel(order.table) ? "" : " is-main"}` }, t("round", { n: order.round }))),
-      h("time", { class: "tc-age", datetime: order.created_at, title: t("orderedAt", { time: clock(order.created_at) }),
-        "aria-label": t("age", { time: since(age) }) }, elapsed(age))),
-    h("ul", { class: "tc-items" }, order.items.map(itemRow)),
-    h("footer", { class: "tc-actions" },
-      h("div", { class: "tc-moves" },
-        actionButton(order, next, true),
-        next !== "ready" && next !== "served" ? actionButton(order, "ready", false) : null),
-      h("div", { class: "tc-minor" },
-        h("button", { type: "button", class: "btn btn-quiet", "data-print": "" }, icon("print"), t("print")),
-        h("button", { type: "button", class: "btn btn-quiet danger", "data-cancel": "" }, icon("close"), t("cancel")))));
-  if (busy) for (const b of el.querySelectorAll("button[data-to], button[data-cancel]")) b.disabled = true;
-  return el;
-}
-
-const byAge = (a, b) => Date.parse(a.created_at) - Date.parse(b.created_at) || a.order_id - b.order_id;
-
-function renderBoard() {
-  const stamp = S.menuState; // dish names change language once the menu is in
-  for (const status of COLUMNS) {
-    const column = columns[status];
-    const body = $(".column-body", column);
-    const orders = [...S.orders.values()].filter((o) => o.status === status).sort(byAge);
-    $("[data-count]", column).textContent = String(orders.length);
-    column.classList.toggle("is-empty", orders.length === 0);
-    orders.forEach((order, i) => {
-      const sig = `${order.status}|${S.busy.has(order.order_id)}|${stamp}`;
-      let card = cards.get(order.order_id);
-      if (!card || card.sig !== sig) {
-        const el = buildCard(order);
-        if (card) card.el.replaceWith(el);
-        card = { el, sig };
-        cards.set(order.order_id, card);
-      }
-      card.el.classList.toggle("is-fresh", (S.fresh.get(order.order_id) || 0) > now());
-      // Move only what is out of place: a moved node would restart its animation.
-      if (body.children[i] !== card.el) body.insertBefore(card.el, body.children[i] || null);
-    });
-    // The first orders.length children are now this column's cards: the rest left it.
-    while (body.children.length > orders.length) body.lastElementChild.remove();
-  }
-  for (const [id, card] of cards) {
-    if (!S.orders.has(id) || !card.el.isConnected) {
-      card.el.remove();
-      cards.delete(id);
-    }
-  }
-  board.setAttribute("aria-busy", "false");
-  const fresh = [...S.orders.values()].filter((o) => o.status === "submitted").length;
-  document.title = `${fresh ? `(${fresh}) ` : ""}${document.title.replace(/^\(\d+\) /, "")}`;
-}
-
-function tick() {
-  const at = now();
-  for (const { el } of cards.values()) {
-    const age = at - Number(el.dataset.created);
-    const label = $(".tc-age", el);
-    label.textContent = elapsed(age);
-    label.setAttribute("aria-label", t("age", { time: since(age) }));
-    const cls = ageClass(age);
-    if (!el.classList.contains(cls)) {
-      el.classList.remove("age-calm", "age-amber", "age-red");
-      el.classList.add(cls);
-    }
-  }
-  for (const li of document.querySelectorAll("#calls-list [data-at]")) {
-    $(".call-since", li).textContent = since(at - Number(li.dataset.at));
-    li.classList.toggle("is-long", at - Number(li.dataset.at) > 3 * 60_000);
-  }
-  for (const [id, until] of S.fresh) {
-    if (until <= at) {
-      S.fresh.delete(id);
-      cards.get(id)?.el.classList.remove("is-fresh");
-    }
-  }
-}
+const UNDO_FOR = 10_000; // the undo bar stays this long after a move (the server allows longer)
 
 function markFresh(orderId) {
   S.fresh.set(orderId, now() + FRESH_FOR);
+  S.unseen.add(orderId);
 }
 
-// --- Status moves, cancel, print ------------------------------------------------------------------
-
-function errorText(err) {
-  const key = `err_${err.code}`;
-  return t.has(key) ? t(key) : t("err_other", { message: err.message || err.code });
+function renderOrders() {
+  renderBoard();
+  renderAlarm();
 }
+
+// --- Status moves, undo, cancel, print --------------------------------------------------------------
 
 function setStatus(orderId, status) {
   const order = S.orders.get(orderId);
   if (!order || S.busy.has(orderId)) return;
   S.busy.add(orderId);
-  renderBoard();
+  renderOrders();
   sock.send("order.set_status", { order_id: orderId, status })
     .then(() => {
       // The ack means it is committed: show it now, whether or not the event comes first.
       applyStatus(orderId, status);
-      if (status === "cancelled") toast(t("cancelled", { table: tableName(order.table), round: order.round }));
+      offerUndo(order, status);
+      if (status === "served" || status === "cancelled") historyChanged();
     })
     .catch((err) => {
       toast(errorText(err), "is-error");
@@ -301,18 +51,68 @@ function setStatus(orderId, status) {
     })
     .finally(() => {
       S.busy.delete(orderId);
-      renderBoard();
+      renderOrders();
     });
 }
 
-function applyStatus(orderId, status) {
+// `ev`: the order.status event, if that is what says so: a recall brings the whole order (it may
+// have left the board), and the event says whether the order is (again) held for confirmation.
+function applyStatus(orderId, status, ev = {}) {
+  const whole = ev.order;
+  if (whole && !S.orders.has(orderId) && COLUMNS.includes(status)) S.orders.set(orderId, whole);
   const order = S.orders.get(orderId);
   if (!order) return false;
+  if ("awaiting_confirmation" in ev) order.awaiting_confirmation = ev.awaiting_confirmation;
+  else if (whole) order.awaiting_confirmation = whole.awaiting_confirmation;
+  else if (status !== "submitted") order.awaiting_confirmation = false;
   if (COLUMNS.includes(status)) order.status = status;
   else S.orders.delete(orderId); // served and cancelled leave the board
   S.fresh.delete(orderId);
+  if (status !== "submitted") S.unseen.delete(orderId);
   return true;
 }
+
+// One bar at the bottom: the last move made here, with Undo, for UNDO_FOR.
+const undoBar = $("#undo-bar");
+let undoing = null; // {orderId, timer}
+
+function offerUndo(order, status) {
+  clearTimeout(undoing?.timer);
+  undoing = { orderId: order.order_id, timer: setTimeout(hideUndo, UNDO_FOR) };
+  $("#undo-text").textContent = t("movedTo", {
+    table: tableName(order.table), round: order.round, status: t(`status_${status}`),
+  });
+  undoBar.hidden = false;
+  // Restart the countdown line: a new move gets the whole time again.
+  const line = $(".undo-time", undoBar);
+  line.classList.remove("is-running");
+  void line.offsetWidth;
+  line.classList.add("is-running");
+}
+
+function hideUndo() {
+  clearTimeout(undoing?.timer);
+  undoing = null;
+  undoBar.hidden = true;
+}
+
+function recall(orderId) {
+  return sock.send("order.recall", { order_id: orderId })
+    .then(() => {
+      toast(t("recalled"));
+      sock.send("sync").catch(() => {}); // the event brings it back too; this makes sure
+    })
+    .catch((err) => {
+      toast(errorText(err), "is-error");
+    });
+}
+
+$("#undo-button").addEventListener("click", () => {
+  if (!undoing) return;
+  const { orderId } = undoing;
+  hideUndo();
+  recall(orderId);
+});
 
 const cancelDialog = $("#cancel-dialog");
 let cancelling = null;
@@ -361,6 +161,7 @@ board.addEventListener("click", (e) => {
   const card = e.target.closest(".ticket-card");
   if (!card) return;
   const orderId = Number(card.dataset.order);
+  if (S.unseen.has(orderId)) acknowledge([orderId]); // a tap on a ticket says it was seen
   const button = e.target.closest("button");
   if (!button || button.disabled) return;
   if (button.dataset.to) setStatus(orderId, button.dataset.to);
@@ -368,11 +169,12 @@ board.addEventListener("click", (e) => {
   else if ("print" in button.dataset) printTicket(orderId);
 });
 
-// --- Waiter calls ---------------------------------------------------------------------------------
+// --- Waiter calls (only where the restaurant shows them here) ----------------------------------
 
 const reasonLabel = (reason) => (["service", "bill", "water"].includes(reason) ? t(`reason_${reason}`) : reason);
 
 function renderCalls() {
+  if (!CALLS_HERE) return;
   const calls = [...S.calls.values()].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   $("#calls-panel").hidden = calls.length === 0;
   $("#calls-count").textContent = String(calls.length);
@@ -387,6 +189,14 @@ function renderCalls() {
         h("span", { class: "call-where" }, tableName(call.table), " · ", h("span", { class: "call-since" }, since(since0)))),
       h("button", { type: "button", class: "btn btn-done", disabled: busy, "data-done": "" }, icon("check"), t("done")));
   }));
+}
+
+function tickCalls() {
+  const at = now();
+  for (const li of document.querySelectorAll("#calls-list [data-at]")) {
+    $(".call-since", li).textContent = since(at - Number(li.dataset.at));
+    li.classList.toggle("is-long", at - Number(li.dataset.at) > 3 * 60_000);
+  }
 }
 
 $("#calls-list").addEventListener("click", (e) => {
@@ -528,14 +338,15 @@ function applySnapshot(snap) {
   const knownOrders = new Set(S.orders.keys());
   const knownCalls = new Set(S.calls.keys());
   S.orders = new Map(snap.orders.map((o) => [o.order_id, o]));
-  S.calls = new Map(snap.calls.map((c) => [c.call_id, c]));
+  S.calls = new Map(CALLS_HERE ? snap.calls.map((c) => [c.call_id, c]) : []);
   S.soldOut = new Set(snap.dishes_sold_out);
+  // New orders are unacknowledged: on the first snapshot (a reload must not hide what waits),
+  // and later ones that came while this screen was away (or whose event was lost).
+  const arrived = snap.orders.filter((o) => !knownOrders.has(o.order_id) && o.status === "submitted");
+  for (const o of arrived) markFresh(o.order_id);
   if (S.seen) {
-    // Orders and calls that came while this screen was away (or whose event was lost) are new here.
-    const arrived = snap.orders.filter((o) => !knownOrders.has(o.order_id) && o.status === "submitted");
-    for (const o of arrived) markFresh(o.order_id);
     if (arrived.length) sound.play(CHIME_ORDER);
-    else if (snap.calls.some((c) => !knownCalls.has(c.call_id))) sound.play(CHIME_CALL);
+    else if (snap.calls.some((c) => !knownCalls.has(c.call_id)) && CALLS_HERE) sound.play(CHIME_CALL);
   }
   S.seen = true;
   if (S.menuState === "ready" && snap.dishes_sold_out.some((id) => !S.dishes.has(id))) loadMenu();
@@ -553,18 +364,19 @@ function applyEvent(ev) {
       sound.play(CHIME_ORDER);
       toast(t("newOrder", { table: tableName(ev.table), round: ev.order.round }), "is-new");
       if (ev.order.items.some((i) => !S.dishes.has(i.dish_id)) && S.menuState === "ready") loadMenu();
-      renderBoard();
-      // Oldest first keeps the queue fair, so a new order lands at the bottom: bring it into view.
+      renderOrders();
+      // Oldest first keeps the queue fair, so a new order lands at the end: bring it into view.
       cards.get(ev.order.order_id)?.el.scrollIntoView({ block: "nearest", behavior: "smooth" });
       break;
     }
     case "order.status":
       // An order this screen never saw: its order.new was lost. Ask for the whole board.
-      if (!applyStatus(ev.order_id, ev.status) && COLUMNS.includes(ev.status)) sock.send("sync").catch(() => {});
-      renderBoard();
+      if (!applyStatus(ev.order_id, ev.status, ev) && COLUMNS.includes(ev.status)) sock.send("sync").catch(() => {});
+      if (ev.recalled || ev.status === "served" || ev.status === "cancelled") historyChanged();
+      renderOrders();
       break;
     case "waiter.call":
-      if (S.calls.has(ev.call_id)) return;
+      if (!CALLS_HERE || S.calls.has(ev.call_id)) return;
       S.calls.set(ev.call_id, { call_id: ev.call_id, table: ev.table, reason: ev.reason, at: ev.at });
       sound.play(CHIME_CALL);
       toast(t("callToast", { table: tableName(ev.table), reason: reasonLabel(ev.reason) }), "is-call");
@@ -592,7 +404,7 @@ function applyEvent(ev) {
 }
 
 function renderAll() {
-  renderBoard();
+  renderOrders();
   renderCalls();
   renderSoldOut();
 }
@@ -609,11 +421,16 @@ sock.on("refused", ({ count }) => {
   if (count >= 2 && (count & (count - 1)) === 0) checkSignedIn(); // at 2, 4, 8… refusals
 });
 
-setInterval(tick, 1000);
+setInterval(() => {
+  tick();
+  tickCalls();
+}, 1000);
 setInterval(() => {
   if (sock.state === "online" && !document.hidden) sock.send("sync").catch(() => {});
 }, SYNC_EVERY);
 
+initHistory(recall);
+startSound();
 renderSound();
 connection.render("connecting");
 loadMenu();
