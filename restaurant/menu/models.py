@@ -4,6 +4,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 
+from restaurant.menu.photos import photo_upload_to, validate_photo
+
 
 class Bilingual(models.Model):
     """Chinese name first (the restaurant's language), English where the restaurant gives one."""
@@ -80,7 +82,14 @@ class Dish(Bilingual):
     description = models.CharField(max_length=200, blank=True)
     description_en = models.CharField(max_length=200, blank=True)
     price = models.PositiveIntegerField(validators=[MinValueValidator(0)])
-    image = models.CharField(max_length=200, blank=True, help_text="A static path or URL")
+    photo = models.ImageField(
+        upload_to=photo_upload_to, blank=True, validators=[validate_photo],
+        help_text="A photo of the dish (JPEG, PNG or WebP, up to 8 MB). Phones get it resized.",
+    )  # fmt: skip
+    image = models.CharField(
+        max_length=200, blank=True,
+        help_text="Without a photo: a picture's static path or URL.",
+    )  # fmt: skip
     sold_out = models.BooleanField(default=False)
     sort_order = models.IntegerField(default=0)
 
