@@ -98,12 +98,14 @@ def test_two_phones_share_one_live_cart(tmp_path):
             confirm.locator("#confirm-send").click()
             expect(confirm).to_be_hidden()
 
-            # Both see round 1, submitted, each in its own language; both carts are empty.
+            # Both see round 1, submitted, each in its own language; both carts are empty. It
+            # is the first round of a meal their scan opened: it waits for staff to confirm it.
             expect(a.locator("#orders-strip")).to_contain_text("Round 1")
-            expect(a.locator("#orders-strip")).to_contain_text("Submitted")
+            expect(a.locator("#orders-strip")).to_have_attribute("data-status", "submitted")
+            expect(a.locator("#orders-strip")).to_contain_text("Waiting for the staff to confirm")
             b.keyboard.press("Escape")
             expect(b.locator("#orders-strip")).to_contain_text("第 1 轮")
-            expect(b.locator("#orders-strip")).to_contain_text("已下单")
+            expect(b.locator("#orders-strip")).to_contain_text("等待服务员确认")
             for page in (a, b):
                 expect(page.locator("#cart-count")).to_be_hidden()
             assert not errors, errors

@@ -1,16 +1,16 @@
 // The table page: menu, shared cart, rounds sent to the kitchen, bill, waiter calls.
 // Plain DOM, no framework: the server's snapshot and events are the state. This module boots the
-// page and wires the socket; the rest is split by concern:
+// page, joins the table and wires the socket; the rest is split by concern:
 //   table_state.js    the state (snapshot + events) and what follows from it
 //   table_menu.js     the menu as drawn; table_render.js the rest of the page as drawn
 //   table_dish.js     the dish sheet; table_actions.js what a diner's taps do
 //   table_events.js   applying the server's snapshot and events
 
-import { $, wireDialog } from "./ui.js";
+import { $, csrfToken, toast, wireDialog } from "./ui.js";
 import { loadMenu, waiterCooldown } from "./table_actions.js";
 import { applyEvent, applySnapshot } from "./table_events.js";
 import { render, renderConnection, showEnded } from "./table_render.js";
-import { config, sock } from "./table_state.js";
+import { S, config, sock, t } from "./table_state.js";
 
 // Sheets (<dialog>; a plain fallback where the engine has none).
 for (const dialog of document.querySelectorAll("dialog.sheet")) {
@@ -18,13 +18,75 @@ for (const dialog of document.querySelectorAll("dialog.sheet")) {
 }
 $("#ended-reload").addEventListener("click", () => location.reload());
 
+// --- Joining ----------------------------------------------------------------------------------------
+// The page's GET made nothing (link previews and crawlers fetch it too): the diner is made, or found
+// again, by POST join/. Where no meal is open and this browser's last meal here has ended, the
+// server asks first (409 `ended`): an old tab, or a reload of it, must not start a new meal by
+// itself. Only "Start a new order" does (`new=1`).
+const JOIN_RETRY_MAX = 10000;
+
+async function postJoin(startNew) {
+  const response = await fetch(config.joinUrl, {
+    method: "POST",
+    credentials: "same-origin",
+    cache: "no-store",
+    headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    body: new URLSearchParams(startNew ? { new: "1" } : {}),
+  });
+  const body = response.headers.get("Content-Type")?.includes("json") ? await response.json() : {};
+  return { status: response.status, ...body };
+}
+
+function showMealEnded() {
+  showEnded("endedTitle", "endedText", false);
+  $("#ended-new").hidden = false;
+}
+
+function showLost() {
+  showEnded("lostTitle", "lostText", true);
+  $("#ended-new").hidden = true;
+}
+
+async function join(delay = 500) {
+  let reply;
+  try {
+    reply = await postJoin(false);
+  } catch {
+    renderConnection("offline"); // no network yet: try again, with backoff
+    setTimeout(() => join(Math.min(delay * 2, JOIN_RETRY_MAX)), delay * (0.5 + Math.random()));
+    return;
+  }
+  if (reply.status === 200) {
+    S.me = reply.diner_id;
+    sock.connect();
+  } else if (reply.code === "ended") showMealEnded();
+  else if (reply.code === "not_open" || reply.status === 404) location.reload(); // the page says why
+  else showLost();
+}
+
+$("#ended-new").addEventListener("click", async (e) => {
+  const button = e.currentTarget;
+  button.disabled = true;
+  try {
+    const reply = await postJoin(true);
+    if (reply.status === 200 || reply.code === "not_open") {
+      location.reload(); // the new meal's page (or why there is none)
+      return;
+    }
+    toast(t("failed", { message: reply.message || reply.status }), "is-error");
+  } catch {
+    toast(t("offline"), "is-error");
+  }
+  button.disabled = false;
+});
+
 sock.on("state", renderConnection);
 sock.on("snapshot", applySnapshot);
 sock.on("event", applyEvent);
 sock.on("closed", ({ code }) => {
   if (code === 4403) location.reload(); // the page then says the code changed
-  else if (code === 4000) showEnded("closedTitle", "closedText", false);
-  else showEnded("lostTitle", "lostText", true);
+  else if (code === 4000) showMealEnded();
+  else showLost();
 });
 // A refused handshake looks like a network drop. Ask the bill (no side effects) whether this
 // browser still belongs to an open session here; if not, stop retrying and say so.
@@ -34,7 +96,7 @@ sock.on("refused", async ({ count }) => {
     const response = await fetch(config.billUrl, { credentials: "same-origin", cache: "no-store" });
     if (response.status === 404) {
       sock.close();
-      showEnded("lostTitle", "lostText", true);
+      showLost();
     }
   } catch {
     // the server is unreachable: keep retrying, the banner says offline
@@ -45,4 +107,4 @@ renderConnection("connecting");
 waiterCooldown();
 render();
 loadMenu();
-sock.connect();
+join();

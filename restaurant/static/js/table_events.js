@@ -59,6 +59,7 @@ export function applyEvent(ev) {
       const order = S.orders.get(ev.order_id);
       if (order) {
         order.status = ev.status;
+        if ("awaiting_confirmation" in ev) order.awaiting_confirmation = ev.awaiting_confirmation;
         toast(t("statusToast", { n: order.round, status: statusLabel(ev.status) }));
       }
       break;

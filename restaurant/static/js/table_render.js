@@ -195,6 +195,9 @@ export function renderConfirm(alertText = "") {
 // --- Rounds sent to the kitchen ------------------------------------------------------------------
 
 export const statusLabel = (status) => t(`status_${status}`);
+// A round held for staff (the first of a meal a scan opened) says so while it is `submitted`.
+const orderLabel = (order) =>
+  statusLabel(order.awaiting_confirmation && order.status === "submitted" ? "awaiting" : order.status);
 const sortedOrders = () => [...S.orders.values()].sort((a, b) => b.round - a.round);
 
 function progress(order) {
@@ -215,7 +218,7 @@ export function renderOrders() {
     strip.dataset.status = latest.status;
     fill(strip,
       h("span", { class: "strip-round" }, t("round", { n: latest.round })),
-      h("span", { class: `status-pill is-${latest.status}` }, statusLabel(latest.status)),
+      h("span", { class: `status-pill is-${latest.status}` }, orderLabel(latest)),
       h("span", { class: "mini-progress", "aria-hidden": "true" },
         STATUSES.map((s, i) => h("i", { class: latest.status !== "cancelled" && i <= at ? "is-on" : "" }))),
       icon("chevron"));
@@ -225,7 +228,7 @@ export function renderOrders() {
     ? orders.map((order) => h("article", { class: "order-card", "data-order": order.order_id },
       h("div", { class: "order-head" },
         h("h3", {}, t("round", { n: order.round })),
-        h("span", { class: `status-pill is-${order.status}` }, statusLabel(order.status))),
+        h("span", { class: `status-pill is-${order.status}` }, orderLabel(order))),
       progress(order),
       h("ul", { class: "lines" }, order.items.map((item) => h("li", { class: "line" },
         h("div", { class: "line-main" },
