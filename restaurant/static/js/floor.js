@@ -7,8 +7,8 @@
 
 import { LiveSocket } from "./socket.js";
 import {
-  $, csrfToken, h, icon as sprite, moneyFormatter, openDialog, serverClock, since as sinceText,
-  staffConnection, strings, tableName as nameOf, toast, wireDialog,
+  $, csrfToken, h, icon as sprite, localName, moneyFormatter, openDialog, serverClock,
+  since as sinceText, staffConnection, strings, tableName as nameOf, toast, wireDialog,
 } from "./ui.js";
 
 const CONFIG = JSON.parse($("#floor-config").textContent);
@@ -20,6 +20,7 @@ const POLL_EVERY = 20_000;
 const REASONS = ["service", "bill", "water"];
 
 const now = serverClock(CONFIG.now);
+const money = moneyFormatter(CONFIG.currency || "CNY");
 const icon = (name) => sprite(`f-${name}`);
 const tableName = (table) => nameOf(table, t);
 const reasonLabel = (reason) => (REASONS.includes(reason) ? t(`reason_${reason}`) : reason);
@@ -33,19 +34,35 @@ const ago = (iso) => {
 
 const S = {
   tables: JSON.parse($("#floor-data").textContent),
-  busy: new Set(), // "<number>:<action>" and "call:<id>" with a request in flight
+  busy: new Set(), // "<number>:<action>", "call:<id>" and "accept:<id>" with a request in flight
 };
 
 function stat(label, value) {
   return h("div", { class: "tcard-stat" }, h("dt", {}, label), h("dd", {}, value));
 }
 
+// Rounds held for staff (the first of a meal a diner's scan opened): the kitchen starts on one
+// only once someone accepts it, here or on the kitchen display.
+function heldRounds(table) {
+  const held = table.held_orders || [];
+  if (!held.length) return null;
+  return h("ul", { class: "tcard-calls tcard-held", "aria-label": t("heldLabel") }, held.map((order) => h("li", {
+    class: "tcall is-held", "data-held": order.order_id, title: t("heldLabel"),
+  },
+    h("span", { class: "tcall-what" },
+      h("strong", { class: "tcall-reason" }, t("round", { n: order.round })),
+      h("span", { class: "tcall-since" }, t("heldSince", { total: money(order.total), time: since(order.at) }))),
+    h("button", { type: "button", class: "btn btn-done", "data-accept": order.order_id, disabled: S.busy.has(`accept:${order.order_id}`) },
+      icon("check"), t("accept")))));
+}
+
 function card(table) {
   const open = table.status === "open";
   const n = table.number;
   const busy = (action) => S.busy.has(`${n}:${action}`);
+  const alerting = table.calls.length || table.held_orders?.length;
   return h("article", {
-    class: `table-card is-${table.status}${table.calls.length ? " has-calls" : ""}`,
+    class: `table-card is-${table.status}${alerting ? " has-calls" : ""}`,
     "data-table": n,
   },
     h("header", { class: "tcard-head" },
@@ -64,6 +81,7 @@ function card(table) {
         h("button", { type: "button", class: "btn btn-done", "data-done": call.call_id, disabled: S.busy.has(`call:${call.call_id}`) },
           icon("check"), t("done")))))
       : null,
+    heldRounds(table),
     open
       ? h("dl", { class: "tcard-stats" },
         stat(t("diners"), [String(table.diners), " ",
@@ -145,16 +163,20 @@ document.addEventListener("visibilitychange", () => {
 
 // --- Table actions: POST with the CSRF token, JSON back, then refetch -------------------------------
 
-async function post(number, action) {
-  const key = `${number}:${action}`;
+async function post(number, action, form = null) {
+  return postTo(`${TABLES}${number}/${action}/`, `${number}:${action}`, form);
+}
+
+async function postTo(url, key, form = null) {
   S.busy.add(key);
   render();
   try {
-    const response = await fetch(`${TABLES}${number}/${action}/`, {
+    const response = await fetch(url, {
       method: "POST",
       credentials: "same-origin",
       redirect: "manual",
       headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+      body: form ? new URLSearchParams(form) : null,
     });
     if (response.type === "opaqueredirect") {
       signedOutNow();
@@ -179,9 +201,19 @@ async function openTable(number) {
   else if (reply) toast(t("failed", { status: reply.status }), "is-error");
 }
 
-// Closing: show the bill split per diner first; close only when staff confirm it is settled.
+// Accepting a held round: the same move as the kitchen's "accept".
+async function acceptRound(orderId) {
+  const reply = await postTo(CONFIG.acceptUrl.replace("999999", String(orderId)), `accept:${orderId}`);
+  if (reply?.ok) toast(t("acceptedToast"), "is-ok");
+  else if (reply?.status === 409) toast(t("acceptConflict"), "is-error"); // moved on meanwhile
+  else if (reply) toast(t("failed", { status: reply.status }), "is-error");
+}
+
+// Closing: show the bill split per diner first, and what is in the cart but never sent; close
+// only when staff confirm it is settled (and, where the cart holds something, that it goes).
 const closeDialog = $("#close-dialog");
 let closing = null;
+let discarding = null; // the cart's `cart_seq` as the dialog shows it, when it holds unsent items
 
 async function askClose(number) {
   const table = find(number);
@@ -190,6 +222,8 @@ async function askClose(number) {
   const body = $("#close-body");
   const confirm = $("#close-confirm");
   confirm.disabled = true;
+  confirm.textContent = t("closeTable");
+  discarding = null;
   body.replaceChildren(h("p", { class: "muted" }, t("billLoading")));
   openDialog(closeDialog);
   try {
@@ -201,7 +235,12 @@ async function askClose(number) {
       return;
     }
     if (!response.ok) throw new Error(String(response.status));
-    body.replaceChildren(...billView(await response.json()));
+    const bill = await response.json();
+    body.replaceChildren(...billView(bill));
+    if (bill.unsent?.count) {
+      discarding = bill.unsent.cart_seq;
+      confirm.textContent = t("discardAndClose");
+    }
     confirm.disabled = false;
     confirm.focus();
   } catch {
@@ -209,11 +248,22 @@ async function askClose(number) {
   }
 }
 
+function unsentView(unsent, money) {
+  return [
+    h("p", { class: "alert" }, t("unsentAlert", { n: unsent.count, total: money(unsent.total) })),
+    h("ul", { class: "bill-rounds bill-unsent" }, unsent.items.map((item) => h("li", {},
+      h("span", {}, `${item.qty} × ${localName(item)} · ${item.added_by_name}`),
+      h("span", {}, money(item.price * item.qty))))),
+  ];
+}
+
 function billView(bill) {
   const money = moneyFormatter(bill.currency || "CNY");
-  if (!bill.orders.length) return [h("p", { class: "empty" }, t("billEmpty"))];
+  const unsent = bill.unsent?.count ? unsentView(bill.unsent, money) : [];
+  if (!bill.orders.length) return [...unsent, h("p", { class: "empty" }, t(unsent.length ? "noRoundSent" : "billEmpty"))];
   const unserved = bill.orders.filter((o) => o.status !== "served");
   return [
+    ...unsent,
     unserved.length
       ? h("p", { class: "alert" }, t("unserved", { rounds: unserved.map((o) => t("round", { n: o.round })).join(", ") }))
       : null,
@@ -233,11 +283,15 @@ function billView(bill) {
 $("#close-confirm").addEventListener("click", async () => {
   const number = closing;
   if (number == null) return;
+  const form = discarding == null ? null : { discard_cart: "1", cart_seq: String(discarding) };
   closeDialog.close();
   const name = tableName(find(number) || { number });
-  const reply = await post(number, "close");
+  const reply = await post(number, "close", form);
   if (reply?.ok) toast(t("closedToast", { table: name }), "is-ok");
-  else if (reply?.status === 409) toast(t("notOpenToast", { table: name }), "is-error");
+  else if (reply?.body?.reason === "unsent_cart") {
+    toast(t("cartChangedToast", { table: name }), "is-error"); // diners added since: look again
+    askClose(number);
+  } else if (reply?.status === 409) toast(t("notOpenToast", { table: name }), "is-error");
   else if (reply) toast(t("failed", { status: reply.status }), "is-error");
 });
 closeDialog.addEventListener("close", () => (closing = null));
@@ -306,6 +360,7 @@ $("#floor-grid").addEventListener("click", (e) => {
   if (!button || button.disabled) return;
   const number = Number(button.closest("[data-table]")?.dataset.table);
   if (button.dataset.done) return callDone(Number(button.dataset.done));
+  if (button.dataset.accept) return acceptRound(Number(button.dataset.accept));
   const action = button.dataset.action;
   if (!action) return;
   e.preventDefault();
