@@ -8,9 +8,10 @@ from channels.sessions import SessionMiddlewareStack
 from django.urls import path
 
 from restaurant.dining.consumers import TableConsumer
-from restaurant.kitchen.consumers import KitchenConsumer
+from restaurant.kitchen.consumers import FloorConsumer, KitchenConsumer
 
 websocket_urlpatterns = [
     path("ws/table/<str:token>/", SessionMiddlewareStack(TableConsumer.as_asgi())),
     path("ws/kitchen/", SessionMiddlewareStack(AuthMiddleware(KitchenConsumer.as_asgi()))),
+    path("ws/floor/", SessionMiddlewareStack(AuthMiddleware(FloorConsumer.as_asgi()))),
 ]

@@ -1,7 +1,7 @@
 """How diners, cart lines and orders look on the wire (docs/protocol.md). One function each."""
 
 from restaurant.dining.models import CartLine, Diner
-from restaurant.kitchen.models import Order
+from restaurant.kitchen.models import Order, WaiterCall
 
 
 def diner_payload(diner: Diner, *, online: bool) -> dict:
@@ -43,4 +43,25 @@ def order_payload(order: Order) -> dict:
         ],
         "total": order.total,
         "created_at": order.created_at.isoformat(),
+        "cancel_reason": order.cancel_reason,  # why staff cancelled it; "" when not said
+    }
+
+
+def call_state(call: WaiterCall) -> str:
+    """`sent` until staff see it, then `seen`, then `done`."""
+    if call.status == WaiterCall.Status.DONE:
+        return "done"
+    return "seen" if call.seen_at else "sent"
+
+
+def call_payload(call: WaiterCall) -> dict:
+    """A waiter call as the table sees it: every phone at the table follows its state."""
+    return {
+        "call_id": call.pk,
+        "reason": call.reason,
+        "state": call_state(call),
+        "by": call.diner_id,
+        "at": call.created_at.isoformat(),
+        "seen_at": call.seen_at.isoformat() if call.seen_at else None,
+        "done_at": call.done_at.isoformat() if call.done_at else None,
     }

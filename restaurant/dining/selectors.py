@@ -5,9 +5,9 @@ from collections import defaultdict
 from django.db import transaction
 
 from restaurant.dining.models import CartLine, DiningSession
-from restaurant.dining.payloads import diner_payload, line_payload, order_payload
+from restaurant.dining.payloads import call_payload, diner_payload, line_payload, order_payload
 from restaurant.dining.services import presence_online, session_of_diner_lock
-from restaurant.kitchen.models import Order
+from restaurant.kitchen.models import Order, WaiterCall
 from restaurant.menu.catalog import Catalog, catalog
 from restaurant.menu.models import Restaurant
 from restaurant.menu.pricing import unit_price
@@ -50,6 +50,8 @@ def dining_snapshot(*, diner_id: int) -> dict:
             ],
             "orders": [order_payload(o) for o in session_orders(session)],
             "menu_version": restaurant.menu_version,
+            # The meal's waiter calls, answered ones too: the whole table follows each one.
+            "calls": [call_payload(c) for c in WaiterCall.objects.filter(session=session)],
         }
 
 

@@ -496,7 +496,7 @@ def _session_end(session: DiningSession) -> None:
     open_calls = session.calls.filter(status="open")
     for call_id in open_calls.values_list("pk", flat=True):
         done = {"type": "waiter.done", "call_id": call_id}
-        broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", done))
+        broadcast_on_commit(groups.CALLS, group_message("kitchen.event", done))
     open_calls.update(status="done", done_at=timezone.now())
     event = {"type": "session.closed", "seq": session.seq}
     broadcast_on_commit(

@@ -10,11 +10,16 @@ from restaurant.core.access import (
 )
 from restaurant.kitchen import ops, protocol
 from restaurant.kitchen.selectors import kitchen_snapshot
+from restaurant.menu.models import Restaurant
 from restaurant.realtime import groups, liveness
 from restaurant.realtime.consumers import OpConsumer
 from restaurant.realtime.db import db
 
 CLOSE_ACCESS_LOST = 4403
+
+
+def calls_on_kitchen() -> bool:
+    return Restaurant.current().calls_on_kitchen
 
 
 class KitchenConsumer(OpConsumer):
@@ -24,6 +29,12 @@ class KitchenConsumer(OpConsumer):
     # the sockets that have one (restaurant/realtime/liveness.py).
     access: StaffAccess | None = None
     close_pending = False
+    # Whether this socket hears waiter calls: the kitchen display only where the restaurant
+    # shows them there (read at connect; the display's page reads the same setting).
+    calls = False
+
+    async def hears_calls(self) -> bool:
+        return await db(calls_on_kitchen)()
 
     async def connect(self) -> None:
         self.groups_joined: list[str] = []
@@ -41,8 +52,10 @@ class KitchenConsumer(OpConsumer):
             await self.close()
             return
         self.access = access
-        self.groups_joined += [groups.KITCHEN, groups.MENU]
-        await self.join_groups([groups.KITCHEN, groups.MENU])
+        self.calls = await self.hears_calls()
+        joining = [groups.KITCHEN, groups.MENU] + ([groups.CALLS] if self.calls else [])
+        self.groups_joined += joining
+        await self.join_groups(joining)
         await self.accept()
         liveness.register(self)  # a kitchen shift outlasts group_expiry too
         await self.send_snapshot()
@@ -53,13 +66,15 @@ class KitchenConsumer(OpConsumer):
         await self.leave_groups(joined)
 
     async def send_snapshot(self) -> None:
-        await self.send_json(await db(kitchen_snapshot)())
+        await self.send_json(await db(kitchen_snapshot)(calls=self.calls))
 
     async def apply(self, op_id: str, op: protocol._Op) -> None:
         if self.access is None:
             raise AccessLost
         try:
-            snapshot = await db(ops.staff_socket_op_apply)(access=self.access, op_id=op_id, op=op)
+            snapshot = await db(ops.staff_socket_op_apply)(
+                access=self.access, op_id=op_id, op=op, calls=self.calls
+            )
         except AccessLost:
             self.close_pending = True  # after the op's `forbidden` has been sent: `receive`
             raise
@@ -100,3 +115,11 @@ class KitchenConsumer(OpConsumer):
             await self.lose_access()  # a logout: its session is being flushed
         elif not await db(staff_access_holds)(self.access):
             await self.lose_access()
+
+
+class FloorConsumer(KitchenConsumer):
+    """`/ws/floor/`: the staff floor's socket. The kitchen socket's access, ops and events,
+    and always the waiter calls (answering them is the floor's job)."""
+
+    async def hears_calls(self) -> bool:
+        return True

@@ -6,28 +6,36 @@ from restaurant.core.access import StaffAccess, staff_access_require
 from restaurant.dining.models import AppliedOp
 from restaurant.kitchen import protocol
 from restaurant.kitchen.selectors import kitchen_snapshot
-from restaurant.kitchen.services import order_recall, order_status_set, waiter_call_done
+from restaurant.kitchen.services import (
+    order_recall,
+    order_status_set,
+    waiter_call_done,
+    waiter_call_seen,
+)
 from restaurant.menu.services import dish_set_sold_out
 from restaurant.realtime.errors import OpError
 
 HANDLERS = {
     protocol.OrderSetStatus: lambda op, user_id: order_status_set(
-        order_id=op.order_id, status=op.status, by_id=user_id
+        order_id=op.order_id, status=op.status, by_id=user_id, reason=op.reason
     ),
     protocol.OrderRecall: lambda op, user_id: order_recall(order_id=op.order_id, by_id=user_id),
     protocol.DishSetSoldOut: lambda op, _: dish_set_sold_out(
         dish_id=op.dish_id, sold_out=op.sold_out
     ),
     protocol.WaiterDone: lambda op, _: waiter_call_done(call_id=op.call_id),
+    protocol.WaiterSeen: lambda op, _: waiter_call_seen(call_id=op.call_id),
 }
 
 
-def staff_socket_op_apply(*, access: StaffAccess, op_id: str, op: protocol._Op) -> dict | None:
+def staff_socket_op_apply(
+    *, access: StaffAccess, op_id: str, op: protocol._Op, calls: bool = True
+) -> dict | None:
     """An op from a staff socket, its access asked again first: the socket may have outlived
-    it (raises `AccessLost`). Returns the snapshot for `sync`."""
+    it (raises `AccessLost`). Returns the snapshot for `sync` (with waiter calls if ``calls``)."""
     staff_access_require(access)
     if isinstance(op, protocol.Sync):
-        return kitchen_snapshot()
+        return kitchen_snapshot(calls=calls)
     staff_op_apply(user_id=access.user_id, op_id=op_id, op=op)
     return None
 

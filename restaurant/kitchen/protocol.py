@@ -5,7 +5,7 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from restaurant.dining.protocol import Id, OpId
+from restaurant.dining.protocol import Id, OpId, text
 
 
 class _Op(msgspec.Struct, forbid_unknown_fields=True, tag_field="type"):
@@ -15,6 +15,7 @@ class _Op(msgspec.Struct, forbid_unknown_fields=True, tag_field="type"):
 class OrderSetStatus(_Op, tag="order.set_status"):
     order_id: Id
     status: Annotated[str, Meta(max_length=16)]
+    reason: text(120) = ""  # why a round is cancelled; the table sees it
 
 
 class OrderRecall(_Op, tag="order.recall"):
@@ -32,11 +33,17 @@ class WaiterDone(_Op, tag="waiter.done"):
     call_id: Id
 
 
+class WaiterSeen(_Op, tag="waiter.seen"):
+    """Staff saw the call (someone is coming); `waiter.done` when answered."""
+
+    call_id: Id
+
+
 class Sync(_Op, tag="sync"):
     pass
 
 
 KITCHEN_OPS: dict[str, type[_Op]] = {
     cls.__struct_config__.tag: cls
-    for cls in (OrderSetStatus, OrderRecall, DishSetSoldOut, WaiterDone, Sync)
+    for cls in (OrderSetStatus, OrderRecall, DishSetSoldOut, WaiterDone, WaiterSeen, Sync)
 }

@@ -56,10 +56,12 @@ def waiter_calls_open() -> list[dict]:
     return [{k: v for k, v in waiter_call_event(c).items() if k != "type"} for c in calls]
 
 
-def kitchen_snapshot() -> dict:
+def kitchen_snapshot(*, calls: bool = True) -> dict:
+    """``calls``: whether this socket is told of waiter calls (the floor always; the kitchen
+    display where the restaurant shows them there). Without, `calls` is empty."""
     return {
         "type": "snapshot",
         "orders": kitchen_open_orders(),
-        "calls": waiter_calls_open(),
+        "calls": waiter_calls_open() if calls else [],
         "dishes_sold_out": dishes_sold_out(),
     }

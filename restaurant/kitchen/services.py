@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from restaurant.dining.models import CartLine, Diner, DiningSession
-from restaurant.dining.payloads import order_payload
+from restaurant.dining.payloads import call_payload, order_payload
 from restaurant.dining.services import session_change, session_lock
 from restaurant.kitchen.models import Order, OrderItem, OrderMove, WaiterCall
 from restaurant.menu.models import Restaurant
@@ -38,7 +38,8 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
     """Send the whole cart to the kitchen as one round. The caller holds the session lock, so
     two diners pressing together make one order and the other gets `stale`."""
     if seq > session.seq:
-        raise OpError("bad_request", f"seq {seq} is ahead of the table's {session.seq}")
+        raise OpError("bad_request", f"seq {seq} is ahead of the table's {session.seq}",
+                      detail="seq")  # fmt: skip
     if session.cart_seq > seq:
         raise OpError(
             "stale", f"the cart changed at seq {session.cart_seq}; review it and submit again"
@@ -92,7 +93,11 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
 
 
 @transaction.atomic
-def order_status_set(*, order_id: int, status: str, by_id: int | None = None) -> Order:
+def order_status_set(
+    *, order_id: int, status: str, by_id: int | None = None, reason: str = ""
+) -> Order:
+    """Move an order: forward, or to `cancelled` before `served`, with the ``reason`` staff
+    give, if any (kept on the order, sent to the table; ignored for other moves)."""
     if status not in S.values:
         raise OpError("bad_request", f"unknown status {status!r}")
     order = Order.objects.filter(pk=order_id).only("session_id").first()
@@ -111,13 +116,16 @@ def order_status_set(*, order_id: int, status: str, by_id: int | None = None) ->
     moved_from = order.status
     order.status = status
     order.status_changed_at = timezone.now()
-    order.save(update_fields=["status", "status_changed_at"])
+    order.cancel_reason = " ".join(reason.split())[:120] if status == S.CANCELLED else ""
+    order.save(update_fields=["status", "status_changed_at", "cancel_reason"])
     OrderMove.objects.create(
         order=order, from_status=moved_from, to_status=status, by_id=by_id,
         at=order.status_changed_at,
     )  # fmt: skip
     event = {"type": "order.status", "order_id": order.pk, "status": status,
              "awaiting_confirmation": order.is_awaiting_confirmation}  # fmt: skip
+    if order.cancel_reason:
+        event["reason"] = order.cancel_reason
     session_change(session, dict(event))
     broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", event))
     return order
@@ -156,7 +164,8 @@ def order_recall(*, order_id: int, by_id: int | None = None) -> Order:
         raise OpError("conflict", f"the meal of order {order_id} has ended")
     order.status = last.from_status
     order.status_changed_at = now
-    order.save(update_fields=["status", "status_changed_at"])
+    order.cancel_reason = ""
+    order.save(update_fields=["status", "status_changed_at", "cancel_reason"])
     OrderMove.objects.create(
         order=order, from_status=last.to_status, to_status=order.status, recall=True,
         by_id=by_id, at=now,
@@ -177,46 +186,80 @@ STANDARD_REASONS = ("service", "bill", "water")
 
 
 def waiter_call_event(call: WaiterCall) -> dict:
+    """A call as staff see it (`waiter.call` on the staff sockets, and in their snapshot)."""
     return {
         "type": "waiter.call",
         "call_id": call.pk,
         "table": {"number": call.table.number, "label": call.table.label},
         "reason": call.reason,
         "at": call.created_at.isoformat(),
+        "seen_at": call.seen_at.isoformat() if call.seen_at else None,
     }
 
 
-def waiter_call(*, session: DiningSession, diner: Diner, reason: str) -> None:
-    """Tell staff (the caller holds the session lock). While a call of the same table and
-    reason is open, another adds nothing; free text counts as one reason, so a table has at
-    most one open call of each standard reason and one of its own words (docs/protocol.md),
-    however many different words it sends."""
+def _tell_staff(event: dict) -> None:
+    """Waiter calls go to the floor, and to the kitchen display where the restaurant says so
+    (its sockets join the calls group then: restaurant/kitchen/consumers.py)."""
+    broadcast_on_commit(groups.CALLS, group_message("kitchen.event", event))
+
+
+def waiter_call(*, session: DiningSession, diner: Diner, reason: str) -> int | None:
+    """Tell staff, and the whole table (the caller holds the session lock). While a call of
+    the same table and reason is open, another adds nothing; free text counts as one reason,
+    so a table has at most one open call of each standard reason and one of its own words
+    (docs/protocol.md), however many different words it sends."""
     reason = " ".join(reason.split())
     if not 1 <= len(reason) <= 60:
-        raise OpError("bad_request", "a reason has 1..60 characters")
+        raise OpError("bad_request", "a reason has 1..60 characters", detail="reason")
     open_calls = WaiterCall.objects.filter(table_id=session.table_id, status="open")
     if reason in STANDARD_REASONS:
         open_calls = open_calls.filter(reason=reason)
     else:
         open_calls = open_calls.exclude(reason__in=STANDARD_REASONS)
     if open_calls.exists():
-        return
+        return None
     call = WaiterCall.objects.create(
         table_id=session.table_id, session=session, diner=diner, reason=reason
     )
     call.table = session.table
-    broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", waiter_call_event(call)))
+    _tell_staff(waiter_call_event(call))
+    event = {"type": "waiter.call", "by": diner.pk, "call": call_payload(call)}
+    return session_change(session, event)
+
+
+def _call_locked(call_id: int) -> tuple[WaiterCall, DiningSession]:
+    """The call and its table's session, both locked (the session first, as every writer)."""
+    session_id = WaiterCall.objects.filter(pk=call_id).values_list("session_id", flat=True).first()
+    if session_id is None:
+        raise OpError("not_found", "that call is not known", detail="call")
+    session = session_lock(session_id)
+    calls = WaiterCall.objects.select_for_update(of=("self",)).select_related("table")
+    call = calls.get(pk=call_id)
+    return call, session
+
+
+@transaction.atomic
+def waiter_call_seen(*, call_id: int) -> WaiterCall:
+    """Staff saw the call: the whole table is told someone is coming. Once: nothing for a
+    call already seen or done."""
+    call, session = _call_locked(call_id)
+    if call.status == WaiterCall.Status.OPEN and call.seen_at is None:
+        call.seen_at = timezone.now()
+        call.save(update_fields=["seen_at"])
+        _tell_staff({"type": "waiter.seen", "call_id": call.pk, "at": call.seen_at.isoformat()})
+        session_change(session, {"type": "waiter.seen", "call": call_payload(call)})
+    return call
 
 
 @transaction.atomic
 def waiter_call_done(*, call_id: int) -> WaiterCall:
-    call = WaiterCall.objects.select_for_update().filter(pk=call_id).first()
-    if call is None:
-        raise OpError("not_found", f"no waiter call {call_id}")
+    """Staff answered the call: it leaves the floor (and the kitchen), the table is told."""
+    call, session = _call_locked(call_id)
     if call.status == WaiterCall.Status.OPEN:
         call.status = WaiterCall.Status.DONE
         call.done_at = timezone.now()
         call.save(update_fields=["status", "done_at"])
-        event = {"type": "waiter.done", "call_id": call.pk}
-        broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", event))
+        _tell_staff({"type": "waiter.done", "call_id": call.pk})
+        if session.status == DiningSession.Status.OPEN:
+            session_change(session, {"type": "waiter.done", "call": call_payload(call)})
     return call

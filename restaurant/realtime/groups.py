@@ -2,6 +2,9 @@
 
 KITCHEN = "kitchen"
 MENU = "menu"
+# Waiter calls for staff: the floor's sockets always, the kitchen display's only where the
+# restaurant shows calls there (`Restaurant.calls_on_kitchen`).
+CALLS = "calls"
 
 
 def table_group(table_id: int) -> str:
