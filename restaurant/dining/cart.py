@@ -17,22 +17,30 @@ MAX_QTY = 99
 
 def check_options(menu: Catalog, dish: Dish, option_ids: list[int]) -> list[int]:
     """Options must belong to the dish, appear once, and respect every group's min/max.
-    Returns them sorted."""
+    Returns them sorted. A refusal says `detail: "options"` with the dish (and the group
+    whose rule is broken), so a page with an older menu can reload it and say so in its
+    diner's language; its message names no ids."""
     if len(set(option_ids)) != len(option_ids):
-        raise OpError("bad_request", "an option is chosen twice")
+        raise OpError("bad_request", "an option is chosen twice", detail="options",
+                      dish_id=dish.pk)  # fmt: skip
     groups = menu.groups.get(dish.pk, [])
     group_of = {o.pk: g for g in groups for o in g.choices}
-    foreign = [i for i in option_ids if i not in group_of]
-    if foreign:
-        raise OpError("bad_request", f"options {foreign} are not options of dish {dish.pk}")
+    if any(i not in group_of for i in option_ids):
+        raise OpError("bad_request", f"some options are not options of “{dish.name}”",
+                      detail="options", dish_id=dish.pk)  # fmt: skip
     for group in groups:
         chosen = sum(1 for i in option_ids if group_of[i] is group)
         if not group.min_choices <= chosen <= group.max_choices:
             raise OpError(
                 "bad_request",
-                f"choose {group.min_choices}..{group.max_choices} of “{group.name}”"
-                f" (group {group.pk}), not {chosen}",
+                f"choose {group.min_choices}..{group.max_choices} of “{group.name}”, not {chosen}",
+                detail="options",
+                dish_id=dish.pk,
                 group_id=group.pk,
+                group=group.name,
+                group_en=group.name_en,
+                min=group.min_choices,
+                max=group.max_choices,
             )
     return sorted(option_ids)
 
@@ -43,24 +51,37 @@ def line_event(line: CartLine, by: Diner, dish: Dish, options: dict[int, Option]
 
 
 def cart_line_add(
-    *, session: DiningSession, diner: Diner, dish_id: int, qty: int, options: list[int], note: str
+    *,
+    session: DiningSession,
+    diner: Diner,
+    dish_id: int,
+    qty: int,
+    options: list[int],
+    note: str,
+    added_by: int | None = None,
 ) -> int:
+    """``added_by``: whose line it is when not ``diner``'s (a line put back after someone
+    removed it), a diner of the same meal; the event still says who did it (`by`)."""
+    owner = diner.pk if added_by is None else added_by
+    if owner != diner.pk and not Diner.objects.filter(pk=owner, session_id=session.pk).exists():
+        raise OpError("not_found", "no such diner at this table", detail="diner")
     menu = catalog(session.menu_version)
     dish = menu.dishes.get(dish_id)
     if dish is None:
-        raise OpError("not_found", f"no dish {dish_id}")
+        raise OpError("not_found", "that dish is not on the menu", detail="dish", dish_id=dish_id)
     if dish.sold_out:
         raise OpError("sold_out", f"“{dish.name}” is sold out", dish_ids=[dish.pk])
     options = check_options(menu, dish, options)
     note = note.strip()
-    line_of = {"session_id": session.pk, "diner_id": diner.pk, "dish_id": dish.pk,
+    line_of = {"session_id": session.pk, "diner_id": owner, "dish_id": dish.pk,
                "options": options, "note": note}  # fmt: skip
     line = sql.line_matching(**line_of)
     if line is None:
         line = sql.line_insert(**line_of, qty=qty)
     else:
         if line.qty + qty > MAX_QTY:
-            raise OpError("conflict", f"a line holds at most {MAX_QTY}; it has {line.qty}")
+            raise OpError("conflict", f"a line holds at most {MAX_QTY}; it has {line.qty}",
+                          detail="qty_max", max=MAX_QTY)  # fmt: skip
         line.qty += qty
         sql.line_qty_save(line)
     return session_change(session, line_event(line, diner, dish, menu.options), cart=True)
@@ -69,7 +90,8 @@ def cart_line_add(
 def _line_of(session: DiningSession, line_id: int) -> CartLine:
     line = sql.line_of_session(session_id=session.pk, line_id=line_id)
     if line is None:  # another table's line looks exactly like a missing one
-        raise OpError("not_found", f"no line {line_id} in this table's cart")
+        raise OpError("not_found", "that line is no longer in the cart", detail="line",
+                      line_id=line_id)  # fmt: skip
     return line
 
 

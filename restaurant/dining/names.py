@@ -30,9 +30,10 @@ def clean_name(name: str) -> str:
     (`bad_request`) for an empty or over-long name or one with invisible characters."""
     name = " ".join(name.split())
     if not 1 <= len(name) <= MAX_LENGTH:
-        raise OpError("bad_request", f"a name has 1..{MAX_LENGTH} characters")
+        raise OpError("bad_request", f"a name has 1..{MAX_LENGTH} characters", detail="name")
     if any(_refused(char) for char in name):
-        raise OpError("bad_request", "a name may not contain invisible or control characters")
+        raise OpError("bad_request", "a name may not contain invisible or control characters",
+                      detail="name")  # fmt: skip
     return name
 
 

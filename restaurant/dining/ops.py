@@ -15,7 +15,13 @@ Handler = Callable[[DiningSession, Diner, protocol._Op], int | None]
 
 HANDLERS: dict[type, Handler] = {
     protocol.CartAdd: lambda s, d, op: cart.cart_line_add(
-        session=s, diner=d, dish_id=op.dish_id, qty=op.qty, options=op.options, note=op.note
+        session=s,
+        diner=d,
+        dish_id=op.dish_id,
+        qty=op.qty,
+        options=op.options,
+        note=op.note,
+        added_by=op.added_by,
     ),
     protocol.CartSetQty: lambda s, d, op: cart.cart_line_set_qty(
         session=s, diner=d, line_id=op.line_id, qty=op.qty

@@ -26,6 +26,9 @@ class CartAdd(_Op, tag="cart.add"):
     qty: Annotated[int, Meta(ge=1, le=99)] = 1
     options: Annotated[list[Id], Meta(max_length=32)] = []
     note: text(140) = ""
+    # Whose line it is, when not the sender's: putting back a line someone removed ("Undo")
+    # keeps it on its diner's bill. A diner of the same meal.
+    added_by: Id | None = None
 
 
 class CartSetQty(_Op, tag="cart.set_qty"):
