@@ -14,7 +14,7 @@ import {
 const CONFIG = JSON.parse($("#floor-config").textContent);
 const t = strings("floor-strings");
 const TABLES = CONFIG.tableUrl.replace(/999999\/open\/$/, ""); // "/staff/tables/"
-const REFRESH_ON = new Set(["floor.table", "order.new", "order.status", "waiter.call", "waiter.done"]);
+const REFRESH_ON = new Set(["floor.table", "order.new", "order.status", "waiter.call", "waiter.seen", "waiter.done"]);
 const DEBOUNCE = 300;
 const POLL_EVERY = 20_000;
 const REASONS = ["service", "bill", "water"];
