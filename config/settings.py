@@ -344,6 +344,10 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # the embedded server serves static files without collectstatic
+# Uploaded files (dish photos) are served by nginx in production; by the app itself otherwise
+# (`make run`), from MEDIA_ROOT only.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
+MAX_PHOTO_BYTES = env.int("MAX_PHOTO_BYTES", default=8 * 1024 * 1024)
 
 # --- The product ----------------------------------------------------------------------------
 RESTAURANT = {

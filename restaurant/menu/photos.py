@@ -36,8 +36,8 @@ def validate_photo(file) -> None:
     limit = settings.MAX_PHOTO_BYTES
     if file.size > limit:
         raise ValidationError(
-            _("The photo is %(size).1f MB; the limit is %(limit)d MB. Please send a smaller one.")
-            % {"size": file.size / 1024 / 1024, "limit": limit // 1024 // 1024},
+            _("The photo is %(size).1f MB; the limit is %(limit)s MB. Please send a smaller one.")
+            % {"size": file.size / 1024 / 1024, "limit": f"{limit / 1024 / 1024:.3g}"},
             code="too_big",
         )
     try:

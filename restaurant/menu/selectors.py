@@ -1,8 +1,23 @@
 """Reads of the menu."""
 
 from django.db.models import Prefetch
+from django.templatetags.static import static
 
 from restaurant.menu.models import Category, Dish, Option, OptionGroup, Restaurant
+from restaurant.menu.photos import photo_urls
+
+
+def dish_images(dish: Dish) -> dict:
+    """`image`: the picture's URL (the contract); a photo's 480 px copy where there is one,
+    with `image_srcset` offering its sizes; else the dish's static path or URL."""
+    if dish.photo:
+        urls = photo_urls(dish.photo.name)
+        srcset = ", ".join(f"{url} {width}w" for width, url in urls.items())
+        return {"image": urls[min(urls)], "image_srcset": srcset}
+    image = dish.image
+    if image and not image.startswith(("/", "http://", "https://")):
+        image = static(image)
+    return {"image": image, "image_srcset": ""}
 
 
 def dish_payload(dish: Dish) -> dict:
@@ -13,7 +28,7 @@ def dish_payload(dish: Dish) -> dict:
         "description": dish.description,
         "description_en": dish.description_en,
         "price": dish.price,
-        "image": dish.image,
+        **dish_images(dish),
         "sold_out": dish.sold_out,
         "option_groups": [
             {
