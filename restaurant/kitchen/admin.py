@@ -4,6 +4,7 @@ checked and reaches the table."""
 from django.contrib import admin
 
 from restaurant.kitchen.models import Order, OrderItem, WaiterCall
+from restaurant.menu.admin import money_column, with_currency
 
 
 class OrderItemInline(admin.TabularInline):
@@ -19,13 +20,17 @@ class OrderItemInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ("pk", "table", "round", "status", "total", "created_at")
+    list_display = ("pk", "table", "round", "status", "total_shown", "created_at")
+    total_shown = money_column("total", "total")
     list_filter = ("status", "created_at")
     list_select_related = ("session__table",)
     readonly_fields = ("session", "round", "status", "submitted_by", "total", "created_at",
                        "status_changed_at")  # fmt: skip
     inlines = [OrderItemInline]
     date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return with_currency(super().get_queryset(request))
 
     @admin.display(description="table")
     def table(self, order: Order) -> str:
