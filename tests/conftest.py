@@ -8,6 +8,7 @@ the run loudly, naming it; nothing is skipped.
 import contextlib
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -54,12 +55,33 @@ def _services_answer():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _static_files_collected():
+    """Pages name static files by content hash (restaurant/core/staticfiles.py): collected once
+    into STATIC_ROOT before any test renders a page or starts a server, as `make run` does.
+    xdist workers share VAR_DIR: one collects while the others wait on the lock."""
+    import fcntl
+
+    from django.core.management import call_command
+
+    root = Path(settings.STATIC_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root.parent / ".collectstatic.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _close_pools(django_db_setup, django_db_blocker):
     """Return pooled PostgreSQL connections before the test database is dropped."""
     yield
     from restaurant.realtime import db
 
     db.close_connections()  # the sockets' database threads return theirs first
+    # So does asgiref's one thread for thread-sensitive calls (channels' database_sync_to_async
+    # on SQLite and in the tests' own helpers), which otherwise kept one open to the end.
+    from asgiref.sync import SyncToAsync
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=15)
     with django_db_blocker.unblock():
         for connection in connections.all():
             if hasattr(connection, "close_pool"):
