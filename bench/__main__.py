@@ -62,8 +62,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     )  # fmt: skip
     p.add_argument(
         "--real-pages", action="store_true",
-        help="W3 and W5 too: every diner GETs its table page (default: their diners are seated "
-        "with minted cookies; their sockets connect for real)",
+        help="W3 and W5 too: every diner opens its table page and joins (default: their diners "
+        "are seated with minted cookies; their sockets connect for real)",
     )  # fmt: skip
     return p.parse_args(argv)
 

@@ -28,7 +28,7 @@ from collections.abc import Callable
 import msgspec
 
 from bench.loadgen import Dish, Target, percentiles
-from bench.wsclient import HandshakeError, WsConnection, http_get
+from bench.wsclient import HandshakeError, WsConnection, join_table
 
 clock = time.perf_counter
 FINAL_CLOSE_CODES = {4000, 4403, 4429, 1009}
@@ -99,13 +99,10 @@ async def open_socket(
 
 
 async def fetch_cookie(target: Target, token: str, *, sem: asyncio.Semaphore | None = None) -> str:
-    """GET the table page, which makes the diner; its session cookie."""
+    """Open the table page and join as its script does (`join_table`); its session cookie."""
     sem = sem or asyncio.Semaphore(1)
     async with sem:
-        status, cookies, _ = await http_get(target.host, target.port, f"/t/{token}/")
-    if status != 200 or "sessionid" not in cookies:
-        raise HandshakeError(status, f"GET /t/{token[:6]}…/ gave no diner cookie")
-    return cookies["sessionid"]
+        return await join_table(target.host, target.port, token)
 
 
 def failure_name(exc: BaseException) -> str:
@@ -226,7 +223,7 @@ class ChaosDiner:
         return self.targets[self.server % len(self.targets)]
 
     async def start(self, timeout: float = 30.0, *, retry: bool = False) -> "ChaosDiner":
-        """Connect (GET the page first when there is no cookie); returns once the first
+        """Connect (open the page and join first when there is no cookie); returns once the first
         snapshot arrived. A failed first handshake raises, unless ``retry``: then the client
         keeps trying with its backoff, as a phone does, until ``timeout``."""
         self.retry_first = retry

@@ -7,7 +7,7 @@ for it (the kitchen socket's cookie, minted by Django's own session engine), and
 `{"tables": [{"number", "token", "cookies"}], "staff_session": KEY}`.
 
 With `--seated N` every new table also gets an open dining session with N diners and, for each
-diner, a Django session holding what the table page would have stored (`diners`), so that the
+diner, a Django session holding what the join would have stored (`diners`), so that the
 large scenarios (W3's thousands of sockets, W5's 500 tables) need not render thousands of
 pages first: the page's cost is not what they measure, and at the app's connect rate on this
 machine it would take most of the run. Their sockets still connect for real.

@@ -3,12 +3,13 @@ every diner at its table has the event.
 
 Two traffic modes with one shape:
 
-- ``app`` (RestaurantOrder): each diner GETs `/t/<token>/` (the page makes the diner and sets
-  the cookie), opens `/ws/table/<token>/` with `Origin` and the cookie, reads its snapshot, and
-  adds one cart line. Measured ops alternate `cart.add` (raises its line to 2) and
-  `cart.set_qty` (back to 1), each with a unique id, so every op changes the cart and makes one
-  `cart.line` event. The op's `ack` carries its `seq`; the op is delivered when every socket of
-  the table has the event with that `seq`.
+- ``app`` (RestaurantOrder): each diner opens `/t/<token>/` and joins as the page's script does
+  (`POST /t/<token>/join/` makes the diner; the cookie is the page's), opens
+  `/ws/table/<token>/` with `Origin` and the cookie, reads its snapshot, and adds one cart line.
+  Measured ops alternate `cart.add` (raises its line to 2) and `cart.set_qty` (back to 1), each
+  with a unique id, so every op changes the cart and makes one `cart.line` event. The op's `ack`
+  carries its `seq`; the op is delivered when every socket of the table has the event with that
+  `seq`.
 - ``echo`` (relay and raw baselines): the same op message, which the server echoes to every
   socket of the table (the sender too); it is delivered when every socket has the echo of its
   id. The sender's own copy stands for the ack.
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from bench import procstats
-from bench.wsclient import HandshakeError, http_get, ws_connect
+from bench.wsclient import HandshakeError, http_get, join_table, ws_connect
 
 clock = time.perf_counter
 _json = msgspec.json.Encoder()
@@ -311,11 +312,7 @@ class LoadRun:
     # --- set-up ---------------------------------------------------------------------------------
     async def _cookie(self, diner: Diner) -> None:
         async with self.page_sem:
-            path = f"/t/{diner.table.token}/"
-            status, cookies, _ = await http_get(diner.target.host, diner.target.port, path)
-        if status != 200 or "sessionid" not in cookies:
-            raise HandshakeError(status, f"GET {path} gave no diner cookie")
-        diner.cookie = cookies["sessionid"]
+            diner.cookie = await join_table(diner.target.host, diner.target.port, diner.table.token)
 
     async def _connect(self, diner: Diner, timeout: float) -> None:
         handler = self._on_slow if self.mode == "app" else self._on_echo

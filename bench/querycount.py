@@ -3,7 +3,7 @@
     DATABASE_URL=... python -m bench.querycount
 
 prints JSON: statements per `cart.add` (new line / raised line), `cart.set_qty`, the socket's
-connect path (access check, connection_open, snapshot) and the table page's diner_arrive.
+connect path (access check, connection_open, snapshot) and the join's diner_arrive.
 Each statement is one round trip to PostgreSQL, made on the process's single DB thread.
 """
 
@@ -45,7 +45,7 @@ def main() -> None:
         }
         return result
 
-    diner = count("table page: diner_arrive", lambda: diner_arrive(table=table, known_diner_ids=[]))
+    diner = count("join: diner_arrive", lambda: diner_arrive(table=table, known_diner_ids=[]))
     count(
         "socket connect: access check",
         lambda: diner_for_socket(table=table_by_token(table.token), known_diner_ids=[diner.pk]),

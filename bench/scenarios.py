@@ -94,7 +94,7 @@ class Bench:
         self.capacity: dict[str, float] = {}  # W2's sustained rate per system/server
         self.notes: list[str] = []
         self.results: dict[str, list] = {}  # filled as scenarios go, kept on an interrupt
-        self.real_pages = False  # True: every diner GETs its page, also in W3 and W5
+        self.real_pages = False  # True: every diner opens its page and joins, also in W3 and W5
         self.stopping = False
 
     # --- data -------------------------------------------------------------------------------

@@ -214,14 +214,51 @@ async def http_get(
     host: str, port: int, path: str, *, cookie: str | None = None, timeout: float = 15
 ) -> tuple[int, dict[str, str], bytes]:
     """One GET over its own connection: (status, {cookie name: value} set, body)."""
+    return await http_request(host, port, path, cookie=cookie, timeout=timeout)
+
+
+async def join_table(host: str, port: int, token: str, *, timeout: float = 15) -> str:
+    """What the table page does: GET it (its session and CSRF cookies; the GET makes no
+    diner), then `POST /t/<token>/join/` with the CSRF token, which makes the diner. Returns
+    the session cookie."""
+    path = f"/t/{token}/"
+    status, cookies, _ = await http_get(host, port, path, timeout=timeout)
+    if status != 200 or "sessionid" not in cookies or "csrftoken" not in cookies:
+        raise HandshakeError(status, f"GET /t/{token[:6]}…/ gave no session or CSRF cookie")
+    status, joined, _ = await http_request(
+        host, port, f"{path}join/", method="POST", timeout=timeout,
+        cookie=f"sessionid={cookies['sessionid']}; csrftoken={cookies['csrftoken']}",
+        headers={"X-CSRFToken": cookies["csrftoken"], "Referer": f"http://{host}:{port}{path}"},
+    )  # fmt: skip
+    if status != 200:
+        raise HandshakeError(status, f"POST /t/{token[:6]}…/join/ made no diner")
+    return joined.get("sessionid", cookies["sessionid"])
+
+
+async def http_request(
+    host: str,
+    port: int,
+    path: str,
+    *,
+    method: str = "GET",
+    cookie: str | None = None,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    timeout: float = 15,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request over its own connection: (status, {cookie name: value} set, body)."""
+    sent = body
 
     async def go():
         reader, writer = await asyncio.open_connection(host, port)
         try:
-            head = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+            head = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
             if cookie:
                 head.append(f"Cookie: {cookie}")
-            writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+            head += [f"{name}: {value}" for name, value in (headers or {}).items()]
+            if method != "GET":
+                head.append(f"Content-Length: {len(sent)}")
+            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + sent)
             data = await reader.read()
         finally:
             writer.close()

@@ -184,15 +184,18 @@ class Staff:
             assert response.status == 200
         return headers
 
-    def post(self, path: str) -> tuple[dict, dict]:
+    def post(self, path: str, form: str = "") -> tuple[dict, dict]:
         request = urllib.request.Request(
             self.base + path,
-            data=b"",
+            data=form.encode(),
             method="POST",
             headers={"X-CSRFToken": self.cookie("csrftoken"), "Accept": "application/json"},
         )
-        with self.opener.open(request, timeout=10) as response:
-            return json.load(response), dict(response.headers)
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return json.load(response), dict(response.headers)
+        except urllib.error.HTTPError as refused:  # a 409 says why in JSON too
+            return json.load(refused), dict(refused.headers)
 
 
 async def access_log_line(stack: Stack, pattern: str, timeout: float = 5) -> str:
@@ -393,7 +396,10 @@ async def test_uvicorn_workers_serving_everything(stacks, deploy_database, staff
             await diner.wait_for(lambda m: m["type"] == "cart.line")
         staff = Staff(stack.url)
         await asyncio.to_thread(staff.login, "staff", staff_password)
-        reply, _ = await asyncio.to_thread(staff.post, f"/staff/tables/{number}/close/")
+        close = f"/staff/tables/{number}/close/"
+        refused, _ = await asyncio.to_thread(staff.post, close)  # the cart was never sent
+        assert refused["reason"] == "unsent_cart" and refused["unsent"]["count"] == 1, refused
+        reply, _ = await asyncio.to_thread(staff.post, close, "discard_cart=1")
         assert reply["ok"] is True, reply
         for diner in (through_nginx, on_first, on_second):
             await diner.wait_for(lambda m: m["type"] == "session.closed")

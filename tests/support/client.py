@@ -20,13 +20,26 @@ _ids = itertools.count(1)
 
 
 def fetch_cookie(page_url: str, cookie: str | None = None) -> str:
-    """GET the table page (which makes the diner) and return its session cookie."""
+    """Open the table page and join as its script does (the page's GET makes nothing: `POST
+    join/` with the CSRF token makes the diner); return the session cookie."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    request = urllib.request.Request(page_url)
     if cookie:
-        request.add_header("Cookie", f"sessionid={cookie}")
-    with opener.open(request, timeout=10) as response:
+        parts = urlsplit(page_url)
+        jar.set_cookie(http.cookiejar.Cookie(
+            0, "sessionid", cookie, None, False, parts.hostname, False, False, "/", True,
+            False, None, False, None, None, {},
+        ))  # fmt: skip
+    with opener.open(urllib.request.Request(page_url), timeout=10) as response:
+        assert response.status == 200, response.status
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    join = urllib.request.Request(
+        page_url.rstrip("/") + "/join/",
+        data=b"",
+        headers={"X-CSRFToken": csrf, "Referer": page_url},
+        method="POST",
+    )
+    with opener.open(join, timeout=10) as response:
         assert response.status == 200, response.status
     return next((c.value for c in jar if c.name == "sessionid"), cookie)
 
