@@ -21,6 +21,8 @@ from django.core.checks.security.base import (
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from restaurant.core.cache_headers import cache_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -343,7 +345,13 @@ STATICFILES_DIRS = [BASE_DIR / "restaurant" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-WHITENOISE_USE_FINDERS = True  # the embedded server serves static files without collectstatic
+# Hashed names, gzip and Brotli copies, written by collectstatic (restaurant/core/staticfiles.py;
+# `make run` runs it). whitenoise serves them in the embedded server, nginx in production.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "restaurant.core.staticfiles.StaticStorage"},
+}
+WHITENOISE_ADD_HEADERS_FUNCTION = cache_headers  # hashed names: a year, immutable
 # Uploaded files (dish photos) are served by nginx in production; by the app itself otherwise
 # (`make run`), from MEDIA_ROOT only.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.static import serve
-from django.views.generic import RedirectView
 
 from restaurant.core import views as core_views
 from restaurant.dining import views as dining_views
@@ -14,7 +14,8 @@ from restaurant.tables import views as staff_views
 urlpatterns = [
     path("", core_views.landing, name="landing"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    # The icon's name carries its content hash, known once the app runs: looked up per request.
+    path("favicon.ico", lambda request: HttpResponseRedirect(static("favicon.svg"))),
     path("metrics", core_views.metrics, name="metrics"),
     path("t/<str:token>/", dining_views.table_page, name="table"),
     path("t/<str:token>/join/", dining_views.table_join, name="table-join"),

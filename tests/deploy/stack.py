@@ -91,10 +91,11 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock.connect(self.path)
 
 
-def get(url: str, *, timeout: float = 5) -> tuple[int, dict, bytes]:
+def get(url: str, *, timeout: float = 5, headers: dict | None = None) -> tuple[int, dict, bytes]:
     """GET without raising on 4xx/5xx: status, headers, body."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        request = urllib.request.Request(url, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()

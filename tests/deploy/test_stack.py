@@ -11,6 +11,7 @@ process of the temporary root is left, whatever the tests did.
 import asyncio
 import collections
 import concurrent.futures
+import gzip
 import http.cookiejar
 import json
 import re
@@ -23,6 +24,7 @@ import pytest
 import websockets
 
 from tests.deploy.stack import PROBE, Stack, get, get_from
+from tests.live.test_media import MAKE_PHOTO
 from tests.support.client import DinerClient, fetch_cookie
 from tests.support.servers import plain_dish
 
@@ -239,6 +241,28 @@ async def test_pages_from_uwsgi_files_from_nginx_env_everywhere(stack):
     (stack.root / "media" / "probe.txt").write_text("media from disk")
     status, headers, body = get(stack.url + "/media/probe.txt")
     assert (status, body) == (200, b"media from disk") and headers["X-Static-Server"] == "nginx"
+
+    # A dish photo, resized under MEDIA_ROOT: the menu (from uwsgi) points at the copy nginx serves.
+    dish_id = int(stack.manage("shell", "-c", MAKE_PHOTO).split()[-1])
+    _, _, menu = get(stack.url + "/api/menu/")
+    [dish] = [d for c in json.loads(menu)["categories"] for d in c["dishes"] if d["id"] == dish_id]
+    status, headers, body = get(stack.url + dish["image"])
+    assert status == 200 and headers["X-Static-Server"] == "nginx", (dish["image"], status)
+    assert headers["Content-Type"] == "image/webp" and body[8:12] == b"WEBP"
+
+    # Static files by content-hashed name, precompressed, cached for a year; pages (with their
+    # CSRF token) never compressed; the menu JSON gzipped by the app.
+    status, headers, page = get(stack.url + "/admin/login/", headers={"Accept-Encoding": "gzip"})
+    assert status == 200 and "Content-Encoding" not in headers, headers
+    css = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', page.decode()).group(1)
+    status, headers, body = get(stack.url + css, headers={"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip", headers
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert headers["X-Static-Server"] == "nginx" and gzip.decompress(body)
+    status, headers, _ = get(stack.url + "/static/css/app.css")
+    assert "immutable" not in headers["Cache-Control"]
+    status, headers, body = get(stack.url + "/api/menu/", headers={"Accept-Encoding": "gzip"})
+    assert headers["Content-Encoding"] == "gzip" and json.loads(gzip.decompress(body))
 
     # The one env file reached every application process, byte for byte, through supervisord.
     names = ["uwsgi", *(f"{stack.program}:{w['name']}" for w in stack.workers)]

@@ -58,8 +58,9 @@ def restaurant(database_url: str, **fields) -> None:
            database_url=database_url)  # fmt: skip
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def server(tmp_path_factory):
+    """A server of its own per test: each starts from an empty board."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: install Debian's `chromium` package")
     RESULTS.mkdir(exist_ok=True)

@@ -25,6 +25,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, no_demo, **options):
         call_command("migrate", interactive=False, verbosity=0)
+        # Hashed, compressed static files (restaurant/core/staticfiles.py); quick once done.
+        call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo:
             call_command("demo_load")
         password = self.staff_password()
