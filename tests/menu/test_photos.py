@@ -102,7 +102,7 @@ def test_what_is_not_a_photo_or_too_big_is_refused_with_a_reason(boss, menu, set
     refused = change(boss, menu, photo=upload("big.jpg", big))
     assert refused.status_code == 200
     [error] = refused.context["adminform"].form.errors.as_data()["photo"]
-    assert error.code == "too_big" and "limit is 0.0977 MB" in error.message
+    assert error.code == "too_big" and "0.0977 MB" in error.message  # the limit, said
     assert not Dish.objects.get(pk=menu.rice.pk).photo
     assert not (Path(settings.MEDIA_ROOT) / "dishes").exists()
 
