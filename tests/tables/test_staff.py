@@ -233,7 +233,7 @@ class TestLive:
                          "price": 300}  # fmt: skip
         form = {
             "name": "米饭", "name_en": "Rice", "category": menu.rice.category_id,
-            "description": "", "description_en": "", "price": 400, "image": "",
+            "description": "", "description_en": "", "price": "4.00", "image": "",
             "sort_order": 0,
             "option_groups-TOTAL_FORMS": 0, "option_groups-INITIAL_FORMS": 0,
         }  # fmt: skip
