@@ -181,6 +181,8 @@ def test_kitchen_display_follows_a_round_from_phone_to_ready(tmp_path):
             expect(call).to_have_count(1)
             expect(call.locator(".call-reason")).to_have_text("Water")
             expect(call.locator(".call-table")).to_have_text("1")
+            expect(kitchen.locator("#toasts .toast")).to_have_count(0)  # a clean screenshot
+            expect(kitchen.locator("#undo-bar")).to_be_hidden(timeout=15_000)
             kitchen.screenshot(path=str(RESULTS / "kitchen-display.png"))
 
             # The floor shows table 1 open with its order and the call, and answers the call.
