@@ -332,10 +332,23 @@ def test_the_board_uses_the_width_holds_undoes_and_recalls(server):
         expect(page.locator("#calls-panel")).to_be_hidden()
         expect(page.locator("#toasts")).not_to_contain_text("calls a waiter")
 
+        # Cancelling says why (the table sees it); the served-today panel lists it so.
+        four = board.locator('.ticket-card:has(.tc-table:text-is("4"))')
+        four.locator("button[data-cancel]").click()
+        page.locator("#cancel-reason").fill("Out of cucumbers")
+        page.locator("#cancel-reason").press("Enter")
+        expect(four).to_have_count(0)
+        page.locator("#history-button").click()
+        cancelled = page.locator("#history-panel .history-row.is-cancelled")
+        expect(cancelled).to_contain_text("Cancelled")
+        expect(cancelled).to_contain_text("Out of cucumbers")
+        page.locator("#history-panel [data-close]").click()
+        expect(new).to_have_count(3)
+
         # A 140-character note without spaces stays inside the printed ticket.
         note = "x" * 140
         diners[3].send_round([second["id"]], note=note)
-        expect(new).to_have_count(5)
+        expect(new).to_have_count(4)
         card = new.filter(has_text=note)
         card.locator("button[data-print]").click()
         expect(page.locator("body")).to_have_class(re.compile(r"\bis-printing-ticket\b"))

@@ -7,7 +7,9 @@
 // kitchen_sound.js (sound, its prompt, the new-order alarm), kitchen_history.js (served today).
 
 import { LiveSocket } from "./socket.js";
-import { $, EN, clock, h, localName, openDialog, staffConnection, toast, wireDialog } from "./ui.js";
+import {
+  $, EN, clock, closeDialog, h, localName, openDialog, staffConnection, toast, wireDialog,
+} from "./ui.js";
 import { board, cards, renderBoard, tick } from "./kitchen_board.js";
 import { historyChanged, initHistory } from "./kitchen_history.js";
 import {
@@ -33,12 +35,12 @@ function renderOrders() {
 
 // --- Status moves, undo, cancel, print --------------------------------------------------------------
 
-function setStatus(orderId, status) {
+function setStatus(orderId, status, reason = "") {
   const order = S.orders.get(orderId);
   if (!order || S.busy.has(orderId)) return;
   S.busy.add(orderId);
   renderOrders();
-  sock.send("order.set_status", { order_id: orderId, status })
+  sock.send("order.set_status", { order_id: orderId, status, ...(reason ? { reason } : {}) })
     .then(() => {
       // The ack means it is committed: show it now, whether or not the event comes first.
       applyStatus(orderId, status);
@@ -123,13 +125,22 @@ function askCancel(orderId) {
   cancelling = orderId;
   $("#cancel-title").textContent = t("cancelTitle", { round: order.round, table: tableName(order.table) });
   cancelDialog.returnValue = "";
+  $("#cancel-reason").value = "";
   openDialog(cancelDialog);
 }
 cancelDialog.addEventListener("close", () => {
-  if (cancelDialog.returnValue === "cancel" && cancelling != null) setStatus(cancelling, "cancelled");
+  if (cancelDialog.returnValue === "cancel" && cancelling != null) {
+    setStatus(cancelling, "cancelled", $("#cancel-reason").value.trim());
+  }
   cancelling = null;
 });
 wireDialog(cancelDialog); // a tap on the backdrop keeps the order
+// Enter in the reason confirms the cancel (the form's first button, which Enter would press, keeps).
+$("#cancel-reason").addEventListener("keydown", (e) => {
+  if (e.key !== "Enter") return;
+  e.preventDefault();
+  closeDialog(cancelDialog, "cancel");
+});
 
 function printTicket(orderId) {
   const order = S.orders.get(orderId);

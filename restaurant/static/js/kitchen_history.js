@@ -39,7 +39,8 @@ function row(order) {
       h("span", { class: "history-items" }, items),
       h("span", { class: "history-when" },
         h("span", { class: `history-status is-${order.status}` }, t(`status_${order.status}`)),
-        " · ", clock(order.finished_at))),
+        " · ", clock(order.finished_at),
+        order.cancel_reason ? ` · ${order.cancel_reason}` : "")),
     ms > 0
       ? h("button", { type: "button", class: "btn btn-secondary history-recall", "data-recall": "",
         disabled: H.busy.has(order.order_id) }, icon("undo"), t("recall"),
