@@ -310,11 +310,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
 
-def _socket_origins() -> list[str]:
+def socket_origins(site_url: str) -> list[str]:
     """The Origins a socket may come from, scheme and port included: the site's own (each
-    allowed host at SITE_URL's scheme and port) and CSRF_TRUSTED_ORIGINS; https only where
-    HTTP redirects to HTTPS. WS_ALLOWED_ORIGINS replaces the list."""
-    site = urlsplit(SITE_URL)
+    allowed host at ``site_url``'s scheme and port) and CSRF_TRUSTED_ORIGINS; https only
+    where HTTP redirects to HTTPS. WS_ALLOWED_ORIGINS replaces the list."""
+    site = urlsplit(site_url)
     port = f":{site.port}" if site.port else ""
     origins = [f"{site.scheme}://{site.netloc}", *CSRF_TRUSTED_ORIGINS]
     origins += [
@@ -327,7 +327,7 @@ def _socket_origins() -> list[str]:
     return list(dict.fromkeys(o.lower().rstrip("/") for o in origins))
 
 
-WS_ALLOWED_ORIGINS = env.list("WS_ALLOWED_ORIGINS", default=None) or _socket_origins()
+WS_ALLOWED_ORIGINS = env.list("WS_ALLOWED_ORIGINS", default=None) or socket_origins(SITE_URL)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # --- i18n ------------------------------------------------------------------------------------

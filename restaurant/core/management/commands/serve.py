@@ -32,6 +32,12 @@ class Command(BaseCommand):
         password = self.staff_password()
         site = self.site_url(host, port)
         served_site_url_save(site)  # `table_links` in another shell prints these links too
+        if site != settings.SITE_URL and not os.environ.get("WS_ALLOWED_ORIGINS"):
+            # The pages are served from here: their sockets come from here too.
+            from config.settings import socket_origins
+
+            settings.SITE_URL = site
+            settings.WS_ALLOWED_ORIGINS = socket_origins(site)
         layer = "Redis" if settings.REDIS_URL else "in-memory"
         out = self.stdout.write
         out(self.style.SUCCESS(f"\nRestaurantOrder on {site}  (channel layer: {layer})\n"))
