@@ -60,14 +60,24 @@ def _static_files_collected():
     into STATIC_ROOT before any test renders a page or starts a server, as `make run` does.
     xdist workers share VAR_DIR: one collects while the others wait on the lock."""
     import fcntl
+    import hashlib
 
     from django.core.management import call_command
 
     root = Path(settings.STATIC_ROOT)
     root.mkdir(parents=True, exist_ok=True)
+    sources = sorted(f for d in settings.STATICFILES_DIRS for f in Path(d).rglob("*"))
+    signature = hashlib.sha256(
+        "\n".join(f"{f}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in sources).encode()
+    ).hexdigest()
+    stamp = root / ".collected"
     with open(root.parent / ".collectstatic.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        # Once per change of the sources: a second worker must not rewrite files the first
+        # one's servers are already sending.
+        if not stamp.exists() or stamp.read_text() != signature:
+            call_command("collectstatic", interactive=False, verbosity=0)
+            stamp.write_text(signature)
 
 
 @pytest.fixture(scope="session", autouse=True)
