@@ -63,7 +63,12 @@ def floor_tables() -> list[dict]:
     calls: dict[int, list[dict]] = {}
     for call in WaiterCall.objects.filter(status=WaiterCall.Status.OPEN):
         calls.setdefault(call.table_id, []).append(
-            {"call_id": call.pk, "reason": call.reason, "at": call.created_at.isoformat()}
+            {
+                "call_id": call.pk,
+                "reason": call.reason,
+                "at": call.created_at.isoformat(),
+                "seen_at": call.seen_at.isoformat() if call.seen_at else None,
+            }
         )
     rows = []
     for table in Table.objects.all():

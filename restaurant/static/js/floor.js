@@ -77,7 +77,11 @@ function card(table) {
         icon("bell"),
         h("span", { class: "tcall-what" },
           h("strong", { class: "tcall-reason" }, reasonLabel(call.reason)),
-          h("span", { class: "tcall-since" }, since(call.at))),
+          h("span", { class: "tcall-since" }, since(call.at)),
+          call.seen_at ? h("span", { class: "tcall-state" }, t("callSeen")) : null),
+        // Seen first (the table is told someone is coming), then Done once answered.
+        call.seen_at ? null : h("button", { type: "button", class: "btn btn-quiet btn-seen", "data-seen": call.call_id,
+          disabled: S.busy.has(`call:${call.call_id}`) }, t("seen")),
         h("button", { type: "button", class: "btn btn-done", "data-done": call.call_id, disabled: S.busy.has(`call:${call.call_id}`) },
           icon("check"), t("done")))))
       : null,
@@ -335,13 +339,17 @@ wireDialog(closeDialog);
 wireDialog(rotateDialog);
 
 // Waiter calls answered from the floor go through the kitchen socket, like the kitchen's own.
-function callDone(callId) {
+// `waiter.seen` tells the table someone is coming; `waiter.done` answers the call.
+function callOp(type, callId) {
   const key = `call:${callId}`;
   S.busy.add(key);
   render();
-  sock.send("waiter.done", { call_id: callId })
+  sock.send(type, { call_id: callId })
     .then(() => {
-      for (const table of S.tables) table.calls = table.calls.filter((c) => c.call_id !== callId);
+      for (const table of S.tables) {
+        if (type === "waiter.done") table.calls = table.calls.filter((c) => c.call_id !== callId);
+        else for (const c of table.calls) if (c.call_id === callId) c.seen_at ||= new Date(now()).toISOString();
+      }
     })
     .catch((err) => {
       const key2 = `err_${err.code}`;
@@ -359,7 +367,8 @@ $("#floor-grid").addEventListener("click", (e) => {
   const button = e.target.closest("button");
   if (!button || button.disabled) return;
   const number = Number(button.closest("[data-table]")?.dataset.table);
-  if (button.dataset.done) return callDone(Number(button.dataset.done));
+  if (button.dataset.seen) return callOp("waiter.seen", Number(button.dataset.seen));
+  if (button.dataset.done) return callOp("waiter.done", Number(button.dataset.done));
   if (button.dataset.accept) return acceptRound(Number(button.dataset.accept));
   const action = button.dataset.action;
   if (!action) return;
