@@ -1,37 +1,95 @@
 // What a diner's taps do: load the menu, change a cart line, send a round, see the rounds and
-// the bill, rename, call a waiter. Each sends an op (or fetches) and redraws; the server's
-// events (table_events.js) then confirm it.
+// the bill, rename. Each sends an op (or fetches) and redraws; the server's events
+// (table_events.js) then confirm it. Calling a waiter is in table_calls.js.
 
 import {
-  $, closeDialog as closeSheet, fill, h, listSep, moneyFormatter, openDialog as openSheet, toast,
+  $, closeDialog as closeSheet, fill, h, isOpen, moneyFormatter, openDialog as openSheet, toast,
 } from "./ui.js";
+import { onMenuOutdated, refreshDishSheet } from "./table_dish.js";
+import { errorText, showError, soldOutNames } from "./table_errors.js";
 import { renderMenu, renderMenuError } from "./table_menu.js";
 import {
-  cartSheet, confirmSheet, dot, ordersSheet, peopleSheet, render, renderCartSheet, renderConfirm, renderDiners,
-  renderOrders, showError, statusLabel,
+  cartSheet, confirmSheet, dot, ordersSheet, peopleSheet, refreshConfirm, render, renderCartSheet, renderConfirm,
+  renderDiners, renderOrders, statusLabel,
 } from "./table_render.js";
-import {
-  S, WAITER_COOLDOWN_MS, cartCount, config, dishName, setMenu, settlePending, sock, t,
-} from "./table_state.js";
+import { S, cartCount, config, dishName, setMenu, settlePending, shownQty, sock, t } from "./table_state.js";
+
+export { waiterCooldown } from "./table_calls.js";
 
 // --- Menu ----------------------------------------------------------------------------------------
 
-export async function loadMenu() {
+// One fetch at a time; a change announced while one is under way fetches once more after it.
+// The promise settles when the page has the newest menu it could get.
+let menuLoading = null;
+let menuAgain = false;
+
+export function loadMenu() {
+  if (menuLoading) {
+    menuAgain = true;
+    return menuLoading;
+  }
+  menuLoading = (async () => {
+    do {
+      menuAgain = false;
+      await fetchMenu();
+    } while (menuAgain);
+    menuLoading = null;
+  })();
+  return menuLoading;
+}
+onMenuOutdated(loadMenu);
+
+async function fetchMenu() {
+  const first = S.menuVersion === null;
   try {
-    const response = await fetch(config.menuUrl, { credentials: "same-origin" });
+    const response = await fetch(config.menuUrl, { credentials: "same-origin", cache: first ? "default" : "no-store" });
     if (!response.ok) throw new Error(String(response.status));
     setMenu(await response.json());
     renderMenu();
     render();
+    refreshDishSheet();
+    refreshConfirm();
   } catch {
-    renderMenuError(() => loadMenu());
+    // Without a menu the page cannot order: say so. With one, keep it; the next change or
+    // reconnect fetches again.
+    if (first) renderMenuError(() => loadMenu());
   }
 }
 
 // --- The shared cart --------------------------------------------------------------------------
 
+// A line removed with the trash button can be put back for a few seconds, from the sheet it was
+// removed in (a toast could not be tapped over the sheet): in its diner's name, with its
+// options and note.
+const UNDO_MS = 6000;
+let undoTimer = null;
+
+function offerUndo(line, qty) {
+  clearTimeout(undoTimer);
+  S.undo = { line, qty };
+  undoTimer = setTimeout(() => {
+    S.undo = null;
+    render();
+    refreshConfirm();
+  }, UNDO_MS);
+  render();
+  refreshConfirm();
+}
+
+function putBack() {
+  const { line, qty } = S.undo || {};
+  if (!line) return;
+  clearTimeout(undoTimer);
+  S.undo = null;
+  render();
+  refreshConfirm();
+  sock.send("cart.add", { dish_id: line.dish_id, qty, options: line.options, note: line.note, added_by: line.added_by })
+    .catch(showError);
+}
+
 function setQty(line, qty) {
   const id = line.line_id;
+  const before = shownQty(line);
   S.pending.set(id, { qty, until: null });
   render();
   const op = qty === 0 ? sock.send("cart.remove", { line_id: id }) : sock.send("cart.set_qty", { line_id: id, qty });
@@ -40,6 +98,7 @@ function setQty(line, qty) {
     if (mine && mine.qty === qty) mine.until = ack.seq; // shown until the event with that seq
     settlePending();
     render();
+    if (qty === 0) offerUndo(line, before);
   }).catch((err) => {
     if (S.pending.get(id)?.qty === qty) S.pending.delete(id);
     render();
@@ -47,11 +106,15 @@ function setQty(line, qty) {
   });
 }
 
-$("#cart-body").addEventListener("click", (e) => {
+// The cart sheet's steppers, and the confirm sheet's (there only a sold-out line has one).
+function onStep(e) {
+  if (e.target.closest("[data-undo]")) return putBack();
   const button = e.target.closest("[data-set-qty]");
   const line = button && S.cart.get(Number(button.closest("[data-line]").dataset.line));
   if (line) setQty(line, Number(button.dataset.setQty));
-});
+}
+$("#cart-body").addEventListener("click", onStep);
+$("#confirm-body").addEventListener("click", onStep);
 
 $("#cart-button").addEventListener("click", () => {
   renderCartSheet();
@@ -85,13 +148,13 @@ $("#confirm-send").addEventListener("click", async () => {
         const dish = S.dishes.get(id);
         if (dish) dish.sold_out = true;
       }
-      const names = (err.reply.dish_ids || []).map((id) => dishName(id)).join(listSep);
-      renderConfirm(t("soldOutSend", { dishes: names }));
-    } else if (err.code !== "closed") renderConfirm(t("failed", { message: err.message }));
+      renderConfirm(t("soldOutSend", { dishes: soldOutNames(err) }));
+    } else if (err.code !== "closed") renderConfirm(errorText(err));
   } finally {
     S.submitting = false;
     button.textContent = label;
     button.disabled = cartCount() === 0;
+    refreshConfirm(); // Confirm as the cart now allows (a sold-out line keeps it disabled)
   }
 });
 
@@ -153,37 +216,7 @@ $("#rename-form").addEventListener("submit", (e) => {
     toast(t("nameSaved"), "is-ok");
     closeSheet(peopleSheet);
   }).catch((err) => {
-    hint.textContent = err.code === "bad_request" ? t("nameInvalid") : t("failed", { message: err.message });
+    hint.textContent = errorText(err);
     hint.classList.add("is-error");
-  });
-});
-
-// --- Calling a waiter -------------------------------------------------------------------------------
-
-const waiterSheet = $("#waiter-sheet");
-const waiterButton = $("#waiter-button");
-let waiterTimer = null;
-
-export function waiterCooldown() {
-  const until = Number(sessionStorage.getItem("waiter-until") || 0);
-  const left = Math.ceil((until - Date.now()) / 1000);
-  clearTimeout(waiterTimer);
-  waiterButton.disabled = left > 0;
-  $("#waiter-cooldown").textContent = left > 0 ? String(left) : "";
-  waiterButton.title = left > 0 ? t("waiterWait", { s: left }) : "";
-  if (left > 0) waiterTimer = setTimeout(waiterCooldown, 1000);
-}
-
-waiterButton.addEventListener("click", () => openSheet(waiterSheet));
-waiterSheet.addEventListener("click", (e) => {
-  const reason = e.target.closest("[data-reason]")?.dataset.reason;
-  if (!reason) return;
-  closeSheet(waiterSheet);
-  sessionStorage.setItem("waiter-until", String(Date.now() + WAITER_COOLDOWN_MS));
-  waiterCooldown();
-  sock.send("waiter.call", { reason }).then(() => toast(t("waiterCalled"), "is-ok")).catch((err) => {
-    sessionStorage.removeItem("waiter-until");
-    waiterCooldown();
-    showError(err);
   });
 });

@@ -1,10 +1,11 @@
 // The dish sheet: a tapped dish's options, quantity and note, and "Add" (queued while offline).
 
 import {
-  $, EN, closeDialog as closeSheet, fill, h, listSep, localName, openDialog as openSheet, toast,
+  $, EN, closeDialog as closeSheet, fill, h, isOpen, listSep, localName, openDialog as openSheet, toast,
 } from "./ui.js";
+import { errorText, showError } from "./table_errors.js";
 import { heroMedia, menuEl } from "./table_menu.js";
-import { render, showError } from "./table_render.js";
+import { render } from "./table_render.js";
 import { S, money, settlePending, sock, t, unitPrice } from "./table_state.js";
 
 const dishSheet = $("#dish-sheet");
@@ -41,6 +42,31 @@ export function openDish(dishId) {
 // The sheet shows a dish that just sold out: it cannot be added any more.
 export function closeDishIfSoldOut(dish) {
   if (chosen?.dish.id === dish.id && dish.sold_out) closeSheet(dishSheet);
+}
+
+const shape = (dish) => JSON.stringify(dish.option_groups.map((g) => [g.id, g.min, g.max, g.options.map((o) => o.id)]));
+
+// A new menu arrived while the sheet is open: gone or sold out, it closes; with other choices,
+// it opens afresh and says why; otherwise it keeps what the diner picked, at the new prices.
+export function refreshDishSheet() {
+  if (!chosen || !isOpen(dishSheet)) return;
+  const dish = S.dishes.get(chosen.dish.id);
+  if (!dish || dish.sold_out) {
+    closeSheet(dishSheet);
+    toast(dish ? t("soldOutNamed", { dishes: localName(dish) }) : t("errDishGone"), "is-error", { key: "menu" });
+  } else if (shape(dish) !== shape(chosen.dish)) {
+    openDish(dish.id);
+    toast(t("errOptions", { dish: localName(dish) }), "", { key: "menu" });
+  } else {
+    chosen.dish = dish;
+    updateDishSheet();
+  }
+}
+
+// The page's menu was older than the server's: fetch it, then open the dish again to choose.
+let reloadMenu = null;
+export function onMenuOutdated(fn) {
+  reloadMenu = fn;
 }
 
 menuEl.addEventListener("click", (e) => {
@@ -141,11 +167,16 @@ $("#dish-form").addEventListener("submit", (e) => {
       if (queued) queued.until = ack.seq; // drawn until the event with that seq is applied
       settlePending();
       render();
-      toast(t("added", { qty, dish: localName(dish) }), "is-ok");
+      toast(t("added", { qty, dish: localName(dish) }), "is-ok", { key: "cart" });
     })
-    .catch((err) => {
+    .catch(async (err) => {
       if (queued) S.queued.delete(queued.line_id);
       render();
-      showError(err);
+      const outdated = err.reply?.detail === "options" || err.reply?.detail === "dish";
+      if (!outdated || !reloadMenu) return showError(err);
+      toast(errorText(err), "is-error", { key: "menu" });
+      await reloadMenu();
+      const fresh = S.dishes.get(dish.id);
+      if (fresh && !fresh.sold_out && err.reply.detail === "options") openDish(dish.id);
     });
 });

@@ -2,9 +2,13 @@
 
 import { closeDialog as closeSheet, isOpen, toast } from "./ui.js";
 import { loadMenu } from "./table_actions.js";
+import { applyCallEvent } from "./table_calls.js";
+import { askName, renamed } from "./table_welcome.js";
 import { closeDishIfSoldOut } from "./table_dish.js";
 import { updateDishCard } from "./table_menu.js";
-import { bump, confirmSheet, render, renderConfirm, showEnded, statusLabel } from "./table_render.js";
+import {
+  bump, confirmSheet, refreshConfirm, render, renderConfirm, showEnded, statusLabel,
+} from "./table_render.js";
 import { S, dinerName, dishName, setCurrency, settlePending, sock, t } from "./table_state.js";
 
 export function applySnapshot(snap) {
@@ -20,12 +24,37 @@ export function applySnapshot(snap) {
   S.online = new Set(snap.diners.filter((d) => d.online).map((d) => d.diner_id));
   S.cart = new Map(snap.cart.map((line) => [line.line_id, line]));
   S.orders = new Map(snap.orders.map((o) => [o.order_id, o]));
+  S.calls = new Map((snap.calls || []).map((c) => [c.call_id, c]));
   if (snap.restaurant?.currency) setCurrency(snap.restaurant.currency);
   S.snapshotMenuVersion = snap.menu_version;
   if (S.menuVersion !== null && snap.menu_version !== S.menuVersion) loadMenu(); // our copy is old
   settlePending();
   render();
   if (isOpen(confirmSheet)) renderConfirm();
+  askName(snap);
+}
+
+// Every phone of the restaurant hears a menu change at once: spread their fetches over a second.
+const menuSoon = () => setTimeout(loadMenu, Math.random() * 1000);
+
+// Someone else changed or removed a diner's own line: its owner is told who, and what. Taps in
+// a row on one line (3 → 2 → 1) read as one change (3 → 1) while the notice is up.
+const NOTICE_MS = 6500;
+let lastNotice = null; // {lineId, by, from, until}
+
+function yourLineNotice(before, ev, after) {
+  if (ev.by === S.me || before?.added_by !== S.me) return false;
+  const name = dinerName(ev.by);
+  const dish = dishName(before.dish_id);
+  const lineId = before.line_id;
+  const same = lastNotice && lastNotice.lineId === lineId && lastNotice.by === ev.by && Date.now() < lastNotice.until;
+  const from = same ? lastNotice.from : before.qty;
+  lastNotice = { lineId, by: ev.by, from, until: Date.now() + NOTICE_MS };
+  if (!after) toast(t("othersRemovedYours", { name, dish }), "is-notice", { key: "cart", ms: NOTICE_MS });
+  else if (after.qty !== before.qty) {
+    toast(t("othersChangedYours", { name, dish, from, to: after.qty }), "is-notice", { key: "cart", ms: NOTICE_MS });
+  } else return false;
+  return true;
 }
 
 export function applyEvent(ev) {
@@ -37,18 +66,24 @@ export function applyEvent(ev) {
       if (ev.by !== S.me) {
         S.flash.set(ev.line.line_id, Date.now());
         bump();
-        if (more > 0) toast(t("othersAdded", { name: dinerName(ev.by), qty: more, dish: dishName(ev.line.dish_id) }));
+        if (!yourLineNotice(before, ev, ev.line) && more > 0) {
+          toast(t("othersAdded", { name: dinerName(ev.by), qty: more, dish: dishName(ev.line.dish_id) }));
+        }
       }
       break;
     }
-    case "cart.line_removed":
+    case "cart.line_removed": {
+      const before = S.cart.get(ev.line_id);
       S.cart.delete(ev.line_id);
       S.flash.delete(ev.line_id);
       if (ev.by !== S.me) bump();
+      yourLineNotice(before, ev, null);
       break;
+    }
     case "order.submitted":
       S.orders.set(ev.order.order_id, ev.order);
       S.cart.clear();
+      S.undo = null; // the cart went to the kitchen: nothing to put back
       if (ev.by === S.me) toast(t("sent", { n: ev.order.round }), "is-ok");
       else {
         toast(t("othersSent", { name: dinerName(ev.by), n: ev.order.round }));
@@ -60,7 +95,9 @@ export function applyEvent(ev) {
       if (order) {
         order.status = ev.status;
         if ("awaiting_confirmation" in ev) order.awaiting_confirmation = ev.awaiting_confirmation;
-        toast(t("statusToast", { n: order.round, status: statusLabel(ev.status) }));
+        order.cancel_reason = ev.reason || "";
+        const words = { n: order.round, status: statusLabel(ev.status), reason: ev.reason };
+        toast(t(ev.reason ? "statusToastReason" : "statusToast", words), "", { key: `order-${order.order_id}` });
       }
       break;
     }
@@ -68,6 +105,7 @@ export function applyEvent(ev) {
       const known = S.diners.has(ev.diner.diner_id);
       S.diners.set(ev.diner.diner_id, { ...S.diners.get(ev.diner.diner_id), ...ev.diner });
       if (!known && ev.diner.diner_id !== S.me) toast(t("joined", { name: ev.diner.name }));
+      renamed(ev.diner);
       break;
     }
     case "presence":
@@ -83,11 +121,23 @@ export function applyEvent(ev) {
       dish.sold_out = ev.sold_out;
       dish.price = ev.price;
       updateDishCard(dish);
+      // One version on from the page's copy: this was the change. Further: more happened.
+      if (ev.version === S.menuVersion + 1) S.menuVersion = ev.version;
+      else if (ev.version > S.menuVersion) menuSoon();
       // Cart lines carry the server's unit price: ask for fresh ones rather than guess.
       if (repriced && [...S.cart.values()].some((l) => l.dish_id === dish.id)) sock.send("sync").catch(() => {});
       closeDishIfSoldOut(dish);
+      refreshConfirm();
       break;
     }
+    case "menu.changed":
+      if (ev.version !== S.menuVersion) menuSoon();
+      return;
+    case "waiter.call":
+    case "waiter.seen":
+    case "waiter.done":
+      applyCallEvent(ev);
+      break;
     case "session.closed":
       showEnded("closedTitle", "closedText", false);
       break;
@@ -96,5 +146,9 @@ export function applyEvent(ev) {
   }
   settlePending();
   render();
-  if (isOpen(confirmSheet) && ev.type.startsWith("cart.") && !S.submitting) renderConfirm(t("cartChanged"));
+  // Someone else changed what is being confirmed: say so. The diner's own change (a sold-out
+  // line taken out here) needs no telling.
+  if (isOpen(confirmSheet) && ev.type.startsWith("cart.") && !S.submitting) {
+    renderConfirm(ev.by === S.me ? "" : t("cartChanged"));
+  }
 }

@@ -1,7 +1,7 @@
 // The menu as drawn: dish cards by category, the category chips and the scroll-spy that marks
 // the one on screen. Tapping a card is handled in table_dish.js (one listener on #menu).
 
-import { $, EN, fill, h, icon as sprite, localName } from "./ui.js";
+import { $, EN, fill, firstGrapheme, h, icon as sprite, localName } from "./ui.js";
 import { S, money, t } from "./table_state.js";
 
 export const menuEl = $("#menu");
@@ -16,7 +16,7 @@ function imageUrl(image) {
 function dishMedia(dish, cls = "dish-media") {
   // The box keeps its size (aspect-ratio) whether the picture loads, fails or is missing.
   const box = h("div", { class: cls, style: `--hue:${(dish.id * 47) % 360}`, "aria-hidden": "true" },
-    h("span", { class: "media-letter" }, Array.from(localName(dish))[0] || ""));
+    h("span", { class: "media-letter" }, firstGrapheme(localName(dish))));
   const src = imageUrl(dish.image);
   if (src) {
     // Lazy, and sized by its box (aspect-ratio in app.css): the card never jumps when it loads.

@@ -1,16 +1,18 @@
 // Drawing the table page from its state: the cart bar and sheet, the confirm sheet, the rounds,
-// who is at the table, the connection banner, toasts for errors. Buttons carry data attributes;
+// who is at the table, the waiter calls, the connection banner. Buttons carry data attributes;
 // what a tap does is in table_actions.js.
 
 import {
-  $, clock, closeDialog as closeSheet, fill, h, hiddenText as hidden, icon as sprite, isOpen, listSep,
-  openDialog as openSheet, raisable, toast,
+  $, clock, closeDialog as closeSheet, fill, firstGrapheme, h, hiddenText as hidden, icon as sprite, isOpen,
+  listSep, openDialog as openSheet, raisable,
 } from "./ui.js";
+import { renderCalls } from "./table_calls.js";
 import { menuEl } from "./table_menu.js";
 import {
   FLASH_MS, S, STATUSES, cartCount, cartTotal, dinerName, dishName, groupedLines, money, optionNames,
-  shownQty, sock, t, visibleLines,
+  shownQty, soldOut, sock, t, visibleLines,
 } from "./table_state.js";
+import "./table_toasts.js";
 
 const icon = (name) => sprite(`i-${name}`);
 export const cartSheet = $("#cart-sheet");
@@ -21,7 +23,7 @@ export const peopleSheet = $("#people-sheet");
 function initials(name) {
   const m = /^(\S)\S*\s+(\d+)$/.exec(name.trim()); // "Guest 3" -> "G3": the number tells guests apart
   if (m) return (m[1] + m[2]).toUpperCase().slice(0, 3);
-  return (Array.from(name.trim())[0] || "?").toUpperCase();
+  return (firstGrapheme(name) || "?").toUpperCase();
 }
 
 function inkFor(hex) {
@@ -49,18 +51,7 @@ function avatar(diner, extra = "") {
 
 export const dot = (color) => h("span", { class: "dot", style: `--c:${color}`, "aria-hidden": "true" });
 
-// --- Toasts and the connection banner ----------------------------------------------------------
-
-export function showError(err) {
-  if (!err || err.code === "closed") return; // the closed-session sheet says it better
-  if (err.code === "not_found") return; // someone else removed it first: the event shows that
-  if (err.code === "rate_limited") return toast(t("tooFast"), "is-error");
-  if (err.code === "sold_out") {
-    const names = (err.reply.dish_ids || []).map((id) => dishName(id)).join(listSep);
-    return toast(`${names} · ${t("soldOut")}`, "is-error");
-  }
-  toast(t("failed", { message: err.message }), "is-error");
-}
+// --- The connection banner -----------------------------------------------------------------------
 
 const banner = $("#conn-banner");
 raisable(banner); // above an open sheet, too: a diner in the cart must see that they are offline
@@ -93,8 +84,7 @@ function keepFocus(draw) {
 
 function lineRow(line, { editable: editableView }) {
   const qty = shownQty(line);
-  const dish = S.dishes.get(line.dish_id);
-  const soldOut = dish?.sold_out;
+  const gone = soldOut(line);
   const opts = optionNames(line.options);
   const name = dishName(line.dish_id);
   const editable = editableView && !line.queued; // a queued add has no line on the server yet
@@ -103,7 +93,7 @@ function lineRow(line, { editable: editableView }) {
   const flashed = Date.now() - (S.flash.get(line.line_id) || 0);
   const flash = flashed < FLASH_MS;
   return h("li", {
-    class: `line${soldOut ? " is-sold-out" : ""}${pending ? " is-pending" : ""}${flash ? " is-flash" : ""}`,
+    class: `line${gone ? " is-sold-out" : ""}${pending ? " is-pending" : ""}${flash ? " is-flash" : ""}`,
     style: flash ? `animation-delay:-${flashed}ms` : null,
     "data-line": line.queued ? null : line.line_id,
     "data-queued": line.queued ? "" : null },
@@ -111,7 +101,7 @@ function lineRow(line, { editable: editableView }) {
       h("span", { class: "line-name" }, editable ? name : `${qty} × ${name}`),
       opts ? h("span", { class: "line-options" }, opts) : null,
       line.note ? h("span", { class: "line-note" }, `“${line.note}”`) : null,
-      soldOut ? h("span", { class: "sold-out-tag" }, t("soldOut")) : null,
+      gone ? h("span", { class: "sold-out-tag" }, t("soldOut")) : null,
       line.queued ? h("span", { class: "queued-tag" }, t("waitingToSend")) : null,
       editable ? h("span", { class: "line-each" }, t("each", { price: money(line.price) })) : null),
     h("div", { class: "line-side" },
@@ -123,22 +113,33 @@ function lineRow(line, { editable: editableView }) {
         h("output", { class: "qty" }, String(qty)),
         h("button", { type: "button", class: "step", "data-key": `line-${line.line_id}-plus`,
           disabled: qty >= 99, "data-set-qty": qty + 1 }, icon("plus"), hidden(t("more"))))
-        : null));
+        // In the confirm sheet a sold-out line can be taken out right there.
+        : gone && !line.queued ? h("button", { type: "button", class: "btn btn-secondary btn-remove",
+          "data-key": `line-${line.line_id}-remove`, "data-set-qty": 0 }, icon("trash"), t("remove"))
+          : null));
 }
 
 function dinerHeader(dinerId, lines) {
   const diner = S.diners.get(dinerId) || { diner_id: dinerId, name: t("someone"), color: "#999999" };
-  const subtotal = lines.reduce((sum, l) => sum + l.price * shownQty(l), 0);
+  const subtotal = lines.filter((l) => !soldOut(l)).reduce((sum, l) => sum + l.price * shownQty(l), 0);
   return h("div", { class: "diner-head" },
     dot(diner.color),
     h("span", { class: "diner-name" }, diner.name, dinerId === S.me ? h("span", { class: "me" }, ` (${t("you")})`) : null),
     h("span", { class: "diner-subtotal" }, t("subtotal", { amount: money(subtotal) })));
 }
 
+// The line this diner just removed, with Undo, where it was removed.
+function undoBar() {
+  if (!S.undo) return null;
+  return h("div", { class: "undo-bar", role: "status" },
+    h("span", {}, t("removedLine", { dish: dishName(S.undo.line.dish_id) })),
+    h("button", { type: "button", class: "btn btn-secondary", "data-undo": "", "data-key": "undo" }, t("undo")));
+}
+
 export function renderCartSheet() {
   const groups = groupedLines();
   keepFocus(() => {
-    fill($("#cart-body"),
+    fill($("#cart-body"), undoBar(),
       groups.length
         ? groups.map(([dinerId, lines]) => h("section", { class: "diner-group", "data-diner": dinerId },
           dinerHeader(dinerId, lines), h("ul", { class: "lines" }, lines.map((l) => lineRow(l, { editable: true })))))
@@ -177,19 +178,32 @@ export function bump() {
 
 // --- Sending a round: confirm what goes to the kitchen --------------------------------------------
 
+// The confirm sheet follows the cart and the menu live: a line sold out meanwhile is marked, left
+// out of the total and removable here, and Confirm waits until it is gone (the server would
+// refuse the round).
+let confirmAlert = "";
+
 export function renderConfirm(alertText = "") {
+  confirmAlert = alertText;
   S.reviewedSeq = sock.seq; // what the diner sees is the cart as of this seq
   const groups = groupedLines();
-  fill($("#confirm-body"),
+  keepFocus(() => fill($("#confirm-body"), undoBar(),
     groups.length
       ? groups.map(([dinerId, lines]) => h("section", { class: "diner-group compact" },
         dinerHeader(dinerId, lines), h("ul", { class: "lines" }, lines.map((l) => lineRow(l, { editable: false })))))
-      : h("p", { class: "empty" }, t("cartEmpty")));
+      : h("p", { class: "empty" }, t("cartEmpty"))));
+  const gone = [...new Set(visibleLines().filter(soldOut).map((l) => dishName(l.dish_id)))];
   $("#confirm-total").textContent = money(cartTotal());
-  $("#confirm-send").disabled = groups.length === 0 || S.submitting;
+  $("#confirm-send").disabled = groups.length === 0 || S.submitting || gone.length > 0;
+  const text = gone.length ? t("soldOutSend", { dishes: gone.join(listSep) }) : alertText;
   const alertEl = $("#confirm-alert");
-  alertEl.hidden = !alertText;
-  alertEl.textContent = alertText;
+  alertEl.hidden = !text;
+  alertEl.textContent = text;
+}
+
+// Draw the open confirm sheet again (the menu or the undo changed), keeping what it said.
+export function refreshConfirm() {
+  if (isOpen(confirmSheet) && !S.submitting) renderConfirm(confirmAlert);
 }
 
 // --- Rounds sent to the kitchen ------------------------------------------------------------------
@@ -201,7 +215,10 @@ const orderLabel = (order) =>
 const sortedOrders = () => [...S.orders.values()].sort((a, b) => b.round - a.round);
 
 function progress(order) {
-  if (order.status === "cancelled") return h("p", { class: "status-pill is-cancelled" }, statusLabel("cancelled"));
+  // Cancelled: the head's pill says so once; here, why, when staff said.
+  if (order.status === "cancelled") {
+    return order.cancel_reason ? h("p", { class: "cancel-reason" }, t("cancelReason", { reason: order.cancel_reason })) : null;
+  }
   const at = STATUSES.indexOf(order.status);
   return h("ol", { class: "progress", "aria-label": statusLabel(order.status) },
     STATUSES.map((s, i) => h("li", { class: `${i < at ? "is-done" : ""}${i === at ? " is-current" : ""}`,
@@ -213,14 +230,17 @@ export function renderOrders() {
   const strip = $("#orders-strip");
   strip.hidden = orders.length === 0;
   if (orders.length) {
-    const latest = orders[0];
-    const at = STATUSES.indexOf(latest.status);
-    strip.dataset.status = latest.status;
+    // Every round, newest first, each with where it stands.
+    strip.dataset.status = orders[0].status;
     fill(strip,
-      h("span", { class: "strip-round" }, t("round", { n: latest.round })),
-      h("span", { class: `status-pill is-${latest.status}` }, orderLabel(latest)),
-      h("span", { class: "mini-progress", "aria-hidden": "true" },
-        STATUSES.map((s, i) => h("i", { class: latest.status !== "cancelled" && i <= at ? "is-on" : "" }))),
+      h("span", { class: "strip-orders" }, orders.map((order) => {
+        const at = STATUSES.indexOf(order.status);
+        return h("span", { class: "strip-order", "data-order": order.order_id, "data-status": order.status },
+          h("span", { class: "strip-round" }, t("round", { n: order.round })),
+          h("span", { class: `status-pill is-${order.status}` }, orderLabel(order)),
+          h("span", { class: "mini-progress", "aria-hidden": "true" },
+            STATUSES.map((s, i) => h("i", { class: order.status !== "cancelled" && i <= at ? "is-on" : "" }))));
+      })),
       icon("chevron"));
   }
   if (!isOpen(ordersSheet)) return;
@@ -266,6 +286,7 @@ export function render() {
   renderCartBar();
   renderDiners();
   renderOrders();
+  renderCalls();
   if (isOpen(cartSheet)) renderCartSheet();
 }
 

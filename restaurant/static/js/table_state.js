@@ -35,6 +35,8 @@ export const S = {
   // (an ack with a seq this page has reached), so the diner sees nothing was lost.
   queued: new Map(), // local key -> line-like {line_id: key, dish_id, qty, options, note, price, until}
   flash: new Map(), // line_id -> when someone else changed it (ms): the line glows briefly
+  calls: new Map(), // call_id -> the table's waiter calls (sent, seen, done)
+  undo: null, // {line, qty}: the line this diner just removed with the trash button, for Undo
   reviewedSeq: null,
   submitting: false,
   snapshots: 0,
@@ -45,12 +47,14 @@ export const sock = new LiveSocket(config.wsPath);
 
 export const dishName = (id, fallback) => {
   const dish = S.dishes.get(id);
-  return dish ? localName(dish) : fallback || `#${id}`;
+  return dish ? localName(dish) : fallback || t("aDish"); // never an id
 };
 export const dinerName = (id) => S.diners.get(id)?.name || t("someone");
 export const shownQty = (line) => S.pending.get(line.line_id)?.qty ?? line.qty;
 export const visibleLines = () => [...S.cart.values(), ...S.queued.values()].filter((line) => shownQty(line) > 0);
-export const cartTotal = () => visibleLines().reduce((sum, l) => sum + l.price * shownQty(l), 0);
+// A line of a dish sold out since it was added cannot be sent: it is not in what the round costs.
+export const soldOut = (line) => Boolean(S.dishes.get(line.dish_id)?.sold_out);
+export const cartTotal = () => visibleLines().filter((l) => !soldOut(l)).reduce((sum, l) => sum + l.price * shownQty(l), 0);
 export const cartCount = () => visibleLines().reduce((sum, l) => sum + shownQty(l), 0);
 
 export function optionNames(ids, frozen = []) {

@@ -53,6 +53,16 @@ export function icon(id) {
 
 export const hiddenText = (text) => h("span", { class: "visually-hidden" }, text);
 
+// The first character as a person sees it: a whole emoji sequence (a family, a flag), not its
+// first code point.
+const graphemes = typeof Intl.Segmenter === "function" ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
+export function firstGrapheme(text) {
+  const trimmed = (text || "").trim();
+  if (!trimmed) return "";
+  if (graphemes) return graphemes.segment(trimmed)[Symbol.iterator]().next().value.segment;
+  return Array.from(trimmed)[0];
+}
+
 // --- Words from the restaurant --------------------------------------------------------------------
 
 // Dish, option, category: the English name where the restaurant gives one and the page is English.
@@ -103,7 +113,15 @@ export function csrfToken() {
 
 // --- Toasts: brief, and read out (the container is a polite live region) -------------------------
 
-export function toast(text, kind = "", ms = kind === "is-error" ? 6500 : 3600) {
+// A page may place the toast area itself (the table page keeps it off titles): toastHooks.place(box)
+// runs after every change to it.
+export const toastHooks = { place: null };
+
+// toast(text, kind, ms) or toast(text, kind, {ms, key}): a toast with a `key` replaces the one
+// with the same key (news about the same thing never stacks). No buttons: over a modal dialog
+// the page outside it is inert, so a toast cannot be tapped there.
+export function toast(text, kind = "", opts = {}) {
+  const { ms = kind === "is-error" ? 6500 : 3600, key = null } = typeof opts === "number" ? { ms: opts } : opts;
   const box = document.getElementById("toasts");
   if (typeof box.showPopover === "function") {
     // A manual popover lives in the top layer: shown again, it rises above the newest open
@@ -113,15 +131,21 @@ export function toast(text, kind = "", ms = kind === "is-error" ? 6500 : 3600) {
     if (box.matches(":popover-open")) box.hidePopover();
     box.showPopover();
   }
-  const el = h("div", { class: `toast ${kind}`, role: kind === "is-error" ? "alert" : null }, text);
+  if (key) for (const old of box.querySelectorAll(".toast")) if (old.dataset.toast === key) old.remove();
+  const el = h("div", { class: `toast ${kind}`, role: kind === "is-error" ? "alert" : null, "data-toast": key }, text);
   box.append(el);
   // Over an open dialog only the newest one, so toasts never pile up over what is being read.
   const keep = document.querySelector("dialog[open]") ? 1 : 3;
   while (box.children.length > keep) box.firstElementChild.remove();
+  toastHooks.place?.(box);
   setTimeout(() => {
     el.classList.add("is-leaving");
-    setTimeout(() => el.remove(), 350);
+    setTimeout(() => {
+      el.remove();
+      toastHooks.place?.(box);
+    }, 350);
   }, ms);
+  return el;
 }
 
 // --- Dialogs ---------------------------------------------------------------------------------------

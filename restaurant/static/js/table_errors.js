@@ -1,0 +1,58 @@
+// What went wrong, in the diner's language. The server's `message` is for developers (English,
+// and it may name ids): the page never shows it. It says what happened from the error's `code`
+// and `detail` (docs/protocol.md), with names from the menu it has, or from the error itself.
+
+import { EN, listSep, toast } from "./ui.js";
+import { S, dishName, t } from "./table_state.js";
+
+const groupName = (reply) => {
+  const group = S.dishes.get(reply.dish_id)?.option_groups.find((g) => g.id === reply.group_id);
+  if (group) return EN && group.name_en ? group.name_en : group.name;
+  return (EN && reply.group_en) || reply.group || "";
+};
+
+// The dishes of a `sold_out` error, by name.
+export const soldOutNames = (err) => (err?.reply?.dish_ids || []).map((id) => dishName(id)).join(listSep);
+
+export function errorText(err) {
+  const reply = err?.reply || {};
+  const detail = reply.detail;
+  switch (err?.code) {
+    case "rate_limited":
+      return t("tooFast");
+    case "sold_out":
+      return t("soldOutNamed", { dishes: soldOutNames(err) });
+    case "stale":
+      return t("cartChanged");
+    case "empty_cart":
+      return t("emptyCart");
+    case "not_found":
+      if (detail === "dish") return t("errDishGone");
+      if (detail === "line") return t("errLineGone");
+      return t("errGone");
+    case "conflict":
+      if (detail === "qty_max") return t("errQtyMax", { max: reply.max ?? 99 });
+      if (detail === "name_taken") return t("errNameTaken");
+      return t("errConflict");
+    case "bad_request":
+      if (detail === "options") {
+        const dish = dishName(reply.dish_id);
+        const group = groupName(reply);
+        return group ? t("errOptionsGroup", { dish, group }) : t("errOptions", { dish });
+      }
+      if (detail === "name") return t("nameInvalid");
+      return t("errGeneric");
+    case "closed":
+      return t("closedTitle");
+    case "internal":
+      return t("errInternal");
+    default:
+      return t("errGeneric");
+  }
+}
+
+export function showError(err) {
+  if (!err || err.code === "closed") return; // the closed-session sheet says it better
+  if (err.code === "not_found" && err.reply?.detail !== "dish") return; // the event shows it
+  toast(errorText(err), "is-error", { key: "error" });
+}
