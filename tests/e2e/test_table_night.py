@@ -297,6 +297,7 @@ def test_the_whole_table_follows_a_waiter_call_marked_from_the_floor(server, bro
             pill = page.locator("#call-status .call-pill")
             expect(pill).to_have_attribute("data-state", "seen")
             expect(pill).to_contain_text(text)
+        a.screenshot(path=str(RESULTS / "phone-call-seen.png"))  # the README's call state
 
         # Done: the call leaves every phone, and each is told.
         call.locator("button[data-done]").click()
