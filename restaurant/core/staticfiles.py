@@ -9,8 +9,27 @@ imports to the hashed names too (`support_js_module_import_aggregation`), so a p
 modules load one consistent set of files, whichever of them changed.
 """
 
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
 class StaticStorage(CompressedManifestStaticFilesStorage):
+    """Outside production a name the manifest lacks (no `collectstatic` yet, as in a server a
+    test or the benchmark starts, or a file added since) falls back to its plain URL, which
+    whitenoise serves from the apps' static directories (WHITENOISE_USE_FINDERS): slower to
+    cache, never a 500. In production a missing name is a deployment fault and raises."""
+
     support_js_module_import_aggregation = True
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.manifest_strict = settings.PRODUCTION
+
+    def url(self, name, force=False):
+        try:
+            return super().url(name, force)
+        except ValueError:  # not collected: the manifest or the file under STATIC_ROOT
+            if settings.PRODUCTION:
+                raise
+            return FileSystemStorage.url(self, name)
