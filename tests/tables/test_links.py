@@ -16,6 +16,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path  # `serve` writes there (its staff password too)
+    # and collects static files: into a directory of its own, never the one other tests'
+    # pages (and another xdist worker's whitenoise) are reading at the same time
+    settings.STATIC_ROOT = tmp_path / "static"
     settings.SITE_URL = "http://127.0.0.1:8000"  # SITE_URL not set: its default
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return tmp_path
