@@ -49,10 +49,10 @@ test-embedded:
 	  $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
 
 test-services:
-	for layer in pubsub redis; do \
+	run=$$$$; for layer in pubsub redis; do \
 	  echo "== PostgreSQL + Redis, CHANNEL_LAYER=$$layer"; \
 	  env VAR_DIR=$(CURDIR)/var/test DATABASE_URL=$(PG_TEST_URL) REDIS_URL=$(REDIS_TEST_URL) \
-	    CHANNEL_LAYER=$$layer \
+	    CHANNEL_LAYER=$$layer TEST_RUN_ID=$$run \
 	    $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser and not multiprocess and not deploy" \
 	    || exit 1; \
 	done

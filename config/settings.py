@@ -187,6 +187,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # dead, and without the check each request that drew one failed with 500 until the pool
     # had cycled through them all.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Test databases named per test run (`make test` sets it): two runs on one server (two
+    # checkouts, or CI beside a developer) would otherwise drop each other's test_<db>_gwN.
+    if run_id := env.str("TEST_RUN_ID", default=""):
+        name = DATABASES["default"]["NAME"]
+        DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_{name}_{run_id}"
     # Threads that run the sockets' database work (restaurant/realtime/db.py).
     DB_THREADS = min(
         env.int("DB_THREADS", default=4), DATABASES["default"]["OPTIONS"]["pool"]["max_size"]
