@@ -58,7 +58,13 @@ def _make_private_sqlite(name: str) -> None:
 
 
 env = environ.Env()
-PRODUCTION = env.str("DJANGO_ENV", default="development") == "production"
+DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+if DJANGO_ENV not in ("development", "production"):
+    # "Production" or "prod" would otherwise run as development: DEBUG allowed, any key.
+    raise ImproperlyConfigured(
+        f"DJANGO_ENV must be 'development' or 'production', not {DJANGO_ENV!r}"
+    )
+PRODUCTION = DJANGO_ENV == "production"
 DEBUG = env.bool("DEBUG", default=False)
 if PRODUCTION and DEBUG:
     # DEBUG pages show settings, SQL and tracebacks to anyone who makes an error happen.
@@ -317,22 +323,29 @@ X_FRAME_OPTIONS = "DENY"
 
 def socket_origins(site_url: str) -> list[str]:
     """The Origins a socket may come from, scheme and port included: the site's own (each
-    allowed host at ``site_url``'s scheme and port) and CSRF_TRUSTED_ORIGINS; https only
-    where HTTP redirects to HTTPS. WS_ALLOWED_ORIGINS replaces the list."""
+    allowed host at ``site_url``'s scheme and port) and CSRF_TRUSTED_ORIGINS. Where HTTP
+    redirects to HTTPS the pages are https ones whatever SITE_URL says, and only https
+    origins count. WS_ALLOWED_ORIGINS replaces the list."""
     site = urlsplit(site_url)
-    port = f":{site.port}" if site.port else ""
-    origins = [f"{site.scheme}://{site.netloc}", *CSRF_TRUSTED_ORIGINS]
-    origins += [
-        f"{site.scheme}://{host}{port}"
-        for host in ALLOWED_HOSTS
-        if host and host != "*" and not host.startswith(".")
+    scheme = "https" if SECURE_SSL_REDIRECT else site.scheme
+    port = f":{site.port}" if site.port and scheme == site.scheme else ""
+    hosts = [site.hostname or ""] + [
+        host for host in ALLOWED_HOSTS if host and host != "*" and not host.startswith(".")
     ]
+    origins = [f"{scheme}://{host}{port}" for host in hosts if host] + CSRF_TRUSTED_ORIGINS
     if SECURE_SSL_REDIRECT:
         origins = [o for o in origins if o.startswith("https://")]
     return list(dict.fromkeys(o.lower().rstrip("/") for o in origins))
 
 
 WS_ALLOWED_ORIGINS = env.list("WS_ALLOWED_ORIGINS", default=None) or socket_origins(SITE_URL)
+if PRODUCTION and not WS_ALLOWED_ORIGINS:
+    # With the HTTPS redirect on, only https origins count: an http SITE_URL leaves none,
+    # and every socket would be refused.
+    raise ImproperlyConfigured(
+        "no socket could connect: SITE_URL (or CSRF_TRUSTED_ORIGINS) must be https:// while "
+        "SECURE_SSL_REDIRECT is on, or set WS_ALLOWED_ORIGINS"
+    )
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # --- i18n ------------------------------------------------------------------------------------

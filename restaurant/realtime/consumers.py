@@ -247,6 +247,8 @@ class OpConsumer(AsyncWebsocketConsumer):
             seq = await self.apply(op_id, op)
         except OpError as exc:
             return envelope.error(op_id, exc.code, exc.message, **exc.extra), op_type
+        except SocketGone:
+            raise  # the socket itself is gone (a snapshot sent after the server's close)
         except Exception:
             logger.exception("op %s failed", op_type)
             return envelope.error(op_id, "internal", "the server failed; retry"), op_type

@@ -146,6 +146,15 @@ async def test_a_socket_from_another_scheme_or_port_gets_403(menu, origin):
     assert not connected  # refused during the handshake: HTTP 403
 
 
+def settings_under(tmp_path, code: str, **env) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    environ.update({"DJANGO_ENV": "production", "SECRET_KEY": "k1-Ab" * 12,
+                    "REDIS_URL": "redis://127.0.0.1:6379/0", "VAR_DIR": str(tmp_path),
+                    "DJANGO_SETTINGS_MODULE": "config.settings", **env})  # fmt: skip
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environ,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
 def origins_under(tmp_path, **env) -> list[str]:
     environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     environ.update({"DJANGO_ENV": "production", "SECRET_KEY": "k1-Ab" * 12,
@@ -170,3 +179,19 @@ def test_production_sockets_come_from_https_only(tmp_path):
         SECURE_SSL_REDIRECT="false",
     )  # fmt: skip
     assert origins == ["http://10.0.0.2:8080"]
+
+
+def test_production_behind_the_https_redirect_takes_sockets_from_https_pages(tmp_path):
+    """SITE_URL left at http while HTTP redirects to HTTPS: the pages are https ones, and
+    their sockets connect (they were all refused: no origin was left)."""
+    origins = origins_under(tmp_path, ALLOWED_HOSTS="order.example.com",
+                            SITE_URL="http://order.example.com")  # fmt: skip
+    assert origins == ["https://order.example.com"]
+
+
+@pytest.mark.parametrize("value", ["Production", "PRODUCTION", "prod", " production"])
+def test_a_misspelt_environment_is_refused(tmp_path, value):
+    """Not silently development (DEBUG allowed, any key) for a typo."""
+    run = settings_under(tmp_path, "import django; django.setup()", DJANGO_ENV=value,
+                         DEBUG="true", SECRET_KEY="x")  # fmt: skip
+    assert run.returncode != 0 and "DJANGO_ENV must be" in run.stderr
