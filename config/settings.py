@@ -393,6 +393,8 @@ RESTAURANT = {
     "SOCKETS_PER_ADDRESS": env.int("WS_SOCKETS_PER_ADDRESS", default=500),
     "CONNECTS_PER_SECOND": env.float("WS_CONNECTS_PER_SECOND", default=20.0),
     "CONNECT_BURST": env.int("WS_CONNECT_BURST", default=300),
+    # Diners one meal may have: past it the table page's join answers 409 `full`.
+    "MAX_DINERS_PER_MEAL": env.int("MAX_DINERS_PER_MEAL", default=60),
     # Token guessing: this many unknown-token lookups per address within the window lock it out.
     "TOKEN_MISS_LIMIT": env.int("TOKEN_MISS_LIMIT", default=100),
     "TOKEN_MISS_WINDOW": 600,

@@ -5,6 +5,7 @@ and returns None, or raises OpError having changed nothing."""
 
 from restaurant.dining import sql
 from restaurant.dining.models import CartLine, Diner, DiningSession
+from restaurant.dining.names import refuse_invisible
 from restaurant.dining.payloads import line_payload
 from restaurant.dining.services import session_change
 from restaurant.menu.catalog import Catalog, catalog
@@ -73,6 +74,7 @@ def cart_line_add(
         raise OpError("sold_out", f"“{dish.name}” is sold out", dish_ids=[dish.pk])
     options = check_options(menu, dish, options)
     note = note.strip()
+    refuse_invisible(note, "note")
     line_of = {"session_id": session.pk, "diner_id": owner, "dish_id": dish.pk,
                "options": options, "note": note}  # fmt: skip
     line = sql.line_matching(**line_of)

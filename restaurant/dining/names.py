@@ -37,6 +37,14 @@ def clean_name(name: str) -> str:
     return name
 
 
+def refuse_invisible(text: str, detail: str) -> None:
+    """Text others read (a cart note, a waiter call's words) may not carry the characters a
+    name may not: raises OpError(`bad_request`, ``detail``)."""
+    if any(_refused(char) for char in text):
+        raise OpError("bad_request", "the text may not contain invisible or control characters",
+                      detail=detail)  # fmt: skip
+
+
 def name_key(name: str) -> str:
     """What two names are compared by: NFKC-folded, case-folded, spaces removed."""
     return "".join(unicodedata.normalize("NFKC", name).casefold().split())

@@ -108,6 +108,11 @@ class TableNotOpen(Exception):
     """The restaurant has staff open its tables, and this one is not open."""
 
 
+class TableFull(Exception):
+    """The meal has MAX_DINERS_PER_MEAL diners already: no more browsers join it (one address
+    with fresh cookies made 1,500 diners at one table, each broadcast to the table)."""
+
+
 class MealEnded(Exception):
     """No meal is open at the table and this browser's last one there has ended: a new one
     starts only when the diner asks for it (an old tab, or a reload of it, must not)."""
@@ -176,8 +181,11 @@ def diner_arrive(
     diner = _diner_of_browser(session, known_diner_ids, browser)  # made while we waited
     if diner is not None:
         return diner
+    names = list(session.diners.values_list("name", flat=True))
+    if len(names) >= settings.RESTAURANT["MAX_DINERS_PER_MEAL"]:
+        raise TableFull
     n = session.diners_joined + 1
-    taken = {name_key(other) for other in session.diners.values_list("name", flat=True)}
+    taken = {name_key(other) for other in names}
     while name_key(f"Guest {n}") in taken:  # someone renamed themselves "Guest n" before
         n += 1
     try:

@@ -15,6 +15,7 @@ from restaurant.dining.consumers import cookie_identity, known_diner_ids
 from restaurant.dining.selectors import dining_bill
 from restaurant.dining.services import (
     MealEnded,
+    TableFull,
     TableNotOpen,
     browser_of,
     diner_for_socket,
@@ -124,6 +125,8 @@ def table_join(request, token: str):
         return _refusal(409, "not_open", _("Please ask staff to open this table"))
     except MealEnded as ended:
         return _refusal(409, "ended", _("This meal has ended."), session_id=ended.session_id)
+    except TableFull:
+        return _refusal(409, "full", _("This table is full. Please ask staff for help."))
     remembered = dict(request.session.get("diners", {}))
     remembered.pop(str(diner.session_id), None)
     remembered[str(diner.session_id)] = diner.pk

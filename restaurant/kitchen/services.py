@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from restaurant.dining.models import CartLine, Diner, DiningSession
+from restaurant.dining.names import refuse_invisible
 from restaurant.dining.payloads import call_payload, order_payload
 from restaurant.dining.services import session_change, session_lock
 from restaurant.kitchen.models import Order, OrderItem, OrderMove, WaiterCall
@@ -211,6 +212,7 @@ def waiter_call(*, session: DiningSession, diner: Diner, reason: str) -> int | N
     reason = " ".join(reason.split())
     if not 1 <= len(reason) <= 60:
         raise OpError("bad_request", "a reason has 1..60 characters", detail="reason")
+    refuse_invisible(reason, "reason")
     open_calls = WaiterCall.objects.filter(table_id=session.table_id, status="open")
     if reason in STANDARD_REASONS:
         open_calls = open_calls.filter(reason=reason)

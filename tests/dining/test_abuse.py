@@ -128,3 +128,16 @@ async def test_a_newcomer_never_gets_a_name_someone_took(menu):
     assert names == {"guest 2", "Guest 3"}
     await first.close()
     await second.close()
+
+
+@pytest.mark.parametrize("text", ["\u202eeciffo eht ta yaP", "two\u200bwords", "mark\u2066"])
+async def test_notes_and_call_words_refuse_invisible_characters(menu, text):
+    """What the floor and the kitchen read from a diner: no text that turns itself around."""
+    diner = await DinerSocket.join(menu.table.token)
+    add = {"type": "cart.add", "dish_id": menu.rice.pk, "note": text}
+    for op in (add, {"type": "waiter.call", "reason": text}):
+        reply = await diner.op(op)
+        assert reply["type"] == "error" and reply["code"] == "bad_request", reply
+    assert (await diner.op({**add, "note": "少放辣 🌶️"}))["type"] == "ack"
+    assert await open_calls(menu.table) == []
+    await diner.close()

@@ -179,3 +179,18 @@ def test_token_guessing_is_limited_per_address(client, menu, settings):
     assert diner.post(f"/t/{menu.table.token}/join/", **guesser).status_code == 200
     assert diner.get(f"/api/t/{menu.table.token}/bill/", **guesser).status_code == 200
     assert client.get(f"/t/{menu.table.token}/", REMOTE_ADDR=f"{net}.8").status_code == 200
+
+
+def test_a_meal_takes_no_more_than_its_diners(menu, settings):
+    """One address with fresh cookies made 1,500 diners at a table, each one told to it."""
+    settings.RESTAURANT = {**settings.RESTAURANT, "MAX_DINERS_PER_MEAL": 3}
+    browsers = [Client(enforce_csrf_checks=True) for _ in range(3)]
+    joined = [join_table(browser, menu.table.token) for browser in browsers]
+    assert len({j["diner_id"] for j in joined}) == 3
+    late = Client(enforce_csrf_checks=True)
+    late.get(f"/t/{menu.table.token}/")
+    refused = late.post(f"/t/{menu.table.token}/join/",
+                        HTTP_X_CSRFTOKEN=late.cookies["csrftoken"].value)  # fmt: skip
+    assert refused.status_code == 409 and refused.json()["code"] == "full"
+    # those already at the table still come back
+    assert join_table(browsers[0], menu.table.token)["diner_id"] == joined[0]["diner_id"]

@@ -1,8 +1,8 @@
 """A PostgreSQL outage (every connection cut, none accepted for a while, then back) costs a
 few refused requests while it lasts and nothing after: pooled connections are checked
-before use, no process takes another for dead because both were silent through the same
-outage, and no worker goes deaf. Two real server processes on one PostgreSQL and Redis,
-on each channel layer."""
+before use, a process does not take another for dead for the silence the outage caused
+them both, one taken for dead all the same resyncs its sockets, and no worker goes deaf.
+Two real server processes on one PostgreSQL and Redis, on each channel layer."""
 
 import asyncio
 import concurrent.futures
@@ -88,6 +88,14 @@ def status(url: str) -> int:
         return error.code
 
 
+def diners_online(database_url: str, diner_ids: list[int]) -> int:
+    with admin(database_url) as db:
+        return db.execute(
+            "SELECT count(DISTINCT diner_id) FROM dining_connection WHERE diner_id = ANY(%s)",
+            [diner_ids],
+        ).fetchone()[0]
+
+
 async def both_beat_since(database_url: str, since, timeout: float = 30) -> None:
     """Wait until both processes wrote their heartbeat after ``since``: by then any process
     that was going to take the other for dead has done so."""
@@ -132,15 +140,17 @@ async def test_an_outage_loses_no_socket_and_no_delivery(two_servers, database_u
         back_at = await asyncio.to_thread(outage, database_url, 3 * BEAT * 2)
         assert await asyncio.to_thread(all_served, urls) == [200] * 16
 
-        # No process was taken for dead: both diners are still online to the table...
+        # Both diners are online to the table once both processes beat again. A process
+        # whose pool is still in psycopg_pool's reconnect backoff when the other has beaten
+        # steadily for three beats is taken for dead (likelier on a busy machine); it finds out
+        # at its next beat and its sockets resync (4503), so the diner comes back, never deaf.
         await both_beat_since(database_url, back_at)
-        with admin(database_url) as db:
-            online = db.execute(
-                "SELECT count(DISTINCT diner_id) FROM dining_connection c "
-                "JOIN dining_diner d ON d.id = c.diner_id WHERE d.id IN (%s, %s)",
-                [a.me, b.me],
-            ).fetchone()[0]
-        assert online == 2, first.log_path_text()[-2000:] + second.log_path_text()[-2000:]
+        deadline = time.monotonic() + 30
+        while diners_online(database_url, [a.me, b.me]) != 2:
+            assert time.monotonic() < deadline, (
+                first.log_path_text()[-2000:] + second.log_path_text()[-2000:]
+            )
+            await asyncio.sleep(0.1)
         # ...and an op on one process reaches the diner on the other.
         assert (await a.op({"type": "cart.add", "dish_id": dish, "note": "after"}))["type"] == "ack"
         await b.wait_for(lambda c: any(ln["note"] == "after" for ln in c.cart.values()))
