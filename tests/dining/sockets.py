@@ -57,9 +57,12 @@ class DinerSocket:
         socket.snapshot = await socket.recv()
         assert socket.snapshot["type"] == "snapshot"
         socket.diner_id = socket.snapshot["me"]["diner_id"]
-        # Coming online is announced to the whole table, this socket included.
-        presence = await socket.recv()
-        assert presence["type"] == "presence" and socket.diner_id in presence["online"]
+        # Coming online is announced to the whole table, this socket included. The join's
+        # own `diner` event may come first: it is handed to the event loop after its commit
+        # and can reach the table's group after this socket joined it (a busy machine).
+        presence, _ = await socket.recv_until("presence")
+        while socket.diner_id not in presence["online"]:
+            presence, _ = await socket.recv_until("presence")
         return socket
 
     async def send(self, message: dict) -> str:
