@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "restaurant.core",
+    "restaurant.venues",
     "restaurant.menu",
     "restaurant.tables",
     "restaurant.dining",
@@ -295,6 +296,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Roles per restaurant (restaurant/venues/roles.py) through Django's permission API.
+    "restaurant.venues.roles.RoleBackend",
 ]
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = 5

@@ -2,16 +2,20 @@
 
 from types import SimpleNamespace
 
-from restaurant.menu.models import Category, Dish, Option, OptionGroup, Restaurant
+from restaurant.menu.models import Category, Dish, Option, OptionGroup
 from restaurant.tables.models import Table
+from restaurant.venues.models import Restaurant
 
 
-def make_menu() -> SimpleNamespace:
-    restaurant = Restaurant.current()
-    restaurant.name = "测试小馆"
-    restaurant.save()
-    mains = Category.objects.create(name="热菜", name_en="Hot dishes", sort_order=1)
-    staples = Category.objects.create(name="主食", name_en="Staples", sort_order=2)
+def make_menu(slug: str = "main", name: str = "测试小馆") -> SimpleNamespace:
+    """A restaurant (``slug``, made if missing) with its menu and tables 1 and 2."""
+    restaurant, _ = Restaurant.objects.get_or_create(slug=slug, defaults={"name": name})
+    mains = Category.objects.create(
+        restaurant=restaurant, name="热菜", name_en="Hot dishes", sort_order=1
+    )
+    staples = Category.objects.create(
+        restaurant=restaurant, name="主食", name_en="Staples", sort_order=2
+    )
     rice = Dish.objects.create(category=staples, name="米饭", name_en="Rice", price=300)
     chicken = Dish.objects.create(category=mains, name="宫保鸡丁", name_en="Kung Pao Chicken",
                                   price=3800)  # fmt: skip
@@ -33,6 +37,6 @@ def make_menu() -> SimpleNamespace:
         peanuts=peanuts,
         meat=meat,
         pork=pork,
-        table=Table.objects.create(number=1, label="1号桌"),
-        other_table=Table.objects.create(number=2, label="2号桌"),
+        table=Table.objects.create(restaurant=restaurant, number=1, label="1号桌"),
+        other_table=Table.objects.create(restaurant=restaurant, number=2, label="2号桌"),
     )

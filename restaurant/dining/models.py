@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from restaurant.menu.models import Dish
 from restaurant.tables.models import Table
+from restaurant.venues.models import Restaurant
 
 
 class DiningSession(models.Model):
@@ -13,6 +14,10 @@ class DiningSession(models.Model):
         OPEN = "open"
         CLOSED = "closed"
 
+    # The table's restaurant, on the row for scoped queries; `save` takes it from the table.
+    restaurant = models.ForeignKey(
+        Restaurant, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     table = models.ForeignKey(Table, on_delete=models.PROTECT, related_name="sessions")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     # Grows by one with every change a diner can see; every such event carries it.
@@ -38,6 +43,11 @@ class DiningSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table} #{self.pk} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        if self.restaurant_id is None and self.table_id is not None:
+            self.restaurant_id = self.table.restaurant_id
+        super().save(*args, **kwargs)
 
 
 class Diner(models.Model):

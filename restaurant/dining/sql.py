@@ -56,14 +56,13 @@ def session_of_diner_locked(diner_id: int) -> DiningSession | None:
     version (`menu_version`, for the menu catalog) and whether the restaurant holds a first
     round for staff (`hold_first_round`), all in one statement."""
     lock = " FOR UPDATE OF s" if _postgresql() else ""
-    restaurant = "FROM menu_restaurant r ORDER BY r.id LIMIT 1"
     row = _fetchone(
         "SELECT s.id, s.table_id, s.status, s.seq, s.cart_seq, s.opened_by_staff,"
-        f" t.number, t.label, (SELECT r.menu_version {restaurant}),"
-        f" (SELECT r.hold_first_round {restaurant})"
+        " t.number, t.label, r.menu_version, r.hold_first_round, s.restaurant_id"
         " FROM dining_diningsession s"
         " JOIN dining_diner d ON d.session_id = s.id"
         " JOIN tables_table t ON t.id = s.table_id"
+        " JOIN venues_restaurant r ON r.id = s.restaurant_id"
         " WHERE d.id = %s" + lock,
         [diner_id],
     )
@@ -73,7 +72,9 @@ def session_of_diner_locked(diner_id: int) -> DiningSession | None:
     session.opened_by_staff = bool(row[5])  # SQLite's is an integer
     session.table = Table.from_db(connection.alias, ("id", "number", "label"), (row[1], *row[6:8]))
     session.menu_version = row[8] or 0
-    session.hold_first_round = True if row[9] is None else bool(row[9])
+    session.hold_first_round = bool(row[9])
+    session.restaurant_id = row[10]
+    session.table.restaurant_id = row[10]
     return session
 
 

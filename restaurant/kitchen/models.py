@@ -8,6 +8,7 @@ from django.utils import timezone
 from restaurant.dining.models import Diner, DiningSession
 from restaurant.menu.models import Dish
 from restaurant.tables.models import Table
+from restaurant.venues.models import Restaurant
 
 
 class Order(models.Model):
@@ -19,6 +20,10 @@ class Order(models.Model):
         SERVED = "served"
         CANCELLED = "cancelled"
 
+    # The meal's restaurant, on the row: the kitchen's queries are scoped by it.
+    restaurant = models.ForeignKey(
+        Restaurant, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     session = models.ForeignKey(DiningSession, on_delete=models.PROTECT, related_name="orders")
     round = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
@@ -41,6 +46,11 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"Order {self.pk} ({self.session.table}, round {self.round})"
+
+    def save(self, *args, **kwargs):
+        if self.restaurant_id is None and self.session_id is not None:
+            self.restaurant_id = self.session.restaurant_id
+        super().save(*args, **kwargs)
 
     @property
     def is_awaiting_confirmation(self) -> bool:
@@ -94,6 +104,9 @@ class WaiterCall(models.Model):
         OPEN = "open"
         DONE = "done"
 
+    restaurant = models.ForeignKey(
+        Restaurant, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     table = models.ForeignKey(Table, on_delete=models.CASCADE, related_name="calls")
     session = models.ForeignKey(DiningSession, on_delete=models.CASCADE, related_name="calls")
     diner = models.ForeignKey(Diner, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -114,3 +127,8 @@ class WaiterCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table}: {self.reason} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        if self.restaurant_id is None and self.table_id is not None:
+            self.restaurant_id = self.table.restaurant_id
+        super().save(*args, **kwargs)

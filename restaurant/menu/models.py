@@ -1,75 +1,15 @@
-"""The restaurant and its menu. Prices are integers in minor units (2800 = 28.00)."""
+"""A restaurant's menu. Prices are integers in minor units (2800 = 28.00)."""
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 
+from restaurant.core.models import Bilingual
 from restaurant.menu.photos import photo_upload_to, validate_photo
-
-
-class Bilingual(models.Model):
-    """Chinese name first (the restaurant's language), English where the restaurant gives one."""
-
-    name = models.CharField(max_length=80)
-    name_en = models.CharField(max_length=80, blank=True)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return self.name
-
-    def display_name(self, language: str | None = None) -> str:
-        language = language or get_language() or "zh-hans"
-        if language.startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
-
-
-class Restaurant(Bilingual):
-    """One per deployment (``Restaurant.current()``)."""
-
-    name = models.CharField(max_length=80, default="RestaurantOrder")
-    currency = models.CharField(max_length=3, default="CNY")
-    staff_opens_tables = models.BooleanField(
-        default=False,
-        help_text="When on, a table's dining session opens only when staff open the table.",
-    )
-    hold_first_round = models.BooleanField(
-        default=True,
-        help_text="When on, the first round of a meal that a diner's scan opened (not staff) "
-        "waits for staff to accept it before the kitchen starts on it.",
-    )
-    idle_close_minutes = models.PositiveIntegerField(
-        default=30,
-        help_text="A meal with no one online and nothing ordered ends by itself after this many "
-        "minutes without activity (a diner online, a cart change). 0: never.",
-    )
-    calls_on_kitchen = models.BooleanField(
-        default=False,
-        help_text="When on, waiter calls show on the kitchen display too, not only on the floor.",
-    )
-    # Bumped by every menu change (restaurant/menu/signals.py), so that a page can tell its
-    # copy of the menu is old and each process its cached catalog (restaurant/menu/catalog.py).
-    menu_version = models.PositiveIntegerField(default=1)
-
-    def save(self, *args, **kwargs):
-        # Saving an edited restaurant (its name, say) must not write back the menu_version it
-        # was loaded with: a process could then take an older menu for the current one.
-        if self.pk and not self._state.adding and kwargs.get("update_fields") is None:
-            kwargs["update_fields"] = [
-                f.attname for f in self._meta.concrete_fields
-                if not f.primary_key and f.name != "menu_version"
-            ]  # fmt: skip
-        super().save(*args, **kwargs)
-
-    @classmethod
-    def current(cls) -> "Restaurant":
-        restaurant = cls.objects.order_by("pk").first()
-        return restaurant or cls.objects.create()
+from restaurant.venues.models import Restaurant
 
 
 class Category(Bilingual):
+    restaurant = models.ForeignKey(Restaurant, on_delete=models.PROTECT, related_name="categories")
     sort_order = models.IntegerField(default=0)
 
     class Meta:
@@ -78,6 +18,11 @@ class Category(Bilingual):
 
 
 class Dish(Bilingual):
+    # Its category's restaurant, carried on the row so that every menu query is scoped by one
+    # indexed column; `save` takes it from the category, so the two cannot disagree.
+    restaurant = models.ForeignKey(
+        Restaurant, on_delete=models.PROTECT, related_name="dishes", editable=False
+    )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="dishes")
     description = models.CharField(max_length=200, blank=True)
     description_en = models.CharField(max_length=200, blank=True)
@@ -96,6 +41,13 @@ class Dish(Bilingual):
     class Meta:
         ordering = ["category__sort_order", "sort_order", "pk"]
         verbose_name_plural = "dishes"
+
+    def save(self, *args, **kwargs):
+        if self.category_id is not None:
+            self.restaurant_id = self.category.restaurant_id
+            if kwargs.get("update_fields") is not None and "category" in kwargs["update_fields"]:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "restaurant"}
+        super().save(*args, **kwargs)
 
 
 class OptionGroup(Bilingual):

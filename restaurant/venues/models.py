@@ -1,0 +1,118 @@
+"""Restaurants, and who works at each in which role.
+
+A restaurant is a boundary: every row it owns carries it (menu, tables, meals, orders,
+calls), every selector takes it and every group name includes it. A person is a Django user
+with one `StaffMember` row per restaurant they work at; what each role may do is declared in
+`restaurant/venues/roles.py`.
+"""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from restaurant.core.models import Bilingual
+
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$"
+slug_validator = RegexValidator(
+    SLUG_PATTERN, "lowercase letters, digits and hyphens, 1 to 40 characters"
+)
+
+
+class Restaurant(Bilingual):
+    """One shop. Its ``slug`` names it in staff URLs (``/r/<slug>/kitchen/``); diners never
+    need it: a table's token is unique across restaurants."""
+
+    name = models.CharField(max_length=80, default="RestaurantOrder")
+    slug = models.CharField(max_length=40, unique=True, validators=[slug_validator])
+    currency = models.CharField(max_length=3, default="CNY")
+    language = models.CharField(
+        max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        help_text="The language its pages open in when a browser asks for none it offers.",
+    )  # fmt: skip
+    staff_opens_tables = models.BooleanField(
+        default=False,
+        help_text="When on, a table's dining session opens only when staff open the table.",
+    )
+    hold_first_round = models.BooleanField(
+        default=True,
+        help_text="When on, the first round of a meal that a diner's scan opened (not staff) "
+        "waits for staff to accept it before the kitchen starts on it.",
+    )
+    idle_close_minutes = models.PositiveIntegerField(
+        default=30,
+        help_text="A meal with no one online and nothing ordered ends by itself after this many "
+        "minutes without activity (a diner online, a cart change). 0: never.",
+    )
+    calls_on_kitchen = models.BooleanField(
+        default=False,
+        help_text="When on, waiter calls show on the kitchen display too, not only on the floor.",
+    )
+    # Bumped by every menu change (restaurant/menu/signals.py), so that a page can tell its
+    # copy of the menu is old and each process its cached catalog (restaurant/menu/catalog.py).
+    menu_version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def save(self, *args, **kwargs):
+        # Saving an edited restaurant (its name, say) must not write back the menu_version it
+        # was loaded with: a process could then take an older menu for the current one.
+        if self.pk and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.attname for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "menu_version"
+            ]  # fmt: skip
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> "Restaurant":
+        """The first restaurant. TRANSITIONAL: every caller is moving to a restaurant it is
+        given (a table's, a staff member's); this goes once none is left."""
+        restaurant = cls.objects.order_by("pk").first()
+        return restaurant or cls.objects.create(slug="main")
+
+    @classmethod
+    def sole(cls) -> "Restaurant | None":
+        """The deployment's restaurant when it has exactly one (the contract's unprefixed forms
+        serve it), else None."""
+        two = list(cls.objects.order_by("pk")[:2])
+        return two[0] if len(two) == 1 else None
+
+
+class StaffMember(models.Model):
+    """A person's (or a shared device's) role at one restaurant. One role per restaurant; a
+    person working at two restaurants has two rows."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", "Owner / manager"
+        CASHIER = "cashier", "Cashier"
+        WAITER = "waiter", "Waiter"
+        KITCHEN = "kitchen", "Kitchen"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    restaurant = models.ForeignKey(Restaurant, on_delete=models.CASCADE, related_name="staff")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    # A shared kitchen or floor tablet rather than a person: it has no usable password and
+    # signs in through a one-time pairing link (restaurant/venues/devices.py).
+    is_device = models.BooleanField(default=False)
+    # SHA-256 (hex) of the open pairing link's secret, while one is open; never the secret.
+    pairing_digest = models.CharField(max_length=64, blank=True, editable=False)
+    pairing_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["restaurant", "role", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "restaurant"], name="one_role_per_restaurant"),
+            models.UniqueConstraint(
+                fields=["pairing_digest"],
+                condition=~Q(pairing_digest=""),
+                name="pairing_digest_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) at {self.restaurant}"
