@@ -1,0 +1,86 @@
+"""Shared tablets: a kitchen display or a floor tablet signed in as a device of its restaurant,
+with no person's password on it.
+
+A device is a user with no usable password and one `StaffMember` row (``is_device``), whose
+role decides what it may do like anyone's. A manager opens a one-time pairing link
+(`device_pairing_open`, from the admin or ``manage.py device_link``); opening it on the tablet
+signs the tablet in (`device_pair`) and closes the link. Revoking a device is deactivating its
+user: its pages and sockets lose access at once (restaurant/venues/access.py).
+"""
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from restaurant.venues.models import Restaurant, StaffMember
+
+PAIRING_TTL = timedelta(minutes=30)
+# A paired tablet stays signed in this long without anyone typing a password (Django's
+# session expiry, set at pairing).
+DEVICE_SESSION_AGE = timedelta(days=180)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def device_create(*, restaurant: Restaurant, role: str, name: str) -> StaffMember:
+    """A new device of ``restaurant`` with ``role``; ``name`` says which tablet ("kitchen
+    pass"). Its username is ``<slug>.<name>`` in lower case. Raises ValidationError for an
+    unknown role or a name already taken."""
+    if role not in StaffMember.Role.values:
+        raise ValidationError(f"role must be one of {', '.join(StaffMember.Role.values)}")
+    handle = re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-")
+    if not handle:
+        raise ValidationError("a device needs a name of letters or digits")
+    User = get_user_model()
+    username = f"{restaurant.slug}.{handle}"[:150]
+    with transaction.atomic():
+        if User.objects.filter(username=username).exists():
+            raise ValidationError(f"a device or user named {username!r} already exists")
+        user = User(username=username, first_name=name.strip()[:150])
+        user.set_unusable_password()
+        user.save()
+        return StaffMember.objects.create(
+            user=user, restaurant=restaurant, role=role, is_device=True
+        )
+
+
+def device_pairing_open(*, member: StaffMember) -> str:
+    """Open a pairing link for the device: returns its secret (192 random bits, shown once;
+    only its digest is kept), good for `PAIRING_TTL` and one use. A new link closes the
+    last one. Raises ValidationError if ``member`` is a person, not a device."""
+    if not member.is_device:
+        raise ValidationError("pairing links are for devices; people sign in with a password")
+    secret = secrets.token_urlsafe(24)
+    member.pairing_digest = _digest(secret)
+    member.pairing_expires_at = timezone.now() + PAIRING_TTL
+    member.save(update_fields=["pairing_digest", "pairing_expires_at"])
+    return secret
+
+
+def device_pair(*, secret: str):
+    """The device user that ``secret`` pairs, closing the link; None when the link is
+    unknown, used, expired or its device deactivated."""
+    if not secret or len(secret) > 128:
+        return None
+    with transaction.atomic():
+        member = (
+            StaffMember.objects.select_for_update()
+            .select_related("user")
+            .filter(pairing_digest=_digest(secret), is_device=True)
+            .first()
+        )
+        if member is None:
+            return None
+        fresh = member.pairing_expires_at and member.pairing_expires_at > timezone.now()
+        member.pairing_digest = ""
+        member.pairing_expires_at = None
+        member.save(update_fields=["pairing_digest", "pairing_expires_at"])
+        return member.user if fresh and member.user.is_active else None
