@@ -8,7 +8,8 @@ from channels.sessions import SessionMiddlewareStack
 from django.urls import path
 
 from restaurant.dining.consumers import TableConsumer
-from restaurant.kitchen.consumers import FloorConsumer, KitchenConsumer
+from restaurant.floor.consumers import FloorConsumer
+from restaurant.kitchen.consumers import KitchenConsumer
 
 websocket_urlpatterns = [
     path("ws/table/<str:token>/", SessionMiddlewareStack(TableConsumer.as_asgi())),

@@ -135,6 +135,8 @@ INSTALLED_APPS = [
     "restaurant.tables",
     "restaurant.dining",
     "restaurant.kitchen",
+    "restaurant.floor",
+    "restaurant.site",
     "restaurant.realtime",
 ]
 

@@ -7,12 +7,14 @@ from django.views.static import serve
 
 from restaurant.core import views as core_views
 from restaurant.dining import views as dining_views
+from restaurant.floor import views as floor_views
 from restaurant.kitchen import views as kitchen_views
 from restaurant.menu import views as menu_views
-from restaurant.tables import views as staff_views
+from restaurant.site import views as site_views
+from restaurant.tables import views as tables_views
 
 urlpatterns = [
-    path("", core_views.landing, name="landing"),
+    path("", site_views.landing, name="landing"),
     path("healthz", core_views.healthz, name="healthz"),
     # The icon's name carries its content hash, known once the app runs: looked up per request.
     path("favicon.ico", lambda request: HttpResponseRedirect(static("favicon.svg"))),
@@ -23,17 +25,17 @@ urlpatterns = [
     path("api/t/<str:token>/bill/", dining_views.bill_api, name="bill-api"),
     path("kitchen/", kitchen_views.kitchen_display, name="kitchen"),
     path("kitchen/api/recent/", kitchen_views.kitchen_recent, name="kitchen-recent"),
-    path("staff/", staff_views.floor, name="staff-floor"),
-    path("staff/api/floor/", staff_views.floor_api, name="staff-floor-api"),
-    path("staff/tables/<int:number>/open/", staff_views.table_open, name="staff-table-open"),
-    path("staff/tables/<int:number>/close/", staff_views.table_close, name="staff-table-close"),
-    path("staff/tables/<int:number>/rotate/", staff_views.table_rotate, name="staff-table-rotate"),
-    path("staff/tables/<int:number>/bill/", staff_views.table_bill, name="staff-table-bill"),
+    path("staff/", floor_views.floor, name="staff-floor"),
+    path("staff/api/floor/", floor_views.floor_api, name="staff-floor-api"),
+    path("staff/tables/<int:number>/open/", floor_views.table_open, name="staff-table-open"),
+    path("staff/tables/<int:number>/close/", floor_views.table_close, name="staff-table-close"),
+    path("staff/tables/<int:number>/rotate/", tables_views.table_rotate, name="staff-table-rotate"),
+    path("staff/tables/<int:number>/bill/", floor_views.table_bill, name="staff-table-bill"),
     path(
-        "staff/orders/<int:order_id>/accept/", staff_views.order_accept, name="staff-order-accept"
+        "staff/orders/<int:order_id>/accept/", floor_views.order_accept, name="staff-order-accept"
     ),
-    path("staff/tables/<int:number>/qr.svg", staff_views.table_qr, name="staff-table-qr"),
-    path("staff/qr-sheet/", staff_views.qr_sheet, name="staff-qr-sheet"),
+    path("staff/tables/<int:number>/qr.svg", tables_views.table_qr, name="staff-table-qr"),
+    path("staff/qr-sheet/", tables_views.qr_sheet, name="staff-qr-sheet"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,15 +1,9 @@
 from django.conf import settings
 from django.http import HttpResponse
-from django.shortcuts import render
 
 from restaurant.core.access import is_staff
 from restaurant.core.health import channel_layer_ok, database_ok
-from restaurant.menu.models import Restaurant
 from restaurant.realtime.metrics import render as render_metrics
-
-
-def landing(request):
-    return render(request, "core/landing.html", {"restaurant": Restaurant.current()})
 
 
 def healthz(request):

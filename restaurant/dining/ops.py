@@ -8,7 +8,6 @@ from django.db import IntegrityError, transaction
 from restaurant.dining import cart, protocol, sql
 from restaurant.dining.models import AppliedOp, Diner, DiningSession
 from restaurant.dining.services import diner_rename, session_of_diner_lock
-from restaurant.kitchen.services import order_submit, waiter_call
 from restaurant.realtime.errors import OpError
 
 Handler = Callable[[DiningSession, Diner, protocol._Op], int | None]
@@ -30,9 +29,15 @@ HANDLERS: dict[type, Handler] = {
         session=s, diner=d, line_id=op.line_id
     ),
     protocol.DinerRename: lambda s, d, op: diner_rename(session=s, diner=d, name=op.name),
-    protocol.OrderSubmit: lambda s, d, op: order_submit(session=s, diner=d, seq=op.seq),
-    protocol.WaiterCall: lambda s, d, op: waiter_call(session=s, diner=d, reason=op.reason),
+    # `order.submit` and `waiter.call` are the kitchen's to apply, an app above this one (its
+    # orders and calls build on meals and diners): it adds them at startup, in
+    # KitchenConfig.ready, with `handler_register`, so that dining does not import it. Their
+    # messages stay typed here (protocol.py), with every other diner op.
 }
+
+
+def handler_register(op_type: type, handler: Handler) -> None:
+    HANDLERS[op_type] = handler
 
 
 def diner_actor(diner_id: int) -> str:

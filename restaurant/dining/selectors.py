@@ -1,20 +1,36 @@
 """Reads of a dining session: the snapshot a socket starts from, and the bill."""
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.db import transaction
 
 from restaurant.dining.models import CartLine, DiningSession
-from restaurant.dining.payloads import call_payload, diner_payload, line_payload, order_payload
+from restaurant.dining.payloads import diner_payload, line_payload
 from restaurant.dining.services import presence_online, session_of_diner_lock
-from restaurant.kitchen.models import Order, WaiterCall
 from restaurant.menu.catalog import Catalog, catalog
 from restaurant.menu.models import Restaurant
 from restaurant.menu.pricing import unit_price
 
+# A meal's orders and waiter calls are the kitchen's: that app sits above this one (it builds
+# on meals and diners), so this one may not import it. It hands over how to read them, as
+# they go on the wire, at startup (KitchenConfig.ready): `orders` (by round) and `calls`.
+MealPart = Callable[[DiningSession], list[dict]]
+_meal_parts: dict[str, MealPart] = {}
 
-def session_orders(session: DiningSession) -> list[Order]:
-    return list(session.orders.prefetch_related("items").order_by("round"))
+
+def meal_part_register(name: str, read: MealPart) -> None:
+    _meal_parts[name] = read
+
+
+def _meal_part(name: str, session: DiningSession) -> list[dict]:
+    try:
+        read = _meal_parts[name]
+    except KeyError:
+        raise LookupError(
+            f"no app registered the meal's {name!r} (restaurant.kitchen, in its ready())"
+        ) from None
+    return read(session)
 
 
 def _dish(menu: Catalog, line: CartLine):
@@ -48,24 +64,24 @@ def dining_snapshot(*, diner_id: int) -> dict:
                 )
                 for line in lines
             ],
-            "orders": [order_payload(o) for o in session_orders(session)],
+            "orders": _meal_part("orders", session),
             "menu_version": restaurant.menu_version,
             # The meal's waiter calls, answered ones too: the whole table follows each one.
-            "calls": [call_payload(c) for c in WaiterCall.objects.filter(session=session)],
+            "calls": _meal_part("calls", session),
         }
 
 
 def dining_bill(*, session: DiningSession) -> dict:
     """The session's orders (cancelled ones left out), a total per diner by who added what."""
-    orders = [o for o in session_orders(session) if o.status != Order.Status.CANCELLED]
+    orders = [o for o in _meal_part("orders", session) if o["status"] != "cancelled"]
     per_diner: dict[int, int] = defaultdict(int)
     for order in orders:
-        for item in order.items.all():
-            per_diner[item.added_by_id] += item.unit_price * item.qty
+        for item in order["items"]:
+            per_diner[item["added_by"]] += item["price"] * item["qty"]
     diners = {d.pk: d for d in session.diners.all()}
     return {
         "currency": Restaurant.current().currency,
-        "orders": [order_payload(o) for o in orders],
+        "orders": orders,
         "per_diner": [
             {"diner_id": d.pk, "name": d.name, "color": d.color, "total": per_diner.get(d.pk, 0)}
             for d in diners.values()

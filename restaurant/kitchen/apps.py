@@ -4,3 +4,22 @@ from django.apps import AppConfig
 class KitchenConfig(AppConfig):
     name = "restaurant.kitchen"
     label = "kitchen"
+
+    def ready(self) -> None:
+        # Dining sits below the kitchen and does not import it: the diner ops and the parts of
+        # a meal that are the kitchen's are handed to it here.
+        from restaurant.dining import ops as diner_ops
+        from restaurant.dining import protocol as diner_protocol
+        from restaurant.dining import selectors as dining_selectors
+        from restaurant.kitchen import selectors, services
+
+        diner_ops.handler_register(
+            diner_protocol.OrderSubmit,
+            lambda s, d, op: services.order_submit(session=s, diner=d, seq=op.seq),
+        )
+        diner_ops.handler_register(
+            diner_protocol.WaiterCall,
+            lambda s, d, op: services.waiter_call(session=s, diner=d, reason=op.reason),
+        )
+        dining_selectors.meal_part_register("orders", selectors.meal_orders)
+        dining_selectors.meal_part_register("calls", selectors.meal_calls)

@@ -115,11 +115,3 @@ class KitchenConsumer(OpConsumer):
             await self.lose_access()  # a logout: its session is being flushed
         elif not await db(staff_access_holds)(self.access):
             await self.lose_access()
-
-
-class FloorConsumer(KitchenConsumer):
-    """`/ws/floor/`: the staff floor's socket. The kitchen socket's access, ops and events,
-    and always the waiter calls (answering them is the floor's job)."""
-
-    async def hears_calls(self) -> bool:
-        return True

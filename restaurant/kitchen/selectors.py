@@ -1,12 +1,13 @@
-"""Reads for the kitchen display."""
+"""Reads for the kitchen display, and what a meal shows of the kitchen."""
 
 from datetime import timedelta
 
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from restaurant.dining.payloads import order_payload
+from restaurant.dining.models import DiningSession
 from restaurant.kitchen.models import Order, OrderMove, WaiterCall
+from restaurant.kitchen.payloads import call_payload, order_payload
 from restaurant.kitchen.services import FINAL, recall_until, waiter_call_event
 from restaurant.menu.selectors import dishes_sold_out
 
@@ -65,3 +66,17 @@ def kitchen_snapshot(*, calls: bool = True) -> dict:
         "calls": waiter_calls_open() if calls else [],
         "dishes_sold_out": dishes_sold_out(),
     }
+
+
+# What a meal shows of the kitchen, as the table sees it: the diner's snapshot and the bill
+# (restaurant/dining/selectors.py) read these, registered in KitchenConfig.ready.
+
+
+def meal_orders(session: DiningSession) -> list[dict]:
+    """The meal's rounds, first first."""
+    return [order_payload(o) for o in session.orders.prefetch_related("items").order_by("round")]
+
+
+def meal_calls(session: DiningSession) -> list[dict]:
+    """The meal's waiter calls, answered ones too: the whole table follows each one."""
+    return [call_payload(c) for c in WaiterCall.objects.filter(session=session)]

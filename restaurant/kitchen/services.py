@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from restaurant.dining.models import CartLine, Diner, DiningSession
 from restaurant.dining.names import refuse_invisible
-from restaurant.dining.payloads import call_payload, order_payload
 from restaurant.dining.services import session_change, session_lock
 from restaurant.kitchen.models import Order, OrderItem, OrderMove, WaiterCall
+from restaurant.kitchen.payloads import call_payload, order_payload
 from restaurant.menu.models import Restaurant
 from restaurant.menu.pricing import options_by_id, unit_price
 from restaurant.realtime import groups

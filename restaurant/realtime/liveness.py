@@ -9,7 +9,8 @@
   layer's `group_expiry` keeps receiving its table's events;
 - a sweep of staff sockets whose access ended with no event to say so (a session that
   expired or was deleted in the database): one check for all of them per beat
-  (restaurant/core/access.py), and those that fail close with 4403;
+  (restaurant/core/access.py, handed over with `on_access_sweep`), and those that fail
+  close with 4403;
 - a watch on Redis itself: when it comes back empty (restarted without persistence, failed
   over), this process's group memberships are gone, and a socket whose consumer did not
   happen to hit the outage would stay deaf. Every socket of the process is then closed with
@@ -26,6 +27,7 @@ import secrets
 import socket
 import time
 import weakref
+from collections.abc import Callable
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -38,6 +40,39 @@ from restaurant.realtime.hub import running_hub
 logger = logging.getLogger(__name__)
 
 SERVER_ID = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+# The upkeep's database work belongs to the apps above this library, which it may not import:
+# dining (heartbeat rows, reaping, idle meals) and core (staff access). Each hands its part
+# over at startup, in its AppConfig.ready: `on_beat` and `on_access_sweep`.
+_hooks: dict[str, Callable] = {}
+
+
+def on_beat(
+    *,
+    beat: Callable[..., object],
+    was_reaped: Callable[[str], bool],
+    end_idle: Callable[[], object],
+) -> None:
+    """What a beat does to the database, in this order: ``beat(server_id=, live_channels=,
+    seen_before=, reap_others=, max_gap=)`` records this process's beat and reaps the dead;
+    ``was_reaped(server_id)`` says whether another process reaped this one; ``end_idle()``
+    ends idle meals (once a minute)."""
+    _hooks.update(beat=beat, was_reaped=was_reaped, end_idle=end_idle)
+
+
+def on_access_sweep(holding: Callable[[list], set]) -> None:
+    """``holding(accesses)``: those of the given staff accesses that still hold."""
+    _hooks["accesses_holding"] = holding
+
+
+def _hook(name: str) -> Callable:
+    try:
+        return _hooks[name]
+    except KeyError:
+        raise LookupError(
+            f"liveness: no app handed over {name!r} (on_beat, on_access_sweep)"
+        ) from None
+
 
 _members: "weakref.WeakSet" = weakref.WeakSet()
 _tasks: dict[int, asyncio.Task] = {}
@@ -77,8 +112,6 @@ def _group_refresh_seconds(layer) -> float:
 
 
 async def _upkeep() -> None:
-    from restaurant.dining.services import server_beat, server_was_reaped, sessions_end_idle
-
     refreshed = time.monotonic()
     idle_checked = float("-inf")
     beating_since: float | None = None  # since when every beat of this process succeeded
@@ -92,7 +125,7 @@ async def _upkeep() -> None:
             steady = beating_since is not None and (
                 started - beating_since >= 3 * heartbeat_seconds()
             )
-            await database_sync_to_async(server_beat)(
+            await database_sync_to_async(_hook("beat"))(
                 server_id=SERVER_ID,
                 live_channels={c.channel_name for c in members},
                 seen_before=timezone.now(),
@@ -102,7 +135,7 @@ async def _upkeep() -> None:
             finished = time.monotonic()
             if beating_since is None or finished - started > heartbeat_seconds():
                 beating_since = finished  # this beat waited out (part of) an outage
-            if server_was_reaped(SERVER_ID):
+            if _hook("was_reaped")(SERVER_ID):
                 await resync_all("another process took this one for dead and reaped its sockets")
             hub = running_hub()
             if hub is not None and time.monotonic() - refreshed > _group_refresh_seconds(hub.layer):
@@ -111,7 +144,7 @@ async def _upkeep() -> None:
             await access_sweep()
             if time.monotonic() - idle_checked >= IDLE_MEALS_SECONDS:
                 idle_checked = time.monotonic()
-                await database_sync_to_async(sessions_end_idle)()
+                await database_sync_to_async(_hook("end_idle"))()
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -138,12 +171,10 @@ async def resync_all(why: str) -> int:
 async def access_sweep() -> int:
     """Close the process's sockets whose access no longer holds; returns how many. A socket
     takes part by having `access` (a `StaffAccess`, None once lost) and `lose_access()`."""
-    from restaurant.core.access import staff_accesses_holding
-
     members = [c for c in list(_members) if getattr(c, "access", None) is not None]
     if not members:
         return 0
-    holding = await db(staff_accesses_holding)([c.access for c in members])
+    holding = await db(_hook("accesses_holding"))([c.access for c in members])
     lost = [c for c in members if c.access is not None and c.access not in holding]
     for consumer in lost:
         await consumer.lose_access()

@@ -4,10 +4,18 @@ and `session_close`."""
 from django.db import transaction
 from django.utils import timezone
 
-from restaurant.dining.services import floor_changed
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import broadcast_on_commit, group_message
 from restaurant.tables.models import Table, new_table_token
+
+
+def floor_changed(table_id: int) -> None:
+    """Tell the staff floor that a table's state changed (after commit); it refetches. Here,
+    below the apps whose changes show on the floor (dining, kitchen), so each can call it."""
+    broadcast_on_commit(
+        groups.KITCHEN,
+        group_message("kitchen.event", {"type": "floor.table", "table_id": table_id}),
+    )
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.test import Client
 from django.utils import timezone
 
-from restaurant.core.management.commands import serve
+from restaurant.site.management.commands import serve
 
 PASSWORD = "correct horse battery staple"
 ATTACKER, KITCHEN = "203.0.113.7", "198.51.100.20"

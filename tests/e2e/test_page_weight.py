@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from restaurant.menu.demo import demo_load
+from restaurant.site.demo import demo_load
 from restaurant.tables.models import Table
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from restaurant.menu.demo import demo_load
 from restaurant.menu.models import Category, Dish, Option, OptionGroup, Restaurant
+from restaurant.site.demo import demo_load
 from restaurant.tables.models import Table
 
 STATIC_ROOT = settings.BASE_DIR / "restaurant" / "static"

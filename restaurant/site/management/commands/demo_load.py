@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from restaurant.menu.demo import demo_load
 from restaurant.menu.models import Category, Dish
+from restaurant.site.demo import demo_load
 from restaurant.tables.models import Table
 
 
