@@ -31,9 +31,19 @@ def table_url(table: Table, *, base: str | None = None) -> str:
     return (base or site_url()) + reverse("table", args=[table.token])
 
 
-def table_links() -> list[dict]:
+def table_links(*, restaurant_slug: str | None = None) -> list[dict]:
+    """Every table's ``{restaurant (slug), number, label, url}``, by restaurant then number;
+    only ``restaurant_slug``'s when given."""
     base = site_url()
+    tables = Table.objects.select_related("restaurant").order_by("restaurant_id", "number")
+    if restaurant_slug is not None:
+        tables = tables.filter(restaurant__slug=restaurant_slug)
     return [
-        {"number": t.number, "label": t.label, "url": table_url(t, base=base)}
-        for t in Table.objects.all()
+        {
+            "restaurant": t.restaurant.slug,
+            "number": t.number,
+            "label": t.label,
+            "url": table_url(t, base=base),
+        }
+        for t in tables
     ]

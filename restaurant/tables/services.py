@@ -2,11 +2,13 @@
 and `session_close`."""
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import broadcast_on_commit, group_message
 from restaurant.tables.models import Table, new_table_token
+from restaurant.venues.models import Restaurant
 
 
 def floor_changed(table_id: int) -> None:
@@ -28,3 +30,21 @@ def table_token_rotate(*, table: Table) -> Table:
     broadcast_on_commit(groups.table_group(table.pk), group_message("table.revoked"))
     floor_changed(table.pk)
     return table
+
+
+@transaction.atomic
+def tables_add(*, restaurant: Restaurant, count: int) -> list[Table]:
+    """``count`` new tables at ``restaurant``, numbered on from its highest (1..count for a
+    new restaurant), each with its own token. ``count`` 0 adds none."""
+    if count < 0:
+        raise ValueError("count must be 0 or more")
+    start = (
+        Table.objects.select_for_update()
+        .filter(restaurant=restaurant)
+        .aggregate(highest=Max("number"))["highest"]
+        or 0
+    )
+    tables = [Table(restaurant=restaurant, number=start + i) for i in range(1, count + 1)]
+    for table in tables:
+        table.save()
+    return tables

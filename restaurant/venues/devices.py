@@ -30,17 +30,23 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def device_create(*, restaurant: Restaurant, role: str, name: str) -> StaffMember:
-    """A new device of ``restaurant`` with ``role``; ``name`` says which tablet ("kitchen
-    pass"). Its username is ``<slug>.<name>`` in lower case. Raises ValidationError for an
-    unknown role or a name already taken."""
-    if role not in StaffMember.Role.values:
-        raise ValidationError(f"role must be one of {', '.join(StaffMember.Role.values)}")
-    handle = re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-")
+def device_username(restaurant: Restaurant, name: str) -> str:
+    """``<slug>.<name>``: the name in lower case, each run of characters other than letters
+    and digits made one hyphen. Raises ValidationError for a name with no letter or digit."""
+    handle = re.sub(r"[^\w]+", "-", name.strip().lower()).strip("-_")
     if not handle:
         raise ValidationError("a device needs a name of letters or digits")
+    return f"{restaurant.slug}.{handle}"[:150]
+
+
+def device_create(*, restaurant: Restaurant, role: str, name: str) -> StaffMember:
+    """A new device of ``restaurant`` with ``role``; ``name`` says which tablet ("kitchen
+    pass"; its username is `device_username`). Raises ValidationError for an unknown role or
+    a name already taken."""
+    if role not in StaffMember.Role.values:
+        raise ValidationError(f"role must be one of {', '.join(StaffMember.Role.values)}")
     User = get_user_model()
-    username = f"{restaurant.slug}.{handle}"[:150]
+    username = device_username(restaurant, name)
     with transaction.atomic():
         if User.objects.filter(username=username).exists():
             raise ValidationError(f"a device or user named {username!r} already exists")
