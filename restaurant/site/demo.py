@@ -1,16 +1,34 @@
-"""The demo restaurant: a Sichuan/Cantonese menu and twelve tables, loaded once by ``demo_load``.
+"""The demo: two restaurants with their menus, tables and one login per role, loaded by
+``demo_load`` (which ``make run`` runs) and never twice.
 
-Prices are in minor units (fen): 2800 = ¥28.00. Images are static paths (the page prefixes
-``/static/``); the illustrations live in ``restaurant/static/dishes/``.
+- 蜀香小馆 / Shu Xiang Bistro (``shuxiang``, CNY): the Sichuan/Cantonese menu, twelve tables.
+- 点心茶楼 / Dim Sum House (``dimsum``, HKD, pages in English by default): a small dim sum
+  menu, eight tables.
+
+Prices are in minor units (fen, cents): 2800 = ¥28.00 at one, HK$28.00 at the other. Images
+are static paths (the page prefixes ``/static/``); the illustrations live in
+``restaurant/static/dishes/``.
+
+A database from before restaurants had one restaurant, which the migration named ``main``:
+when it is the old demo (its name is the demo's), ``demo_load`` renames it ``shuxiang`` and
+adds the second. Its tables keep their tokens, so links and QR codes printed before still
+work, and its meals and orders stay. A database with a restaurant of its own (neither the
+demo's nor that old one) is left alone.
 """
 
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
-from restaurant.menu.models import Category, Dish, Option, OptionGroup, Restaurant
-from restaurant.menu.signals import menu_version_bump
-from restaurant.tables.models import Table
-
-RESTAURANT = {"name": "蜀香小馆", "name_en": "Shu Xiang Bistro", "currency": "CNY"}
+from restaurant.menu.models import Category, Dish, Option, OptionGroup
+from restaurant.tables.services import tables_add
+from restaurant.venues.models import Restaurant, StaffMember
+from restaurant.venues.services import restaurant_create, staff_member_create
 
 # An option group: (name, name_en, min_choices, max_choices, [(name, name_en, price), ...]).
 SPICE = (
@@ -471,27 +489,217 @@ MENU = [
 
 TABLES = [(n, f"{n}号桌") for n in range(1, 11)] + [(11, "包间A"), (12, "包间B")]
 
+DIM_SUM_MENU = [
+    {
+        "name": "点心",
+        "name_en": "Dim sum",
+        "dishes": [
+            dish(
+                "水晶虾饺",
+                "Har Gow",
+                4200,
+                "har-gow",
+                "澄面皮包整只鲜虾，一笼四只。",
+                "Translucent dumplings with whole fresh shrimp, four per basket.",
+            ),
+            dish(
+                "蟹籽烧卖",
+                "Siu Mai",
+                3800,
+                "siu-mai",
+                "猪肉虾仁烧卖，顶缀蟹籽，一笼四只。",
+                "Pork and shrimp dumplings crowned with crab roe, four per basket.",
+            ),
+            dish(
+                "蜜汁叉烧包",
+                "Char Siu Bao",
+                3200,
+                "char-siu-bao",
+                "松软包子裹蜜汁叉烧，一笼三只。",
+                "Fluffy steamed buns filled with honey-glazed pork, three per basket.",
+            ),
+            dish(
+                "流沙包",
+                "Salted Egg Custard Buns",
+                3400,
+                "custard-buns",
+                "咸蛋黄奶黄馅，一口爆浆，一笼三只。",
+                "Buns with a molten salted-egg-yolk custard, three per basket.",
+            ),
+            dish(
+                "鲜虾肠粉",
+                "Shrimp Rice Noodle Rolls",
+                3600,
+                "cheung-fun",
+                "即拉米浆卷裹鲜虾，淋豉油。",
+                "Silky rice rolls steamed to order around shrimp, with sweet soy sauce.",
+                add_ons("shrimp"),
+            ),
+            dish(
+                "酥皮蛋挞",
+                "Egg Tarts",
+                2800,
+                "egg-tarts",
+                "酥皮蛋挞，现烤出炉，一份三只。",
+                "Flaky custard tarts fresh from the oven, three per serving.",
+                sold_out=True,
+            ),
+        ],
+    },
+    {
+        "name": "烧味饭面",
+        "name_en": "Roast meats, rice and noodles",
+        "dishes": [
+            dish(
+                "蜜汁叉烧",
+                "Honey-Glazed Char Siu",
+                9800,
+                "char-siu",
+                "明炉烧制梅头肉，刷蜜汁。",
+                "Pork shoulder roasted over an open flame, glazed with honey.",
+                size(4000),
+            ),
+            dish(
+                "干炒牛河",
+                "Beef Chow Fun",
+                7800,
+                "beef-chow-fun",
+                "宽河粉与牛肉片猛火干炒，镬气十足。",
+                "Wide rice noodles and beef seared in a roaring wok.",
+                add_ons("beef", "egg"),
+            ),
+            dish(
+                "扬州炒饭",
+                "Yangzhou Fried Rice",
+                6800,
+                "yangzhou-fried-rice",
+                "蛋炒饭配虾仁、叉烧与青豆。",
+                "Egg fried rice with shrimp, char siu and peas.",
+            ),
+        ],
+    },
+    {
+        "name": "茶饮",
+        "name_en": "Tea and drinks",
+        "dishes": [
+            dish(
+                "菊花普洱",
+                "Chrysanthemum Pu-erh",
+                1800,
+                "chrysanthemum-tea",
+                "每位茶位，一壶可续水。",
+                "Tea per guest: a pot of pu-erh with chrysanthemum; refills welcome.",
+            ),
+            dish(
+                "港式奶茶",
+                "Hong Kong Milk Tea",
+                2600,
+                "milk-tea",
+                "丝袜拉茶配淡奶。",
+                "Strong black tea pulled through a silk sock, with evaporated milk.",
+                ICE,
+                SUGAR,
+            ),
+            dish(
+                "冻柠檬茶",
+                "Iced Lemon Tea",
+                2600,
+                "lemon-tea",
+                "红茶配鲜柠檬片。",
+                "Black tea with fresh lemon slices.",
+                ICE,
+                SUGAR,
+            ),
+        ],
+    },
+]
 
-def demo_load() -> bool:
-    """Load the demo restaurant, menu and tables. Does nothing (and returns False) if the menu
-    already has any dish; returns True when it loaded."""
+
+@dataclass(frozen=True)
+class DemoRestaurant:
+    slug: str
+    name: str
+    name_en: str
+    currency: str
+    language: str
+    menu: list
+    tables: list  # [(number, label)], numbered 1..N
+
+
+DIM_SUM_TABLES = [(n, f"{n}号台") for n in range(1, 9)]
+
+DEMO = [
+    DemoRestaurant("shuxiang", "蜀香小馆", "Shu Xiang Bistro", "CNY", "zh-hans", MENU, TABLES),
+    DemoRestaurant(
+        "dimsum", "点心茶楼", "Dim Sum House", "HKD", "en", DIM_SUM_MENU, DIM_SUM_TABLES
+    ),
+]
+DEMO_SLUGS = [demo.slug for demo in DEMO]
+# What the migration named the one restaurant of a database from before restaurants.
+OLD_SLUG = "main"
+
+
+def demo_load(*, only: str | None = None) -> list[Restaurant]:
+    """Load the demo restaurants that are missing (only ``only``, a demo slug, when given):
+    each with its menu and tables. Returns those it loaded: none when all are there, or when
+    the database has a restaurant of its own (then it adds nothing)."""
+    demos = [demo for demo in DEMO if only in (None, demo.slug)]
+    if not demos:
+        raise ValueError(f"no demo restaurant {only!r}; there are {', '.join(DEMO_SLUGS)}")
+    loaded = []
     with transaction.atomic():
-        if Dish.objects.exists():
-            return False
-        restaurant = Restaurant.current()
-        for field, value in RESTAURANT.items():
-            setattr(restaurant, field, value)
-        restaurant.save()
-        for c, category_data in enumerate(MENU, start=1):
-            category = Category.objects.create(
-                name=category_data["name"], name_en=category_data["name_en"], sort_order=c * 10
-            )
-            for d, data in enumerate(category_data["dishes"], start=1):
-                _create_dish(category, data, sort_order=d * 10)
-        for number, label in TABLES:
-            Table.objects.get_or_create(number=number, defaults={"label": label})
-        menu_version_bump()  # the options came in bulk, without signals
-    return True
+        _adopt_old_demo()
+        if Restaurant.objects.exclude(slug__in=DEMO_SLUGS).exists():
+            return []
+        for demo in demos:
+            restaurant = Restaurant.objects.filter(slug=demo.slug).first()
+            if restaurant is None:
+                restaurant = restaurant_create(
+                    name=demo.name, name_en=demo.name_en, slug=demo.slug,
+                    currency=demo.currency, language=demo.language,
+                )  # fmt: skip
+            elif restaurant.categories.exists() or restaurant.tables.exists():
+                continue  # loaded before (or the old demo, adopted): left as it is
+            _menu_load(restaurant, demo.menu)
+            for table in tables_add(restaurant=restaurant, count=len(demo.tables)):
+                table.label = dict(demo.tables)[table.number]
+                table.save(update_fields=["label"])
+            loaded.append(restaurant)
+    # No menu_version bump is needed for the options made in bulk (without signals): the
+    # dishes and groups saved in this same transaction bumped it.
+    return loaded
+
+
+def _adopt_old_demo() -> None:
+    """A database from before restaurants: its one restaurant (``main``, by the migration)
+    becomes ``shuxiang`` if it is the old demo, or had no menu yet (the old ``serve
+    --no-demo``). Its tables' tokens stay, and with them every printed link."""
+    first = DEMO[0]
+    if Restaurant.objects.filter(slug__in=DEMO_SLUGS).exists():
+        return
+    old = list(Restaurant.objects.all()[:2])
+    if len(old) != 1 or old[0].slug != OLD_SLUG:
+        return
+    restaurant = old[0]
+    if restaurant.name != first.name and restaurant.categories.exists():
+        return  # someone's own restaurant
+    restaurant.slug = first.slug
+    if not restaurant.categories.exists():
+        restaurant.name, restaurant.name_en = first.name, first.name_en
+        restaurant.currency, restaurant.language = first.currency, first.language
+    restaurant.save()
+
+
+def _menu_load(restaurant: Restaurant, menu: list) -> None:
+    for c, category_data in enumerate(menu, start=1):
+        category = Category.objects.create(
+            restaurant=restaurant,
+            name=category_data["name"],
+            name_en=category_data["name_en"],
+            sort_order=c * 10,
+        )
+        for d, data in enumerate(category_data["dishes"], start=1):
+            _create_dish(category, data, sort_order=d * 10)
 
 
 def _create_dish(category: Category, data: dict, *, sort_order: int) -> Dish:
@@ -520,3 +728,85 @@ def _create_dish(category: Category, data: dict, *, sort_order: int) -> Dish:
             for o, (o_name, o_name_en, price) in enumerate(options, 1)
         )
     return new_dish
+
+
+# Logins ---------------------------------------------------------------------------------
+
+ROLES = [role.value for role in StaffMember.Role]
+LOGINS_FILE = "demo_logins.json"
+
+
+@dataclass(frozen=True)
+class Login:
+    restaurant: Restaurant | None  # None: the superuser (every restaurant, the whole admin)
+    role: str
+    username: str
+    password: str
+
+
+def login_username(slug: str, role: str) -> str:
+    return f"{slug}-{role}"
+
+
+def demo_logins(*, var_dir: Path, superuser: str, renew: bool = False) -> list[Login]:
+    """The superuser, and one login per role at each demo restaurant present, made when
+    missing. Their generated passwords are kept in ``var_dir`` (0600), so each start prints
+    the same ones; a login whose password that file does not know (a new database, a lost
+    file, a password changed elsewhere) gets a new one, as does every login with ``renew``.
+    Logins of people made with `staff_create` are never touched."""
+    path = var_dir / LOGINS_FILE
+    try:
+        known = json.loads(path.read_text())
+    except (OSError, ValueError):
+        known = {}
+    logins = [_superuser(superuser, known.get(superuser), renew)]
+    restaurants = Restaurant.objects.filter(slug__in=DEMO_SLUGS).order_by("pk")
+    for restaurant in restaurants:
+        for role in ROLES:
+            username = login_username(restaurant.slug, role)
+            password = _member(restaurant, role, username, known.get(username), renew)
+            logins.append(Login(restaurant, role, username, password))
+    remembered = {login.username: login.password for login in logins}
+    if remembered != known:
+        path.write_text(json.dumps(remembered, indent=1) + "\n")
+    path.chmod(0o600)
+    return logins
+
+
+def _new_password(user) -> str:
+    password = secrets.token_urlsafe(12)  # 16 characters
+    validate_password(password, user)  # held to the staff policy like any other
+    return password
+
+
+def _superuser(username: str, known: str | None, renew: bool) -> Login:
+    User = get_user_model()
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        user = user or User(username=username)
+        if renew or known is None or not user.check_password(known) or not user.is_superuser:
+            known = _new_password(user)
+            user.is_staff = user.is_superuser = user.is_active = True
+            user.set_password(known)
+            user.save()
+    return Login(None, "superuser", username, known)
+
+
+def _member(restaurant: Restaurant, role: str, username: str, known: str | None, renew) -> str:
+    User = get_user_model()
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        if user is None:
+            password = _new_password(User(username=username))
+            staff_member_create(
+                restaurant=restaurant, role=role, username=username, password=password
+            )
+            return password
+        if not StaffMember.objects.filter(user=user, restaurant=restaurant).exists():
+            staff_member_create(restaurant=restaurant, role=role, username=username, password=None)
+        if renew or known is None or not user.check_password(known):
+            known = _new_password(user)
+            user.set_password(known)
+            user.is_active = True
+            user.save(update_fields=["password", "is_active"])
+        return known

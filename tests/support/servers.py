@@ -47,11 +47,18 @@ def manage(*args: str, database_url: str, extra_env: dict | None = None) -> str:
     return result.stdout
 
 
-def prepare_database(tmp_path: Path) -> str:
-    """A fresh SQLite database, migrated, with the demo restaurant; returns its DATABASE_URL."""
+# The servers of these tests are a deployment with one restaurant (the contract's unprefixed
+# forms serve it: `/api/menu/`, `/kitchen/`): the first demo restaurant only. A test of
+# several restaurants loads the others itself (`demo_load` with no --only).
+DEMO_ONLY = ("demo_load", "--only", "shuxiang")
+
+
+def prepare_database(tmp_path: Path, *, demo: tuple[str, ...] = DEMO_ONLY) -> str:
+    """A fresh SQLite database, migrated, with the demo restaurant (``demo``: the demo_load
+    command to run); returns its DATABASE_URL."""
     database_url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
     manage("migrate", "--no-input", database_url=database_url)
-    manage("demo_load", database_url=database_url)
+    manage(*demo, database_url=database_url)
     return database_url
 
 
@@ -149,7 +156,7 @@ def postgres_database():
         database_url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
         try:
             manage("migrate", "--no-input", database_url=database_url)
-            manage("demo_load", database_url=database_url)
+            manage(*DEMO_ONLY, database_url=database_url)
             yield database_url
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,18 +1,21 @@
-"""`make run`: migrate, load the demo once, print the URLs, serve with daphne until Ctrl-C."""
+"""`make run`: migrate, load the demo once, print each restaurant's links and logins, serve
+with daphne until Ctrl-C."""
 
 import os
-import secrets
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.urls import NoReverseMatch, reverse
 
 from restaurant.core import asgi_server
+from restaurant.site.demo import demo_logins
 from restaurant.tables.links import served_site_url_save, table_links
+from restaurant.venues.models import Restaurant
 
-STAFF_USERNAME = "staff"
+# The platform's superuser: every restaurant, the whole admin. Each restaurant's staff have
+# logins of their own, with their role (the demo's are printed too).
+STAFF_USERNAME = "admin"
 
 
 class Command(BaseCommand):
@@ -21,15 +24,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--no-demo", action="store_true")
+        parser.add_argument("--no-demo", action="store_true", help="load no demo restaurant")
+        parser.add_argument(
+            "--new-passwords", action="store_true",
+            help="give the superuser and the demo logins new passwords (else kept in var/)",
+        )  # fmt: skip
 
-    def handle(self, *args, host, port, no_demo, **options):
+    def handle(self, *args, host, port, no_demo, new_passwords, **options):
         call_command("migrate", interactive=False, verbosity=0)
         # Hashed, compressed static files (restaurant/core/staticfiles.py); quick once done.
         call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo:
             call_command("demo_load")
-        password = self.staff_password()
+        logins = demo_logins(
+            var_dir=settings.VAR_DIR, superuser=STAFF_USERNAME, renew=new_passwords
+        )
         site = self.site_url(host, port)
         served_site_url_save(site)  # `table_links` in another shell prints these links too
         if site != settings.SITE_URL and not os.environ.get("WS_ALLOWED_ORIGINS"):
@@ -39,16 +48,8 @@ class Command(BaseCommand):
             settings.SITE_URL = site
             settings.WS_ALLOWED_ORIGINS = socket_origins(site)
         layer = "Redis" if settings.REDIS_URL else "in-memory"
-        out = self.stdout.write
-        out(self.style.SUCCESS(f"\nRestaurantOrder on {site}  (channel layer: {layer})\n"))
-        out("Tables:")
-        for link in table_links():
-            out(f"  {link['number']:>3}  {link['url']}")
-        out(f"\nKitchen display:  {site}/kitchen/")
-        out(f"Staff floor:      {site}/staff/")
-        out(f"Admin:            {site}/admin/")
-        out(f"Staff login:      {STAFF_USERNAME} / {password}\n")
-        out("Ctrl-C stops the server.\n")
+        self.print_guide(site, layer, logins)
+        self.stdout.write("Ctrl-C stops the server.\n")
         self.stdout.flush()
         asgi_server.main(["-b", host, "-p", str(port), "config.asgi:application"])
 
@@ -62,21 +63,41 @@ class Command(BaseCommand):
             host = "127.0.0.1"
         return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
+    def print_guide(self, site: str, layer: str, logins: list) -> None:
+        out = self.stdout.write
+        out(self.style.SUCCESS(f"\nRestaurantOrder on {site}  (channel layer: {layer})\n"))
+        admin = logins[0]
+        out(f"Staff sign-in:  {site}{url('staff-login', '/staff/login/')}")
+        out(f"Admin:          {site}/admin/")
+        out(f"Superuser:      {admin.username} / {admin.password}  (every restaurant)")
+        links = table_links()
+        for restaurant in Restaurant.objects.order_by("pk"):
+            names = " / ".join(n for n in (restaurant.name, restaurant.name_en) if n)
+            out(self.style.SUCCESS(f"\n{names}  ({restaurant.slug}, {restaurant.currency})"))
+            kitchen, floor = (
+                url(name, f"/r/{restaurant.slug}/{path}/", {"slug": restaurant.slug})
+                for name, path in (("kitchen", "kitchen"), ("staff-floor", "staff"))
+            )
+            out(f"  Kitchen display:  {site}{kitchen}")
+            out(f"  Staff floor:      {site}{floor}")
+            people = [login for login in logins if login.restaurant == restaurant]
+            if people:
+                out("  Logins:")
+                for login in people:
+                    out(f"    {login.role:<8} {login.username} / {login.password}")
+            out("  Tables:")
+            for link in links:
+                if link["restaurant"] == restaurant.slug:
+                    out(f"    {link['number']:>3}  {link['url']}")
+        out("")
+
     def staff_password(self) -> str:
-        """A generated password, kept in var/ (0600) so it stays the same across runs."""
-        path = settings.VAR_DIR / "staff_password"
-        user_model = get_user_model()
-        user = user_model.objects.filter(username=STAFF_USERNAME).first()
-        known = path.read_text().strip() if path.exists() else None
-        # A new database, a lost file, or a password changed elsewhere: make a new one.
-        if user is None or known is None or not user.check_password(known):
-            password = secrets.token_urlsafe(12)  # 16 characters
-            user = user or user_model(username=STAFF_USERNAME)
-            validate_password(password, user)  # held to the staff policy like any other
-            user.is_staff = True
-            user.is_superuser = True
-            user.set_password(password)
-            user.save()
-            path.write_text(password)
-            path.chmod(0o600)
-        return path.read_text().strip()
+        """The superuser's password (generated, kept in var/ with the demo logins')."""
+        return demo_logins(var_dir=settings.VAR_DIR, superuser=STAFF_USERNAME)[0].password
+
+
+def url(name: str, fallback: str, kwargs: dict | None = None) -> str:
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return fallback
