@@ -1,0 +1,66 @@
+"""Print the README's table of roles from `restaurant.venues.roles` (the one permission table).
+
+    .venv/bin/python scripts/role_table.py
+
+tests/site/test_docs.py checks that README.md carries exactly this table, so a change to the
+permissions that is not in the README fails the build.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+# What each action is, for people. Every action of `Action` has a line (the test checks).
+WORDS = {
+    "kitchen.view": "the kitchen display and its served-today list",
+    "order.advance": "move an order on: accepted → preparing → ready",
+    "order.serve": "mark an order served",
+    "order.accept": "let a held first round through to the kitchen",
+    "order.recall": "take back an order's last move: the undo bar",
+    "order.cancel": "cancel an order (the table is told why)",
+    "dish.sold_out": "mark a dish sold out, or back",
+    "floor.view": "the staff floor: every table live",
+    "table.open": "open a table",
+    "table.close": "close a table (its bill, an unsent cart)",
+    "table.bill": "read a table's bill",
+    "call.handle": "mark a waiter call seen, then done",
+    "table.rotate": "rotate a table's QR code (the printed one stops working)",
+    "table.qr": "print QR codes, the QR sheet",
+    "menu.edit": "edit the menu in the admin",
+    "staff.manage": "staff and devices in the admin, pairing links",
+    "restaurant.settings": "the restaurant's settings in the admin",
+}
+
+BEGIN = "<!-- role table: scripts/role_table.py -->"
+END = "<!-- end of role table -->"
+
+
+def markdown() -> str:
+    from restaurant.venues.models import StaffMember
+    from restaurant.venues.roles import CONDITIONAL, PERMISSIONS
+
+    roles = list(StaffMember.Role)
+    lines = [
+        "| action | " + " | ".join(role.value for role in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    for action, allowed in PERMISSIONS.items():
+        cells = []
+        for role in roles:
+            if role in allowed:
+                cells.append("✓")
+            elif (action, role) in CONDITIONAL:
+                cells.append("if calls on kitchen")
+            else:
+                cells.append("")
+        lines.append(f"| {WORDS[action.value]} (`{action.value}`) | " + " | ".join(cells) + " |")
+    return "\n".join([BEGIN, *lines, END])
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    print(markdown())
