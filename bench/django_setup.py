@@ -1,8 +1,9 @@
 """Data the bench needs in the application's database, made once per run:
 
-    python -m bench.django_setup --tables 600 [--seated 4]
+    python -m bench.django_setup --tables 600 [--seated 4] [--restaurant SLUG]
 
-adds that many tables (numbers above the existing ones), a staff user and a logged-in session
+adds that many tables to the restaurant (numbers above its existing ones; by default the
+first restaurant, made if there is none), a staff user who manages it and a logged-in session
 for it (the kitchen socket's cookie, minted by Django's own session engine), and prints JSON:
 `{"tables": [{"number", "token", "cookies"}], "staff_session": KEY}`.
 
@@ -23,6 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tables", type=int, required=True)
     parser.add_argument("--seated", type=int, default=0, help="diners already at each table")
+    parser.add_argument("--restaurant", help="its slug (default: the first restaurant)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -37,18 +39,29 @@ def main() -> None:
     from restaurant.dining.models import Diner, DiningSession
     from restaurant.dining.services import DINER_COLORS
     from restaurant.tables.models import Table
+    from restaurant.venues.models import Restaurant, StaffMember
 
     with transaction.atomic():
-        start = (Table.objects.aggregate(m=Max("number"))["m"] or 0) + 1
+        if args.restaurant:
+            restaurant = Restaurant.objects.get(slug=args.restaurant)
+        else:
+            restaurant = Restaurant.objects.order_by("pk").first()
+            restaurant = restaurant or Restaurant.objects.create(slug="main")
+        ours = Table.objects.filter(restaurant=restaurant)
+        start = (ours.aggregate(m=Max("number"))["m"] or 0) + 1
         Table.objects.bulk_create(
-            [Table(number=start + i, label=f"bench {start + i}") for i in range(args.tables)]
+            [
+                Table(restaurant=restaurant, number=start + i, label=f"bench {start + i}")
+                for i in range(args.tables)
+            ]
         )
-        tables = list(Table.objects.filter(number__gte=start).values("number", "token"))
+        tables = list(ours.filter(number__gte=start).values("number", "token"))
         user, _ = get_user_model().objects.get_or_create(
-            username="bench-staff", defaults={"is_staff": True, "is_active": True}
+            username="bench-staff", defaults={"is_active": True}
         )
-        user.is_staff = True
-        user.save()
+        StaffMember.objects.update_or_create(
+            user=user, restaurant=restaurant, defaults={"role": StaffMember.Role.MANAGER}
+        )
     store_class = import_string(settings.SESSION_ENGINE + ".SessionStore")
     for table in tables:
         table["cookies"] = []
@@ -57,12 +70,14 @@ def main() -> None:
         with transaction.atomic():
             sessions = DiningSession.objects.bulk_create(
                 [
-                    DiningSession(table_id=pk, diners_joined=args.seated)
-                    for pk in Table.objects.filter(number__gte=start).values_list("pk", flat=True)
+                    DiningSession(table_id=pk, restaurant=restaurant, diners_joined=args.seated)
+                    for pk in ours.filter(number__gte=start).values_list("pk", flat=True)
                 ]
             )
             sessions = list(
-                DiningSession.objects.filter(table__number__gte=start).select_related("table")
+                DiningSession.objects.filter(
+                    table__restaurant=restaurant, table__number__gte=start
+                ).select_related("table")
             )
             diners = Diner.objects.bulk_create(
                 [

@@ -32,13 +32,16 @@ def measure(ops: int) -> dict:
 
     events = []
     broadcast.send_now = lambda group, message: events.append(group)
-    table = Table.objects.create(number=990000 + os.getpid() % 10000, label="opcost")
-    diner = diner_arrive(table=table, known_diner_ids=[])
     dish = next(
         d
         for d in Dish.objects.filter(sold_out=False).prefetch_related("option_groups")
         if all(g.min_choices == 0 for g in d.option_groups.all())
     )
+    # A table of the dish's restaurant: a diner orders from their own restaurant's menu.
+    table = Table.objects.create(
+        restaurant_id=dish.restaurant_id, number=990000 + os.getpid() % 10000, label="opcost"
+    )
+    diner = diner_arrive(table=table, known_diner_ids=[])
 
     def op(i: int):
         if i % 2 == 0:  # raises the diner's line to 2 (the first one makes it)

@@ -66,7 +66,7 @@ def cart_line_add(
     owner = diner.pk if added_by is None else added_by
     if owner != diner.pk and not Diner.objects.filter(pk=owner, session_id=session.pk).exists():
         raise OpError("not_found", "no such diner at this table", detail="diner")
-    menu = catalog(session.menu_version)
+    menu = catalog(session.restaurant_id, session.menu_version)
     dish = menu.dishes.get(dish_id)
     if dish is None:
         raise OpError("not_found", "that dish is not on the menu", detail="dish", dish_id=dish_id)
@@ -114,6 +114,6 @@ def cart_line_set_qty(
         return None
     line.qty = qty
     sql.line_qty_save(line)
-    menu = catalog(session.menu_version)
+    menu = catalog(session.restaurant_id, session.menu_version)
     dish = menu.dishes.get(line.dish_id) or line.dish  # a dish deleted since: read it
     return session_change(session, line_event(line, diner, dish, menu.options), cart=True)

@@ -33,7 +33,7 @@ def cookie_identity(django_session) -> tuple[list[int], str | None]:
 
 
 @db
-def _socket_diner(token: str, django_session, address) -> tuple[int, int, int] | None:
+def _socket_diner(token: str, django_session, address) -> tuple[int, int, int, int] | None:
     table = table_by_token(token, address=address)
     if table is None:
         return None
@@ -41,7 +41,7 @@ def _socket_diner(token: str, django_session, address) -> tuple[int, int, int] |
     diner = diner_for_socket(table=table, known_diner_ids=known, browser=browser)
     if diner is None:
         return None
-    return table.pk, diner.session_id, diner.pk
+    return table.pk, table.restaurant_id, diner.session_id, diner.pk
 
 
 class TableConsumer(OpConsumer):
@@ -56,10 +56,11 @@ class TableConsumer(OpConsumer):
         if found is None:
             await self.close()  # before accept: the handshake is refused with 403
             return
-        self.table_id, self.session_id, self.diner_id = found
+        self.table_id, restaurant_id, self.session_id, self.diner_id = found
         # Join before reading the snapshot: an event committed in between is then queued
-        # behind the snapshot (and ignored by seq) instead of lost.
-        self.groups_joined = [groups.table_group(self.table_id), groups.MENU]
+        # behind the snapshot (and ignored by seq) instead of lost. The menu is the table's
+        # restaurant's: no other restaurant's sold-out or menu change reaches this table.
+        self.groups_joined = [groups.table_group(self.table_id), groups.menu_group(restaurant_id)]
         await self.join_groups(self.groups_joined)
         await self.accept()
         liveness.register(self)  # before its connection row exists: see server_beat

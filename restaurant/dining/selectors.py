@@ -9,8 +9,8 @@ from restaurant.dining.models import CartLine, DiningSession
 from restaurant.dining.payloads import diner_payload, line_payload
 from restaurant.dining.services import presence_online, session_of_diner_lock
 from restaurant.menu.catalog import Catalog, catalog
-from restaurant.menu.models import Restaurant
 from restaurant.menu.pricing import unit_price
+from restaurant.venues.models import Restaurant
 
 # A meal's orders and waiter calls are the kitchen's: that app sits above this one (it builds
 # on meals and diners), so this one may not import it. It hands over how to read them, as
@@ -42,8 +42,8 @@ def dining_snapshot(*, diner_id: int) -> dict:
     lock, which every writer takes too)."""
     with transaction.atomic():
         session = session_of_diner_lock(diner_id)
-        restaurant = Restaurant.current()
-        menu = catalog(restaurant.menu_version)
+        restaurant = Restaurant.objects.get(pk=session.restaurant_id)
+        menu = catalog(restaurant.pk, restaurant.menu_version)
         online = set(presence_online(session.pk))
         lines = list(CartLine.objects.filter(session=session))
         return {
@@ -71,6 +71,10 @@ def dining_snapshot(*, diner_id: int) -> dict:
         }
 
 
+def _currency_of(session: DiningSession) -> str:
+    return Restaurant.objects.values_list("currency", flat=True).get(pk=session.restaurant_id)
+
+
 def dining_bill(*, session: DiningSession) -> dict:
     """The session's orders (cancelled ones left out), a total per diner by who added what."""
     orders = [o for o in _meal_part("orders", session) if o["status"] != "cancelled"]
@@ -80,7 +84,7 @@ def dining_bill(*, session: DiningSession) -> dict:
             per_diner[item["added_by"]] += item["price"] * item["qty"]
     diners = {d.pk: d for d in session.diners.all()}
     return {
-        "currency": Restaurant.current().currency,
+        "currency": _currency_of(session),
         "orders": orders,
         "per_diner": [
             {"diner_id": d.pk, "name": d.name, "color": d.color, "total": per_diner.get(d.pk, 0)}

@@ -7,6 +7,8 @@ bumps `seq` with `session_change`, and is broadcast only after commit.
 import hashlib
 import time
 from datetime import timedelta
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,7 +19,6 @@ from restaurant.dining import sql
 from restaurant.dining.models import CartLine, Connection, Diner, DiningSession
 from restaurant.dining.names import clean_name, name_key
 from restaurant.dining.payloads import diner_payload
-from restaurant.menu.models import Restaurant
 from restaurant.menu.pricing import options_by_id, unit_price
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import broadcast_on_commit, discard_on_commit, group_message
@@ -26,6 +27,7 @@ from restaurant.realtime.hub import hub_channel_of
 from restaurant.realtime.models import ServerHeartbeat
 from restaurant.tables.models import Table
 from restaurant.tables.services import floor_changed
+from restaurant.venues.models import Restaurant
 
 DINER_COLORS = [
     "#e4572e", "#17bebb", "#ffc914", "#2e86ab", "#76b041",
@@ -74,8 +76,10 @@ def session_open(*, table: Table, by_staff: bool = False) -> DiningSession:
         return session
     try:
         with transaction.atomic():
-            session = DiningSession.objects.create(table=table, opened_by_staff=by_staff)
-            floor_changed(table.pk)
+            session = DiningSession.objects.create(
+                table=table, restaurant_id=table.restaurant_id, opened_by_staff=by_staff
+            )
+            floor_changed(table_id=table.pk, restaurant_id=table.restaurant_id)
             return session
     except IntegrityError:  # another request opened it first
         return DiningSession.objects.get(table=table, status=DiningSession.Status.OPEN)
@@ -95,6 +99,15 @@ def _the_browsers(known_diner_ids: list[int], browser: str | None) -> Q:
 
 def _diner_of_browser(session: DiningSession, known_diner_ids: list[int], browser: str | None):
     return session.diners.filter(_the_browsers(known_diner_ids, browser)).first()
+
+
+def _staff_opens(table: Table) -> bool:
+    """Whether the table's restaurant has staff open its tables."""
+    return bool(
+        Restaurant.objects.filter(pk=table.restaurant_id)
+        .values_list("staff_opens_tables", flat=True)
+        .first()
+    )
 
 
 class TableNotOpen(Exception):
@@ -146,7 +159,7 @@ def diner_join(
     )
     if diner is not None:
         return diner
-    if Restaurant.current().staff_opens_tables and open_session_for(table) is None:
+    if _staff_opens(table) and open_session_for(table) is None:
         raise TableNotOpen
     raise MealEnded(ended)  # or the meal it was joining closed meanwhile
 
@@ -162,7 +175,7 @@ def diner_arrive(
     session key."""
     session = open_session_for(table)
     if session is None:
-        if Restaurant.current().staff_opens_tables or not may_open:
+        if not may_open or _staff_opens(table):
             return None
         session = session_open(table=table)
     diner = _diner_of_browser(session, known_diner_ids, browser)
@@ -197,7 +210,7 @@ def diner_arrive(
     session.last_active_at = timezone.now()
     session.save(update_fields=["diners_joined", "last_active_at"])
     session_change(session, {"type": "diner", "diner": diner_payload(diner, online=False)})
-    floor_changed(table.pk)
+    floor_changed(table_id=table.pk, restaurant_id=session.restaurant_id)
     return diner
 
 
@@ -252,7 +265,7 @@ def presence_online(session_id: int) -> list[int]:
 def _presence_broadcast(session: DiningSession) -> None:
     event = {"type": "presence", "online": presence_online(session.pk)}
     broadcast_on_commit(groups.table_group(session.table_id), group_message("table.event", event))
-    floor_changed(session.table_id)
+    floor_changed(table_id=session.table_id, restaurant_id=session.restaurant_id)
 
 
 # When this process last wrote each server's heartbeat row (by server id).
@@ -368,7 +381,10 @@ def server_beat(
         (group, hub_channel_of(row.channel_name))
         for row in rows
         if row.server_id != server_id
-        for group in (groups.table_group(row.diner.session.table_id), groups.MENU)
+        for group in (
+            groups.table_group(row.diner.session.table_id),
+            groups.menu_group(row.diner.session.restaurant_id),
+        )
     }
     for group, channel in sorted(dead_memberships):
         discard_on_commit(group, channel)
@@ -380,7 +396,7 @@ def server_beat(
         DiningSession.objects.select_for_update()
         .filter(pk__in={session.pk for session in sessions})
         .order_by("pk")
-        .only("pk", "table_id")
+        .only("pk", "table_id", "restaurant_id")
     )
     reaped, _ = stale.delete()
     _went_offline([session.pk for session in sessions])
@@ -459,15 +475,26 @@ def session_close(
 def sessions_end_idle(*, now=None) -> list[int]:
     """End the meals no one is at: open, no diner online, nothing ordered (no round but
     cancelled ones), and no sign of life (`last_active_at`: a diner arriving, coming online
-    or going offline, a cart change) for the restaurant's `idle_close_minutes`. Each ends as
-    staff close a table (an unsent cart goes with it), checked again under its lock, so any
-    number of processes may run this at once. Returns the ids of the sessions ended."""
-    minutes = Restaurant.current().idle_close_minutes
-    if not minutes:
+    or going offline, a cart change) for its own restaurant's `idle_close_minutes` (0: that
+    restaurant's meals never end so). Each ends as staff close a table (an unsent cart goes
+    with it), checked again under its lock, so any number of processes may run this at once.
+    Returns the ids of the sessions ended."""
+    now = now or timezone.now()
+    # One cutoff per distinct setting (a handful), not one per restaurant.
+    quiet = [
+        Q(
+            restaurant__idle_close_minutes=minutes,
+            last_active_at__lt=now - timedelta(minutes=minutes),
+        )
+        for minutes in Restaurant.objects.filter(idle_close_minutes__gt=0)
+        .order_by()
+        .values_list("idle_close_minutes", flat=True)
+        .distinct()
+    ]
+    if not quiet:
         return []
-    cutoff = (now or timezone.now()) - timedelta(minutes=minutes)
     idle = (
-        DiningSession.objects.filter(status=DiningSession.Status.OPEN, last_active_at__lt=cutoff)
+        DiningSession.objects.filter(reduce(or_, quiet), status=DiningSession.Status.OPEN)
         .filter(~Exists(Connection.objects.filter(diner__session=OuterRef("pk"))))
         # Orders are the kitchen's, an app above this one (it builds on meals): asked about
         # through their relation to the meal, not imported. No round but cancelled ones.
@@ -492,12 +519,13 @@ def _session_end(session: DiningSession) -> None:
     session.seq += 1
     session.save(update_fields=["status", "closed_at", "seq"])
     open_calls = session.calls.filter(status="open")
+    calls = groups.calls_group(session.restaurant_id)
     for call_id in open_calls.values_list("pk", flat=True):
         done = {"type": "waiter.done", "call_id": call_id}
-        broadcast_on_commit(groups.CALLS, group_message("kitchen.event", done))
+        broadcast_on_commit(calls, group_message("kitchen.event", done))
     open_calls.update(status="done", done_at=timezone.now())
     event = {"type": "session.closed", "seq": session.seq}
     broadcast_on_commit(
         groups.table_group(table.pk), group_message("table.closed", event, session_id=session.pk)
     )
-    floor_changed(table.pk)
+    floor_changed(table_id=table.pk, restaurant_id=session.restaurant_id)

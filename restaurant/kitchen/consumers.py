@@ -1,30 +1,33 @@
-"""`/ws/kitchen/`: the kitchen display's socket, for logged-in staff only, and only as long as
-they stay so (restaurant/core/access.py): it closes with 4403 once its access is gone."""
+"""`/ws/kitchen/` and `/ws/r/<slug>/kitchen/`: a restaurant's kitchen display socket, for its
+staff whose role may see the kitchen, and only as long as they may
+(restaurant/venues/access.py): it closes with 4403 once that access is gone.
 
-from restaurant.core.access import (
+The unprefixed form serves the person's only restaurant or the one they picked
+(restaurant/venues/scope.py); a person who must pick, or names a restaurant they do not work
+at, or whose role there may not see this, is refused at the handshake (403)."""
+
+from restaurant.kitchen import ops, protocol
+from restaurant.kitchen.selectors import kitchen_snapshot
+from restaurant.realtime import groups, liveness
+from restaurant.realtime.consumers import OpConsumer
+from restaurant.realtime.db import db
+from restaurant.venues.access import (
     AccessLost,
     StaffAccess,
     session_digest,
     staff_access_holds,
-    staff_access_of,
+    staff_socket_access,
 )
-from restaurant.kitchen import ops, protocol
-from restaurant.kitchen.selectors import kitchen_snapshot
-from restaurant.menu.models import Restaurant
-from restaurant.realtime import groups, liveness
-from restaurant.realtime.consumers import OpConsumer
-from restaurant.realtime.db import db
+from restaurant.venues.models import Restaurant
+from restaurant.venues.roles import Action
 
 CLOSE_ACCESS_LOST = 4403
-
-
-def calls_on_kitchen() -> bool:
-    return Restaurant.current().calls_on_kitchen
 
 
 class KitchenConsumer(OpConsumer):
     kind = "kitchen"
     registry = protocol.KITCHEN_OPS
+    view = Action.KITCHEN_VIEW  # what the socket shows: its user's role must allow it
     # None before the handshake and once access is lost; the heartbeat's sweep asks about
     # the sockets that have one (restaurant/realtime/liveness.py).
     access: StaffAccess | None = None
@@ -33,8 +36,8 @@ class KitchenConsumer(OpConsumer):
     # shows them there (read at connect; the display's page reads the same setting).
     calls = False
 
-    async def hears_calls(self) -> bool:
-        return await db(calls_on_kitchen)()
+    def hears_calls(self, restaurant: Restaurant) -> bool:
+        return restaurant.calls_on_kitchen
 
     async def connect(self) -> None:
         self.groups_joined: list[str] = []
@@ -45,15 +48,20 @@ class KitchenConsumer(OpConsumer):
         # Join the user's group before the check: a logout committed in between is heard.
         self.groups_joined = [groups.staff_user_group(user.pk)]
         await self.join_groups(self.groups_joined)
-        access = await db(staff_access_of)(user, self.scope["session"])
-        if access is None:
+        slug = self.scope["url_route"]["kwargs"].get("slug")
+        found = await db(staff_socket_access)(user, self.scope["session"], slug=slug,
+                                              view=self.view)  # fmt: skip
+        if found is None:
             await self.leave_groups(self.groups_joined)
             self.groups_joined = []
             await self.close()
             return
-        self.access = access
-        self.calls = await self.hears_calls()
-        joining = [groups.KITCHEN, groups.MENU] + ([groups.CALLS] if self.calls else [])
+        self.access, self.restaurant = found
+        restaurant = self.restaurant
+        self.calls = self.hears_calls(restaurant)
+        rid = restaurant.pk
+        joining = [groups.kitchen_group(rid), groups.menu_group(rid)]
+        joining += [groups.calls_group(rid)] if self.calls else []
         self.groups_joined += joining
         await self.join_groups(joining)
         await self.accept()
@@ -66,7 +74,8 @@ class KitchenConsumer(OpConsumer):
         await self.leave_groups(joined)
 
     async def send_snapshot(self) -> None:
-        await self.send_json(await db(kitchen_snapshot)(calls=self.calls))
+        snapshot = await db(kitchen_snapshot)(restaurant=self.restaurant, calls=self.calls)
+        await self.send_json(snapshot)
 
     async def apply(self, op_id: str, op: protocol._Op) -> None:
         if self.access is None:
@@ -107,7 +116,7 @@ class KitchenConsumer(OpConsumer):
     menu_event = kitchen_event
 
     async def staff_recheck(self, message: dict) -> None:
-        """The user's access changed (restaurant/core/access.py): ask again."""
+        """The user's access changed (restaurant/venues/access.py): ask again."""
         if self.access is None:
             return
         ended = message.get("session")

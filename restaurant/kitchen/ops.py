@@ -1,12 +1,16 @@
-"""Apply one staff op from the kitchen socket, idempotently per staff user."""
+"""Apply one staff op from a kitchen or floor socket, idempotently per staff user, within the
+socket's restaurant and as the user's role there allows NOW (restaurant/venues/roles.py)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from restaurant.core.access import StaffAccess, staff_access_require
 from restaurant.dining.models import AppliedOp
 from restaurant.kitchen import protocol
 from restaurant.kitchen.selectors import kitchen_snapshot
 from restaurant.kitchen.services import (
+    forbidden,
     order_recall,
     order_status_set,
     waiter_call_done,
@@ -14,17 +18,55 @@ from restaurant.kitchen.services import (
 )
 from restaurant.menu.services import dish_set_sold_out
 from restaurant.realtime.errors import OpError
+from restaurant.venues.access import StaffAccess, staff_access_require
+from restaurant.venues.models import Restaurant
+from restaurant.venues.roles import Action, role_may
 
-HANDLERS = {
-    protocol.OrderSetStatus: lambda op, user_id: order_status_set(
-        order_id=op.order_id, status=op.status, by_id=user_id, reason=op.reason
+
+@dataclass(frozen=True)
+class Staff:
+    """Who applies an op: the user, their role now, at the socket's restaurant."""
+
+    user_id: int
+    role: str
+    restaurant: Restaurant
+
+    def require(self, action: Action) -> None:
+        if not role_may(self.role, action, self.restaurant):
+            raise forbidden(action)
+
+
+# The action each op is, where it does not depend on the state it finds: an order's status
+# move is one of several (`kitchen.services.order_move_action`), asked under the order's lock.
+OP_ACTIONS: dict[type, Action | None] = {
+    protocol.OrderSetStatus: None,  # ORDER_ADVANCE, ORDER_SERVE, ORDER_ACCEPT or ORDER_CANCEL
+    protocol.OrderRecall: Action.ORDER_RECALL,
+    protocol.DishSetSoldOut: Action.DISH_SOLD_OUT,
+    protocol.WaiterDone: Action.CALL_HANDLE,
+    protocol.WaiterSeen: Action.CALL_HANDLE,
+}
+
+HANDLERS: dict[type, Callable[[protocol._Op, Staff], object]] = {
+    protocol.OrderSetStatus: lambda op, staff: order_status_set(
+        restaurant=staff.restaurant,
+        order_id=op.order_id,
+        status=op.status,
+        by_id=staff.user_id,
+        reason=op.reason,
+        role=staff.role,
     ),
-    protocol.OrderRecall: lambda op, user_id: order_recall(order_id=op.order_id, by_id=user_id),
-    protocol.DishSetSoldOut: lambda op, _: dish_set_sold_out(
-        dish_id=op.dish_id, sold_out=op.sold_out
+    protocol.OrderRecall: lambda op, staff: order_recall(
+        restaurant=staff.restaurant, order_id=op.order_id, by_id=staff.user_id
     ),
-    protocol.WaiterDone: lambda op, _: waiter_call_done(call_id=op.call_id),
-    protocol.WaiterSeen: lambda op, _: waiter_call_seen(call_id=op.call_id),
+    protocol.DishSetSoldOut: lambda op, staff: dish_set_sold_out(
+        restaurant=staff.restaurant, dish_id=op.dish_id, sold_out=op.sold_out
+    ),
+    protocol.WaiterDone: lambda op, staff: waiter_call_done(
+        restaurant=staff.restaurant, call_id=op.call_id
+    ),
+    protocol.WaiterSeen: lambda op, staff: waiter_call_seen(
+        restaurant=staff.restaurant, call_id=op.call_id
+    ),
 }
 
 
@@ -33,10 +75,11 @@ def staff_socket_op_apply(
 ) -> dict | None:
     """An op from a staff socket, its access asked again first: the socket may have outlived
     it (raises `AccessLost`). Returns the snapshot for `sync` (with waiter calls if ``calls``)."""
-    staff_access_require(access)
+    standing = staff_access_require(access)
     if isinstance(op, protocol.Sync):
-        return kitchen_snapshot(calls=calls)
-    staff_op_apply(user_id=access.user_id, op_id=op_id, op=op)
+        return kitchen_snapshot(restaurant=standing.restaurant, calls=calls)
+    staff = Staff(access.user_id, standing.role, standing.restaurant)
+    staff_op_apply(staff=staff, op_id=op_id, op=op)
     return None
 
 
@@ -44,20 +87,24 @@ def _applied(actor: str, op_id: str) -> bool:
     return AppliedOp.objects.filter(actor=actor, op_id=op_id).exists()
 
 
-def staff_op_apply(*, user_id: int, op_id: str, op: protocol._Op) -> None:
-    """Apply ``op`` once; a resent op id is acknowledged again without applying it.
+def staff_op_apply(*, staff: Staff, op_id: str, op: protocol._Op) -> None:
+    """Apply ``op`` once, if ``staff``'s role may (else `forbidden`, nothing changed); a
+    resent op id is acknowledged again without applying it.
 
     A resend racing its first copy (two sockets of one user, a reconnect) passes the check
     too and waits on the first one's row locks; the move then refused (`conflict`: the order
     is already there) or the record refused (the unique op id) is answered with the first
     copy's ack once that is committed."""
-    actor = f"u{user_id}"
+    actor = f"u{staff.user_id}"
     try:
         with transaction.atomic():
             if _applied(actor, op_id):
                 return
             try:
-                HANDLERS[type(op)](op, user_id)
+                action = OP_ACTIONS[type(op)]
+                if action is not None:
+                    staff.require(action)
+                HANDLERS[type(op)](op, staff)
             except OpError:
                 if _applied(actor, op_id):
                     return

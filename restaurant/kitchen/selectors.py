@@ -10,6 +10,7 @@ from restaurant.kitchen.models import Order, OrderMove, WaiterCall
 from restaurant.kitchen.payloads import call_payload, order_payload
 from restaurant.kitchen.services import FINAL, recall_until, waiter_call_event
 from restaurant.menu.selectors import dishes_sold_out
+from restaurant.venues.models import Restaurant
 
 
 def order_with_table(order: Order) -> dict:
@@ -17,10 +18,11 @@ def order_with_table(order: Order) -> dict:
     return {**order_payload(order), "table": {"number": table.number, "label": table.label}}
 
 
-def kitchen_open_orders() -> list[dict]:
-    """Orders not yet served or cancelled, oldest first."""
+def kitchen_open_orders(*, restaurant: Restaurant) -> list[dict]:
+    """The restaurant's orders not yet served or cancelled, oldest first."""
     orders = (
-        Order.objects.exclude(status__in=FINAL)
+        Order.objects.filter(restaurant=restaurant)
+        .exclude(status__in=FINAL)
         .select_related("session__table")
         .prefetch_related("items")
         .order_by("created_at", "pk")
@@ -28,12 +30,15 @@ def kitchen_open_orders() -> list[dict]:
     return [order_with_table(o) for o in orders]
 
 
-def kitchen_recent_orders(*, hours: float = 12, limit: int = 80) -> list[dict]:
-    """The shift's served and cancelled orders, last finished first, each with `finished_at`
-    and `recall_until` (until when its last move may be taken back; null when it may not)."""
+def kitchen_recent_orders(
+    *, restaurant: Restaurant, hours: float = 12, limit: int = 80
+) -> list[dict]:
+    """The restaurant's served and cancelled orders of the shift, last finished first, each
+    with `finished_at` and `recall_until` (until when its last move may be taken back; null
+    when it may not)."""
     since = timezone.now() - timedelta(hours=hours)
     orders = (
-        Order.objects.filter(status__in=FINAL, status_changed_at__gte=since)
+        Order.objects.filter(restaurant=restaurant, status__in=FINAL, status_changed_at__gte=since)
         .select_related("session__table")
         .prefetch_related("items", Prefetch("moves", OrderMove.objects.order_by("-at", "-pk")))
         .order_by("-status_changed_at", "-pk")[:limit]
@@ -52,19 +57,22 @@ def kitchen_recent_orders(*, hours: float = 12, limit: int = 80) -> list[dict]:
     return result
 
 
-def waiter_calls_open() -> list[dict]:
-    calls = WaiterCall.objects.filter(status=WaiterCall.Status.OPEN).select_related("table")
+def waiter_calls_open(*, restaurant: Restaurant) -> list[dict]:
+    calls = WaiterCall.objects.filter(
+        restaurant=restaurant, status=WaiterCall.Status.OPEN
+    ).select_related("table")
     return [{k: v for k, v in waiter_call_event(c).items() if k != "type"} for c in calls]
 
 
-def kitchen_snapshot(*, calls: bool = True) -> dict:
-    """``calls``: whether this socket is told of waiter calls (the floor always; the kitchen
-    display where the restaurant shows them there). Without, `calls` is empty."""
+def kitchen_snapshot(*, restaurant: Restaurant, calls: bool = True) -> dict:
+    """What a staff socket of ``restaurant`` starts from. ``calls``: whether this socket is
+    told of waiter calls (the floor always; the kitchen display where the restaurant shows
+    them there). Without, `calls` is empty."""
     return {
         "type": "snapshot",
-        "orders": kitchen_open_orders(),
-        "calls": waiter_calls_open() if calls else [],
-        "dishes_sold_out": dishes_sold_out(),
+        "orders": kitchen_open_orders(restaurant=restaurant),
+        "calls": waiter_calls_open(restaurant=restaurant) if calls else [],
+        "dishes_sold_out": dishes_sold_out(restaurant=restaurant),
     }
 
 

@@ -11,11 +11,12 @@ from restaurant.dining.names import refuse_invisible
 from restaurant.dining.services import session_change, session_lock
 from restaurant.kitchen.models import Order, OrderItem, OrderMove, WaiterCall
 from restaurant.kitchen.payloads import call_payload, order_payload
-from restaurant.menu.models import Restaurant
 from restaurant.menu.pricing import options_by_id, unit_price
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import broadcast_on_commit, group_message
 from restaurant.realtime.errors import OpError
+from restaurant.venues.models import Restaurant
+from restaurant.venues.roles import Action, role_may
 
 S = Order.Status
 # Forward moves only, skipping allowed; `cancelled` from any state before `served`.
@@ -32,7 +33,47 @@ def table_payload(session: DiningSession) -> dict:
 
 def _holds_first_round(session: DiningSession) -> bool:
     hold = getattr(session, "hold_first_round", None)  # read with the lock on the op path
-    return Restaurant.current().hold_first_round if hold is None else hold
+    if hold is None:
+        hold = (
+            Restaurant.objects.filter(pk=session.restaurant_id)
+            .values_list("hold_first_round", flat=True)
+            .first()
+        )
+    return bool(hold)
+
+
+def _tell_kitchen(restaurant_id: int, event: dict) -> None:
+    """After commit, to the restaurant's kitchen display and floor sockets (none other's)."""
+    broadcast_on_commit(groups.kitchen_group(restaurant_id), group_message("kitchen.event", event))
+
+
+def forbidden(action: Action) -> OpError:
+    return OpError("forbidden", f"your role here may not do {action}", action=str(action))
+
+
+def order_move_action(order: Order, status: str) -> Action:
+    """Which staff action moving ``order`` to ``status`` is (restaurant/venues/roles.py)."""
+    if status == S.CANCELLED:
+        return Action.ORDER_CANCEL
+    if status == S.SERVED:
+        return Action.ORDER_SERVE
+    if status == S.ACCEPTED and order.is_awaiting_confirmation:
+        return Action.ORDER_ACCEPT
+    return Action.ORDER_ADVANCE
+
+
+def _order_locked(restaurant: Restaurant, order_id: int) -> tuple[Order, DiningSession]:
+    """The restaurant's order and its meal, both locked (the session first, as every writer).
+    Another restaurant's order id is answered exactly as an unknown one."""
+    session_id = (
+        Order.objects.filter(pk=order_id, restaurant_id=restaurant.pk)
+        .values_list("session_id", flat=True)
+        .first()
+    )
+    if session_id is None:
+        raise OpError("not_found", f"no order {order_id}")
+    session = session_lock(session_id)
+    return Order.objects.select_for_update().get(pk=order_id), session
 
 
 def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
@@ -89,23 +130,32 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
         session, {"type": "order.submitted", "by": diner.pk, "order": payload}, cart=True
     )
     kitchen_event = {"type": "order.new", "order": payload, "table": table_payload(session)}
-    broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", kitchen_event))
+    _tell_kitchen(session.restaurant_id, kitchen_event)
     return new_seq
 
 
 @transaction.atomic
 def order_status_set(
-    *, order_id: int, status: str, by_id: int | None = None, reason: str = ""
+    *,
+    restaurant: Restaurant,
+    order_id: int,
+    status: str,
+    by_id: int | None = None,
+    reason: str = "",
+    role: str | None = None,
 ) -> Order:
-    """Move an order: forward, or to `cancelled` before `served`, with the ``reason`` staff
-    give, if any (kept on the order, sent to the table; ignored for other moves)."""
+    """Move one of ``restaurant``'s orders: forward, or to `cancelled` before `served`, with
+    the ``reason`` staff give, if any (kept on the order, sent to the table; ignored for other
+    moves). ``role``: the mover's role now, when the caller leaves the permission to this
+    function (the move's action depends on the order as locked: `order_move_action`); a role
+    that may not make the move is refused with `forbidden`. None: the caller has asked."""
     if status not in S.values:
         raise OpError("bad_request", f"unknown status {status!r}")
-    order = Order.objects.filter(pk=order_id).only("session_id").first()
-    if order is None:
-        raise OpError("not_found", f"no order {order_id}")
-    session = session_lock(order.session_id)
-    order = Order.objects.select_for_update().get(pk=order_id)
+    order, session = _order_locked(restaurant, order_id)
+    if role is not None:
+        action = order_move_action(order, status)
+        if not role_may(role, action, restaurant):
+            raise forbidden(action)
     if order.status in FINAL:
         raise OpError("conflict", f"order {order_id} is already {order.status}")
     if status != S.CANCELLED and STATUS_RANK[status] <= STATUS_RANK[order.status]:
@@ -128,7 +178,7 @@ def order_status_set(
     if order.cancel_reason:
         event["reason"] = order.cancel_reason
     session_change(session, dict(event))
-    broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", event))
+    _tell_kitchen(restaurant.pk, event)
     return order
 
 
@@ -144,16 +194,13 @@ def recall_until(move: OrderMove | None) -> datetime | None:
 
 
 @transaction.atomic
-def order_recall(*, order_id: int, by_id: int | None = None) -> Order:
+def order_recall(*, restaurant: Restaurant, order_id: int, by_id: int | None = None) -> Order:
     """Take back the order's last status move, if staff made it within the recall window and
     the table's meal is still open: the order goes back to the status it came from (a served
     or cancelled round comes back to the board). Recorded as a move of its own; a recall is
-    never recalled. Broadcast like any status change, marked `recalled`."""
-    order = Order.objects.filter(pk=order_id).only("session_id").first()
-    if order is None:
-        raise OpError("not_found", f"no order {order_id}")
-    session = session_lock(order.session_id)
-    order = Order.objects.select_for_update().get(pk=order_id)
+    never recalled. Broadcast like any status change, marked `recalled`. Only ``restaurant``'s
+    orders: another's id is unknown here."""
+    order, session = _order_locked(restaurant, order_id)
     last = order.moves.order_by("-at", "-pk").first()
     until = recall_until(last)
     if until is None or last.to_status != order.status:
@@ -178,7 +225,7 @@ def order_recall(*, order_id: int, by_id: int | None = None) -> Order:
     order = Order.objects.prefetch_related("items").get(pk=order.pk)
     whole = {**order_payload(order), "table": table_payload(session)}
     kitchen_event = {**event, "recalled": True, "order": whole}
-    broadcast_on_commit(groups.KITCHEN, group_message("kitchen.event", kitchen_event))
+    _tell_kitchen(restaurant.pk, kitchen_event)
     return order
 
 
@@ -198,10 +245,10 @@ def waiter_call_event(call: WaiterCall) -> dict:
     }
 
 
-def _tell_staff(event: dict) -> None:
-    """Waiter calls go to the floor, and to the kitchen display where the restaurant says so
+def _tell_staff(restaurant_id: int, event: dict) -> None:
+    """Waiter calls go to the restaurant's floor, and to its kitchen display where it says so
     (its sockets join the calls group then: restaurant/kitchen/consumers.py)."""
-    broadcast_on_commit(groups.CALLS, group_message("kitchen.event", event))
+    broadcast_on_commit(groups.calls_group(restaurant_id), group_message("kitchen.event", event))
 
 
 def waiter_call(*, session: DiningSession, diner: Diner, reason: str) -> int | None:
@@ -221,17 +268,23 @@ def waiter_call(*, session: DiningSession, diner: Diner, reason: str) -> int | N
     if open_calls.exists():
         return None
     call = WaiterCall.objects.create(
-        table_id=session.table_id, session=session, diner=diner, reason=reason
-    )
+        table_id=session.table_id, restaurant_id=session.restaurant_id, session=session,
+        diner=diner, reason=reason,
+    )  # fmt: skip
     call.table = session.table
-    _tell_staff(waiter_call_event(call))
+    _tell_staff(session.restaurant_id, waiter_call_event(call))
     event = {"type": "waiter.call", "by": diner.pk, "call": call_payload(call)}
     return session_change(session, event)
 
 
-def _call_locked(call_id: int) -> tuple[WaiterCall, DiningSession]:
-    """The call and its table's session, both locked (the session first, as every writer)."""
-    session_id = WaiterCall.objects.filter(pk=call_id).values_list("session_id", flat=True).first()
+def _call_locked(restaurant: Restaurant, call_id: int) -> tuple[WaiterCall, DiningSession]:
+    """One of ``restaurant``'s calls and its table's session, both locked (the session first,
+    as every writer). Another restaurant's call id is answered exactly as an unknown one."""
+    session_id = (
+        WaiterCall.objects.filter(pk=call_id, restaurant_id=restaurant.pk)
+        .values_list("session_id", flat=True)
+        .first()
+    )
     if session_id is None:
         raise OpError("not_found", "that call is not known", detail="call")
     session = session_lock(session_id)
@@ -241,27 +294,28 @@ def _call_locked(call_id: int) -> tuple[WaiterCall, DiningSession]:
 
 
 @transaction.atomic
-def waiter_call_seen(*, call_id: int) -> WaiterCall:
+def waiter_call_seen(*, restaurant: Restaurant, call_id: int) -> WaiterCall:
     """Staff saw the call: the whole table is told someone is coming. Once: nothing for a
     call already seen or done."""
-    call, session = _call_locked(call_id)
+    call, session = _call_locked(restaurant, call_id)
     if call.status == WaiterCall.Status.OPEN and call.seen_at is None:
         call.seen_at = timezone.now()
         call.save(update_fields=["seen_at"])
-        _tell_staff({"type": "waiter.seen", "call_id": call.pk, "at": call.seen_at.isoformat()})
+        seen = {"type": "waiter.seen", "call_id": call.pk, "at": call.seen_at.isoformat()}
+        _tell_staff(restaurant.pk, seen)
         session_change(session, {"type": "waiter.seen", "call": call_payload(call)})
     return call
 
 
 @transaction.atomic
-def waiter_call_done(*, call_id: int) -> WaiterCall:
+def waiter_call_done(*, restaurant: Restaurant, call_id: int) -> WaiterCall:
     """Staff answered the call: it leaves the floor (and the kitchen), the table is told."""
-    call, session = _call_locked(call_id)
+    call, session = _call_locked(restaurant, call_id)
     if call.status == WaiterCall.Status.OPEN:
         call.status = WaiterCall.Status.DONE
         call.done_at = timezone.now()
         call.save(update_fields=["status", "done_at"])
-        _tell_staff({"type": "waiter.done", "call_id": call.pk})
+        _tell_staff(restaurant.pk, {"type": "waiter.done", "call_id": call.pk})
         if session.status == DiningSession.Status.OPEN:
             session_change(session, {"type": "waiter.done", "call": call_payload(call)})
     return call

@@ -3,8 +3,9 @@
 from django.db.models import Prefetch
 from django.templatetags.static import static
 
-from restaurant.menu.models import Category, Dish, Option, OptionGroup, Restaurant
+from restaurant.menu.models import Category, Dish, Option, OptionGroup
 from restaurant.menu.photos import photo_urls
+from restaurant.venues.models import Restaurant
 
 
 def dish_images(dish: Dish) -> dict:
@@ -47,16 +48,18 @@ def dish_payload(dish: Dish) -> dict:
     }
 
 
-def menu_payload() -> dict:
-    """`GET /api/menu/`: the whole menu, categories in order, dishes with their options."""
-    restaurant = Restaurant.current()
+def menu_payload(*, restaurant: Restaurant) -> dict:
+    """`GET /api/menu/` (`/r/<slug>/api/menu/`): the restaurant's whole menu, categories in
+    order, dishes with their options."""
     dishes = Dish.objects.prefetch_related(
         Prefetch(
             "option_groups",
             OptionGroup.objects.prefetch_related(Prefetch("options", Option.objects.all())),
         )
     )
-    categories = Category.objects.prefetch_related(Prefetch("dishes", dishes))
+    categories = Category.objects.filter(restaurant=restaurant).prefetch_related(
+        Prefetch("dishes", dishes)
+    )
     return {
         "version": restaurant.menu_version,
         "currency": restaurant.currency,
@@ -73,5 +76,6 @@ def menu_payload() -> dict:
     }
 
 
-def dishes_sold_out() -> list[int]:
-    return list(Dish.objects.filter(sold_out=True).values_list("pk", flat=True))
+def dishes_sold_out(*, restaurant: Restaurant) -> list[int]:
+    dishes = Dish.objects.filter(restaurant=restaurant, sold_out=True)
+    return list(dishes.values_list("pk", flat=True))

@@ -1,55 +1,72 @@
 """Menu changes. Every change, from the admin, the kitchen or a command, is announced here so
-that open menus hear of it after commit: `menu.dish` for a dish sold out or repriced,
-`menu.changed` for anything else (restaurant/menu/signals.py)."""
+that the open menus of its restaurant (and no other's) hear of it after commit: `menu.dish`
+for a dish sold out or repriced, `menu.changed` for anything else
+(restaurant/menu/signals.py)."""
 
 from django.db import transaction
 
-from restaurant.menu.models import Dish, Restaurant
+from restaurant.menu.models import Dish
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import group_message, send_now
 from restaurant.realtime.errors import OpError
+from restaurant.venues.models import Restaurant
 
 
 def menu_dish_event(dish: Dish) -> dict:
     return {"type": "menu.dish", "dish_id": dish.pk, "sold_out": dish.sold_out, "price": dish.price}
 
 
-def _menu_version() -> int | None:
-    return Restaurant.objects.order_by("pk").values_list("menu_version", flat=True).first()
+def _menu_version(restaurant_id: int) -> int | None:
+    return (
+        Restaurant.objects.filter(pk=restaurant_id).values_list("menu_version", flat=True).first()
+    )
 
 
-def _send_menu_event(event: dict) -> None:
-    """After commit: the event with the menu version as committed (a page whose copy is one
-    version behind a `menu.dish` knows it is current again; further behind, it refetches)."""
-    send_now(groups.MENU, group_message("menu.event", {**event, "version": _menu_version()}))
+def _send_menu_event(restaurant_id: int, event: dict) -> None:
+    """After commit: the event with the restaurant's menu version as committed (a page whose
+    copy is one version behind a `menu.dish` knows it is current again; further behind, it
+    refetches), to that restaurant's menus only."""
+    version = _menu_version(restaurant_id)
+    message = group_message("menu.event", {**event, "version": version})
+    send_now(groups.menu_group(restaurant_id), message)
 
 
-def _send_menu_changed() -> None:
-    _send_menu_event({"type": "menu.changed"})
+class _MenuChanged:
+    """The on-commit announcement of one restaurant's `menu.changed` (one per transaction)."""
+
+    def __init__(self, restaurant_id: int) -> None:
+        self.restaurant_id = restaurant_id
+
+    def __call__(self) -> None:
+        _send_menu_event(self.restaurant_id, {"type": "menu.changed"})
 
 
-def menu_changed_announce() -> None:
-    """Call inside the transaction that changed the menu (restaurant/menu/signals.py does, for
-    every row saved or deleted): once it commits, every open menu hears `menu.changed
-    {version}` and fetches the menu again. Once per transaction, however many rows."""
+def menu_changed_announce(*, restaurant_id: int) -> None:
+    """Call inside the transaction that changed the restaurant's menu (restaurant/menu/
+    signals.py does, for every row saved or deleted): once it commits, every open menu of
+    that restaurant hears `menu.changed {version}` and fetches the menu again. Once per
+    transaction and restaurant, however many rows."""
     connection = transaction.get_connection()
     if connection.in_atomic_block and any(
-        func is _send_menu_changed for _, func, _ in connection.run_on_commit
+        isinstance(func, _MenuChanged) and func.restaurant_id == restaurant_id
+        for _, func, _ in connection.run_on_commit
     ):
         return
-    transaction.on_commit(_send_menu_changed)
+    transaction.on_commit(_MenuChanged(restaurant_id))
 
 
 def menu_dish_changed(*, dish: Dish) -> None:
-    """Call inside the transaction that changed ``dish`` (its save bumped the menu version):
-    tell every table and the kitchen once it commits."""
-    event = menu_dish_event(dish)
-    transaction.on_commit(lambda: _send_menu_event(event))
+    """Call inside the transaction that changed ``dish`` (its save bumped its restaurant's
+    menu version): tell that restaurant's tables and staff once it commits."""
+    event, restaurant_id = menu_dish_event(dish), dish.restaurant_id
+    transaction.on_commit(lambda: _send_menu_event(restaurant_id, event))
 
 
 @transaction.atomic
-def dish_set_sold_out(*, dish_id: int, sold_out: bool) -> Dish:
-    dish = Dish.objects.select_for_update().filter(pk=dish_id).first()
+def dish_set_sold_out(*, restaurant: Restaurant, dish_id: int, sold_out: bool) -> Dish:
+    """Mark one of ``restaurant``'s dishes sold out or back. Another restaurant's dish id is
+    answered exactly as an unknown one."""
+    dish = Dish.objects.select_for_update().filter(pk=dish_id, restaurant=restaurant).first()
     if dish is None:
         raise OpError("not_found", "that dish is not on the menu", detail="dish", dish_id=dish_id)
     if dish.sold_out != sold_out:

@@ -1,33 +1,50 @@
-"""Every saved or deleted category, dish, option group or option bumps the menu version, in
-the transaction that changes it: readers that see the change see the new version with it.
-And every open menu hears of it once that transaction commits (`menu.changed`, once however
-many rows it changed): phones fetch the menu again, so a dish added, an option group made
-required or a category renamed reaches them without a reload.
+"""Every saved or deleted category, dish, option group or option bumps its restaurant's menu
+version, in the transaction that changes it: readers that see the change see the new version
+with it. And every open menu of that restaurant hears of it once that transaction commits
+(`menu.changed`, once however many rows it changed): phones fetch the menu again, so a dish
+added, an option group made required or a category renamed reaches them without a reload.
+Other restaurants' versions and menus are left alone.
 (`QuerySet.update()` and `bulk_create()` send no signals: callers that use them call
 `menu_version_bump()` themselves, as the demo loader does.)"""
 
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
-from restaurant.menu.models import Category, Dish, Option, OptionGroup, Restaurant
+from restaurant.menu.models import Category, Dish, Option, OptionGroup
 from restaurant.menu.services import menu_changed_announce
+from restaurant.venues.models import Restaurant
 
 # A dish saved with only these fields is the sold-out switch (`dish_set_sold_out`), which
 # announces itself as `menu.dish`: a whole-menu refetch on every phone would be waste.
 ANNOUNCED_AS_DISH = frozenset({"sold_out"})
 
 
-def menu_version_bump(*, announce: bool = True) -> None:
-    Restaurant.objects.update(menu_version=F("menu_version") + 1)
+def menu_version_bump(*, restaurant_id: int, announce: bool = True) -> None:
+    Restaurant.objects.filter(pk=restaurant_id).update(menu_version=F("menu_version") + 1)
     if announce:
-        menu_changed_announce()
+        menu_changed_announce(restaurant_id=restaurant_id)
 
 
-def _changed(sender, update_fields=None, **kwargs) -> None:
+def restaurant_id_of(row) -> int | None:
+    """The restaurant of a menu row. Option groups and options reach it through their dish;
+    None when that is gone (deleted with it: the dish's own delete bumps the version)."""
+    if isinstance(row, Category | Dish):
+        return row.restaurant_id
+    if isinstance(row, OptionGroup):
+        dishes = Dish.objects.filter(pk=row.dish_id)
+        return dishes.values_list("restaurant_id", flat=True).first()
+    groups = OptionGroup.objects.filter(pk=row.group_id)
+    return groups.values_list("dish__restaurant_id", flat=True).first()
+
+
+def _changed(sender, instance, update_fields=None, **kwargs) -> None:
     if kwargs.get("raw"):  # loading fixtures
         return
+    restaurant_id = restaurant_id_of(instance)
+    if restaurant_id is None:
+        return
     dish_switch = sender is Dish and update_fields and set(update_fields) <= ANNOUNCED_AS_DISH
-    menu_version_bump(announce=not dish_switch)
+    menu_version_bump(restaurant_id=restaurant_id, announce=not dish_switch)
 
 
 def connect() -> None:

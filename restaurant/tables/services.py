@@ -11,11 +11,12 @@ from restaurant.tables.models import Table, new_table_token
 from restaurant.venues.models import Restaurant
 
 
-def floor_changed(table_id: int) -> None:
-    """Tell the staff floor that a table's state changed (after commit); it refetches. Here,
-    below the apps whose changes show on the floor (dining, kitchen), so each can call it."""
+def floor_changed(*, table_id: int, restaurant_id: int) -> None:
+    """Tell the table's restaurant's staff floor that the table's state changed (after
+    commit); it refetches. Here, below the apps whose changes show on the floor (dining,
+    kitchen), so each can call it."""
     broadcast_on_commit(
-        groups.KITCHEN,
+        groups.kitchen_group(restaurant_id),
         group_message("kitchen.event", {"type": "floor.table", "table_id": table_id}),
     )
 
@@ -28,7 +29,7 @@ def table_token_rotate(*, table: Table) -> Table:
     table.token_rotated_at = timezone.now()
     table.save(update_fields=["token", "token_rotated_at"])
     broadcast_on_commit(groups.table_group(table.pk), group_message("table.revoked"))
-    floor_changed(table.pk)
+    floor_changed(table_id=table.pk, restaurant_id=table.restaurant_id)
     return table
 
 

@@ -174,7 +174,9 @@ async def test_presence_follows_sockets(menu):
 async def test_sold_out_reaches_every_table(menu):
     a = await DinerSocket.join(menu.table.token)
     other = await DinerSocket.join(menu.other_table.token)
-    await database_sync_to_async(dish_set_sold_out)(dish_id=menu.rice.pk, sold_out=True)
+    await database_sync_to_async(dish_set_sold_out)(
+        restaurant=menu.restaurant, dish_id=menu.rice.pk, sold_out=True
+    )
     for s in (a, other):
         event, _ = await s.recv_until("menu.dish")
         assert isinstance(event.pop("version"), int)  # the menu version it brings pages to
@@ -280,7 +282,7 @@ async def test_a_consumer_cancelled_by_the_server_leaves_its_groups_and_row(menu
         if hub not in await group_members(group) and rows == 0:
             break
     assert hub not in await group_members(group), "still a member of its table's group"
-    assert hub not in await group_members(groups.MENU)
+    assert hub not in await group_members(groups.menu_group(menu.restaurant.pk))
     assert await database_sync_to_async(Connection.objects.count)() == 0
 
 

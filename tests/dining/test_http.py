@@ -144,6 +144,7 @@ def test_table_links(menu, capsys, settings):
     call_command("table_links", "--json")
     links = json.loads(capsys.readouterr().out)
     assert links[0] == {
+        "restaurant": "main",
         "number": 1,
         "label": "1号桌",
         "url": f"http://example.test:8000/t/{menu.table.token}/",

@@ -48,7 +48,7 @@ def test_a_menu_change_is_seen_by_the_next_op(menu, monkeypatch):
     monkeypatch.setattr(services, "broadcast_on_commit", lambda group, msg: sent.append(msg))
     diner = arrive(menu.table)
     apply(diner, {"type": "cart.add", "id": "a", "dish_id": menu.rice.pk})  # catalog cached
-    dish_set_sold_out(dish_id=menu.rice.pk, sold_out=True)
+    dish_set_sold_out(restaurant=menu.restaurant, dish_id=menu.rice.pk, sold_out=True)
     with pytest.raises(OpError) as refused:
         apply(diner, {"type": "cart.add", "id": "b", "dish_id": menu.rice.pk})
     assert refused.value.code == "sold_out"

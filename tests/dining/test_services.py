@@ -161,9 +161,9 @@ class TestIdempotency:
 
     def test_a_refused_op_is_judged_afresh(self, menu):
         diner = arrive(menu.table)
-        dish_set_sold_out(dish_id=menu.rice.pk, sold_out=True)
+        dish_set_sold_out(restaurant=menu.restaurant, dish_id=menu.rice.pk, sold_out=True)
         refused(diner, {"type": "cart.add", "id": "retry", "dish_id": menu.rice.pk}, "sold_out")
-        dish_set_sold_out(dish_id=menu.rice.pk, sold_out=False)
+        dish_set_sold_out(restaurant=menu.restaurant, dish_id=menu.rice.pk, sold_out=False)
         assert add(diner, menu.rice, "retry") > 0
 
     def test_an_op_that_changes_nothing_acks_the_current_seq(self, menu):
@@ -211,7 +211,7 @@ class TestSubmit:
         add(a, menu.rice, "r")
         refused(b, {**submit, "seq": current}, "stale")  # b has not seen a's add
         add(a, menu.chicken, "c", options=[menu.mild.pk])
-        dish_set_sold_out(dish_id=menu.chicken.pk, sold_out=True)
+        dish_set_sold_out(restaurant=menu.restaurant, dish_id=menu.chicken.pk, sold_out=True)
         seq = DiningSession.objects.get().seq
         error = refused(b, {**submit, "seq": seq}, "sold_out")
         assert error.extra == {"dish_ids": [menu.chicken.pk]}
@@ -258,17 +258,17 @@ class TestOrderStatus:
     def test_forward_only(self, menu, path, refused_move):
         order = self.order(menu)
         for status in path:
-            order_status_set(order_id=order.pk, status=status)
+            order_status_set(restaurant=menu.restaurant, order_id=order.pk, status=status)
         seq = DiningSession.objects.get().seq
         with pytest.raises(OpError) as info:
-            order_status_set(order_id=order.pk, status=refused_move)
+            order_status_set(restaurant=menu.restaurant, order_id=order.pk, status=refused_move)
         assert info.value.code == "conflict"
         assert DiningSession.objects.get().seq == seq
 
     def test_cancel_before_served(self, menu):
         order = self.order(menu)
-        order_status_set(order_id=order.pk, status="preparing")
-        order_status_set(order_id=order.pk, status="cancelled")
+        order_status_set(restaurant=menu.restaurant, order_id=order.pk, status="preparing")
+        order_status_set(restaurant=menu.restaurant, order_id=order.pk, status="cancelled")
         assert Order.objects.get().status == "cancelled"
 
 
@@ -289,31 +289,33 @@ class TestHeldFirstRound:
         order = self.submit(diner, menu)
         assert (order.status, order.awaiting_confirmation) == ("submitted", True)
         (mine,) = dining_snapshot(diner_id=diner.pk)["orders"]
-        (kitchens,) = kitchen_open_orders()
+        (kitchens,) = kitchen_open_orders(restaurant=menu.restaurant)
         assert mine["awaiting_confirmation"] is kitchens["awaiting_confirmation"] is True
         assert mine["status"] == kitchens["status"] == "submitted"
         for status in ("preparing", "ready", "served"):
             with pytest.raises(OpError) as info:
-                order_status_set(order_id=order.pk, status=status)
+                order_status_set(restaurant=menu.restaurant, order_id=order.pk, status=status)
             assert info.value.code == "conflict"
-        order_status_set(order_id=order.pk, status="accepted")
+        order_status_set(restaurant=menu.restaurant, order_id=order.pk, status="accepted")
         (mine,) = dining_snapshot(diner_id=diner.pk)["orders"]
         assert (mine["status"], mine["awaiting_confirmation"]) == ("accepted", False)
-        order_status_set(order_id=order.pk, status="ready")  # then as any round
+        order_status_set(
+            restaurant=menu.restaurant, order_id=order.pk, status="ready"
+        )  # then as any round
         assert Order.objects.get().status == "ready"
 
     def test_an_accept_taken_back_holds_it_again(self, menu):
         from restaurant.kitchen.services import order_recall
 
         order = self.submit(arrive(menu.table), menu)
-        order_status_set(order_id=order.pk, status="accepted")
-        order_recall(order_id=order.pk)
+        order_status_set(restaurant=menu.restaurant, order_id=order.pk, status="accepted")
+        order_recall(restaurant=menu.restaurant, order_id=order.pk)
         order = Order.objects.get()
         assert order.status == "submitted" and order.is_awaiting_confirmation
 
     def test_a_held_round_may_be_cancelled(self, menu):
         order = self.submit(arrive(menu.table), menu)
-        order_status_set(order_id=order.pk, status="cancelled")
+        order_status_set(restaurant=menu.restaurant, order_id=order.pk, status="cancelled")
         order = Order.objects.get()
         assert order.status == "cancelled" and not order.is_awaiting_confirmation
 
@@ -322,7 +324,7 @@ class TestHeldFirstRound:
         self.submit(diner, menu, "s1")
         second = self.submit(diner, menu, "s2")
         assert (second.round, second.awaiting_confirmation) == (2, False)
-        order_status_set(order_id=second.pk, status="ready")
+        order_status_set(restaurant=menu.restaurant, order_id=second.pk, status="ready")
 
     def test_not_held_where_staff_opened_the_table_or_the_restaurant_says_so(self, menu):
         session_open(table=menu.table, by_staff=True)
@@ -339,7 +341,7 @@ class TestHeldFirstRound:
         order = self.submit(arrive(menu.table), menu)
         (new,) = [m for m in sent if '"order.new"' in m["text"]]
         assert '"awaiting_confirmation":true' in new["text"].replace(" ", "")
-        order_status_set(order_id=order.pk, status="accepted")
+        order_status_set(restaurant=menu.restaurant, order_id=order.pk, status="accepted")
         (status,) = [m for m in sent if '"order.status"' in m["text"]]
         assert '"awaiting_confirmation":false' in status["text"].replace(" ", "")
 
@@ -419,7 +421,9 @@ class TestIdleMeals:
         add(diner, menu.rice, "r")
         apply(diner, {"type": "order.submit", "id": "s", "seq": DiningSession.objects.get().seq})
         assert sessions_end_idle(now=self.later(600)) == []
-        order_status_set(order_id=Order.objects.get().pk, status="cancelled")
+        order_status_set(
+            restaurant=menu.restaurant, order_id=Order.objects.get().pk, status="cancelled"
+        )
         assert sessions_end_idle(now=self.later(600)) == [diner.session_id]
 
     def test_going_offline_and_cart_changes_count_as_activity(self, menu):
@@ -479,7 +483,7 @@ class TestLiveness:
         layer = get_channel_layer()
         table = groups.table_group(menu.table.pk)
         shared = holds_groups_outside_the_process()
-        for group in (table, groups.MENU) if shared else ():
+        for group in (table, groups.menu_group(menu.restaurant.pk)) if shared else ():
             for hub in ("hub.dead!x", "hub.alive!y"):
                 async_to_sync(layer.group_add)(group, hub)
         with django_capture_on_commit_callbacks(execute=True):
@@ -487,7 +491,7 @@ class TestLiveness:
         assert presence_online(a.session_id) == [b.pk]
         # The dead process's hub left its groups too (it never got to leave them). On PubSub
         # its memberships were its own subscriptions, gone with it.
-        for group in (table, groups.MENU) if shared else ():
+        for group in (table, groups.menu_group(menu.restaurant.pk)) if shared else ():
             assert async_to_sync(group_members)(group) == {"hub.alive!y"}
         assert list(ServerHeartbeat.objects.values_list("server_id", flat=True)) == ["alive"]
 

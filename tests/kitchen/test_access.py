@@ -1,12 +1,11 @@
-"""A kitchen socket lives only as long as its staff access: logout, deactivation, losing
-`is_staff`, a password change, or the session deleted or expired close it with 4403, and it
-hears nothing more."""
+"""A kitchen socket lives only as long as its staff access: logout, deactivation, the role at
+its restaurant taken away or changed to one that may not see the kitchen, a password change,
+or the session deleted or expired close it with 4403, and it hears nothing more."""
 
 from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
-from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
@@ -14,7 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from restaurant.realtime import liveness
+from restaurant.venues.models import Restaurant, StaffMember
 from tests.kitchen.test_consumer import KitchenSocket, submit_order
+from tests.support import people
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -22,11 +23,9 @@ CLOSED_4403 = {"type": "websocket.close", "code": 4403}
 
 
 @database_sync_to_async
-def staff_user(**fields):
-    User = get_user_model()
-    return User.objects.create_user(
-        username=f"s{User.objects.count()}", password="x" * 16, is_staff=True, **fields
-    )
+def staff_user(role: str = StaffMember.Role.KITCHEN, **fields):
+    """A cook (by default) at the only restaurant."""
+    return people.staff_user(Restaurant.sole(), role, **fields)
 
 
 @database_sync_to_async
@@ -51,7 +50,7 @@ async def closed_with_4403(socket: KitchenSocket) -> None:
 
 
 async def test_logout_closes_that_sessions_socket_only(menu):
-    user = await staff_user()
+    user = await staff_user(StaffMember.Role.MANAGER)  # signs out of the admin
     tablet, office = await logged_in(user), await logged_in(user)
     first, second = await kitchen_of(tablet), await kitchen_of(office)
     response = await database_sync_to_async(tablet.post)("/admin/logout/")
@@ -77,9 +76,13 @@ def _deactivate(user):
     user.save()
 
 
-def _unstaff(user):
-    user.is_staff = False
-    user.save(update_fields=["is_staff"])
+def _role_taken(user):
+    StaffMember.objects.filter(user=user).delete()
+
+
+def _role_without_the_kitchen(user):
+    StaffMember.objects.filter(user=user).update(role=StaffMember.Role.CASHIER)  # no signal
+    StaffMember.objects.get(user=user).save()  # the admin's save: the signal
 
 
 def _new_password(user):
@@ -87,7 +90,9 @@ def _new_password(user):
     user.save()
 
 
-@pytest.mark.parametrize("change", [_deactivate, _unstaff, _new_password])
+@pytest.mark.parametrize(
+    "change", [_deactivate, _role_taken, _role_without_the_kitchen, _new_password]
+)
 async def test_losing_staff_access_closes_every_session(menu, change):
     user = await staff_user()
     sockets = [await kitchen_of(await logged_in(user)) for _ in range(2)]
@@ -116,6 +121,30 @@ async def test_saving_the_user_without_an_access_change_closes_nothing(menu):
     reply = await socket.op({"type": "sync"})
     assert reply["type"] == "ack"
     await socket.close()
+
+
+async def test_an_op_is_asked_of_the_role_held_now_not_at_the_handshake(menu):
+    """Leak stopped: a cook made waiter kept moving orders through the kitchen socket opened
+    as a cook. The socket stays (a waiter may see the kitchen); the move is refused."""
+    user = await staff_user(StaffMember.Role.KITCHEN)
+    socket = await kitchen_of(await logged_in(user))
+    diner, order = await submit_order(menu)
+    await socket.recv_until("order.new")
+    move = {"type": "order.set_status", "order_id": order["order_id"], "status": "preparing"}
+
+    def make_waiter():
+        member = StaffMember.objects.get(user=user)
+        member.role = StaffMember.Role.WAITER
+        member.save()
+
+    await database_sync_to_async(make_waiter)()
+    reply = await socket.op(dict(move))
+    assert reply["code"] == "forbidden"
+    assert await socket.silent(0.3) and await diner.silent(0.1)  # still open, nothing moved
+    served = await socket.op(dict(move, status="served"))  # a waiter may serve
+    assert served["type"] == "ack"
+    await socket.close()
+    await diner.close()
 
 
 async def test_an_op_after_the_session_was_deleted_is_forbidden_and_closes(menu):
@@ -154,22 +183,25 @@ async def test_the_sweep_closes_sockets_whose_session_ended_unannounced(menu):
 
 async def test_the_sweep_checks_every_socket_in_one_batch(menu):
     """However many kitchen sockets a process has, a beat costs the same few queries."""
-    from restaurant.core.access import StaffAccess, staff_accesses_holding
+    from restaurant.venues.access import StaffAccess, staff_accesses_holding
 
     users = [await staff_user() for _ in range(4)]
     clients = [await logged_in(u) for u in users]
+    view = "kitchen.view"
 
     def check():
         accesses = []
         for user, client in zip(users, clients, strict=True):
             key = client.cookies["sessionid"].value
             session = Session.objects.get(session_key=key).get_decoded()
-            accesses.append(StaffAccess(user.pk, key, session["_auth_user_hash"]))
-        accesses.append(StaffAccess(users[0].pk, "no-such-session", "x"))
+            accesses.append(
+                StaffAccess(user.pk, key, session["_auth_user_hash"], menu.restaurant.pk, view)
+            )
+        accesses.append(StaffAccess(users[0].pk, "no-such-session", "x", menu.restaurant.pk, view))
         with CaptureQueriesContext(connection) as captured:
             holding = staff_accesses_holding(accesses)
         return holding, accesses, len(captured.captured_queries)
 
     holding, accesses, queries = await database_sync_to_async(check)()
     assert holding == set(accesses[:4])
-    assert queries == 2  # the sessions, the users
+    assert queries == 3  # the sessions, the users, their roles (with their restaurants)

@@ -7,8 +7,9 @@ import pytest
 from channels.db import database_sync_to_async
 from django.test import Client
 
-from restaurant.menu.models import Restaurant
+from restaurant.venues.models import Restaurant
 from tests.dining.sockets import DinerSocket
+from tests.kitchen.sockets import staff_cookie
 from tests.kitchen.test_consumer import FloorSocket, KitchenSocket, login_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -124,13 +125,15 @@ async def test_the_kitchen_sync_follows_the_setting_too(menu):
         await socket.close()
 
 
-async def test_the_floor_socket_is_for_staff_only(menu):
+async def test_the_floor_socket_is_for_staff_with_a_role_that_sees_the_floor(menu):
     socket = FloorSocket(await login_cookie(staff=False))
     connected, _ = await socket.communicator.connect()
     assert not connected
     socket = FloorSocket(None)
     connected, _ = await socket.communicator.connect()
     assert not connected
+    # A cook works here, but the floor is not the kitchen's (restaurant/venues/roles.py).
+    assert await FloorSocket(await staff_cookie(menu.restaurant, "kitchen")).refused()
 
 
 async def test_an_unknown_call_is_not_found_and_names_no_id(menu):
@@ -141,9 +144,9 @@ async def test_an_unknown_call_is_not_found_and_names_no_id(menu):
 
 
 def test_the_kitchen_page_says_whether_it_shows_calls(menu):
-    from django.contrib.auth import get_user_model
+    from tests.support.people import staff_user
 
-    user = get_user_model().objects.create_user("cook", password="x" * 16, is_staff=True)
+    user = staff_user(menu.restaurant, "manager", username="boss")
     client = Client()
     client.force_login(user)
     for on in (False, True):

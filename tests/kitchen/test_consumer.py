@@ -3,59 +3,32 @@ that each change reaches the table."""
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
-from django.test import Client
 
-from config.asgi import application
 from restaurant.dining.services import session_open
 from restaurant.kitchen.models import Order
-from tests.dining.sockets import ORIGIN, DinerSocket
+from tests.dining.sockets import DinerSocket
+from tests.kitchen.sockets import FloorSocket, KitchenSocket, new_staff_cookie, signed_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+__all__ = ["FloorSocket", "KitchenSocket", "login_cookie", "submit_order"]
 
 
 @database_sync_to_async
 def login_cookie(*, staff: bool) -> str:
-    user = get_user_model().objects.create_user(
-        username=f"u{get_user_model().objects.count()}", password="x" * 16, is_staff=staff
-    )
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
-
-
-class KitchenSocket(DinerSocket):
-    path = "/ws/kitchen/"
-
-    def __init__(self, cookie: str | None, headers: list | None = None) -> None:
-        headers = [ORIGIN] if headers is None else headers
-        if cookie:
-            headers = [*headers, (b"cookie", f"sessionid={cookie}".encode())]
-        self.communicator = WebsocketCommunicator(application, self.path, headers)
-
-    @classmethod
-    async def open(cls) -> "KitchenSocket":
-        socket = cls(await login_cookie(staff=True))
-        connected, _ = await socket.communicator.connect()
-        assert connected
-        socket.snapshot = await socket.recv()
-        return socket
-
-
-class FloorSocket(KitchenSocket):
-    """The staff floor's socket: the kitchen's, with the waiter calls always."""
-
-    path = "/ws/floor/"
+    """A signed-in person: with a role (a manager) at the only restaurant, or with none."""
+    if staff:
+        return new_staff_cookie()
+    User = get_user_model()
+    return signed_in(User.objects.create_user(f"u{User.objects.count()}", password="x" * 16))
 
 
 async def refused(cookie, headers=None):
-    socket = KitchenSocket(cookie, headers)
-    connected, _ = await socket.communicator.connect()
-    assert not connected
+    assert await KitchenSocket(cookie, headers).refused()
 
 
-async def test_anonymous_and_diners_and_non_staff_are_refused(menu):
+async def test_anonymous_and_diners_and_people_without_a_role_are_refused(menu):
     await refused(None)
     await refused(await login_cookie(staff=False))
     diner = await DinerSocket.join(menu.table.token)

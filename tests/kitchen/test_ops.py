@@ -2,13 +2,13 @@
 
 import msgspec
 import pytest
-from django.contrib.auth import get_user_model
 
 from restaurant.dining.models import AppliedOp, DiningSession
 from restaurant.kitchen import ops, protocol
 from restaurant.kitchen.models import Order
 from tests.dining.helpers import apply, arrive
 from tests.support.concurrency import Meeting, at_once
+from tests.support.people import staff_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,7 +19,7 @@ def test_a_resend_racing_its_first_copy_gets_the_same_ack(menu, monkeypatch):
     seq = DiningSession.objects.get().seq
     apply(diner, {"type": "order.submit", "id": "s", "seq": seq})
     order = Order.objects.get()
-    cook = get_user_model().objects.create_user("cook", password="x" * 16, is_staff=True)
+    cook = staff_user(menu.restaurant, "kitchen", username="cook")
     meeting, move = Meeting(2), ops.order_status_set
 
     def move_when_both_passed_the_op_id_check(**fields):
@@ -29,9 +29,10 @@ def test_a_resend_racing_its_first_copy_gets_the_same_ack(menu, monkeypatch):
     monkeypatch.setattr(ops, "order_status_set", move_when_both_passed_the_op_id_check)
     message = {"type": "order.set_status", "id": "k1", "order_id": order.pk, "status": "accepted"}
     op = msgspec.convert(message, protocol.OrderSetStatus)
+    staff = ops.Staff(cook.pk, "kitchen", menu.restaurant)
 
     def send():
-        return ops.staff_op_apply(user_id=cook.pk, op_id="k1", op=op)
+        return ops.staff_op_apply(staff=staff, op_id="k1", op=op)
 
     assert at_once(send, send) == [None, None]  # both acknowledged: no `conflict`
     assert AppliedOp.objects.filter(actor=f"u{cook.pk}", op_id="k1").count() == 1

@@ -7,8 +7,9 @@ import pytest
 from channels.db import database_sync_to_async
 from django.db import transaction
 
-from restaurant.menu.models import Category, Dish, Option, OptionGroup, Restaurant
+from restaurant.menu.models import Category, Dish, Option, OptionGroup
 from restaurant.menu.services import dish_set_sold_out
+from restaurant.venues.models import Restaurant
 from tests.dining.sockets import DinerSocket
 from tests.tables.test_staff import staff_client
 
@@ -98,7 +99,9 @@ async def test_deleting_and_changing_options_reach_open_phones(menu):
 async def test_the_sold_out_switch_is_a_dish_event_not_a_whole_menu(menu):
     phone = await DinerSocket.join(menu.table.token)
     before = await database_sync_to_async(version)()
-    await database_sync_to_async(dish_set_sold_out)(dish_id=menu.rice.pk, sold_out=True)
+    await database_sync_to_async(dish_set_sold_out)(
+        restaurant=menu.restaurant, dish_id=menu.rice.pk, sold_out=True
+    )
     event, skipped = await phone.recv_until("menu.dish")
     assert event["version"] == before + 1
     assert not [m for m in skipped if m["type"] == "menu.changed"]
