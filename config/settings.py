@@ -121,7 +121,8 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # Django's admin on our site: managers and superusers only (restaurant/venues/admin_site.py).
+    "restaurant.venues.admin_apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -308,7 +309,9 @@ AXES_RESET_ON_SUCCESS = True
 # REMOTE_ADDR only: the ASGI layer has put the proxy-checked client address there.
 AXES_CLIENT_IP_CALLABLE = "restaurant.core.login.client_address"
 AXES_LOCKOUT_CALLABLE = "restaurant.core.login.locked_out"
-LOGIN_URL = "/admin/login/"
+# Staff sign in on the product's own page (restaurant/venues/views.py); the admin keeps its own
+# for managers.
+LOGIN_URL = "staff-login"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -408,6 +411,9 @@ RESTAURANT = {
     # The kitchen may take back an order's last status move for this long (`order.recall`).
     "RECALL_SECONDS": env.int("KITCHEN_RECALL_SECONDS", default=120),
 }
+
+# The deployment's name, on the landing page of a deployment with several restaurants.
+SITE_NAME = env.str("SITE_NAME", default="RestaurantOrder")
 
 # Who may read /metrics without logging in (a Prometheus on the same machine).
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])

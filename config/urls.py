@@ -12,17 +12,14 @@ from restaurant.kitchen import views as kitchen_views
 from restaurant.menu import views as menu_views
 from restaurant.site import views as site_views
 from restaurant.tables import views as tables_views
+from restaurant.venues import views as venues_views
 
-urlpatterns = [
-    path("", site_views.landing, name="landing"),
-    path("healthz", core_views.healthz, name="healthz"),
-    # The icon's name carries its content hash, known once the app runs: looked up per request.
-    path("favicon.ico", lambda request: HttpResponseRedirect(static("favicon.svg"))),
-    path("metrics", core_views.metrics, name="metrics"),
-    path("t/<str:token>/", dining_views.table_page, name="table"),
-    path("t/<str:token>/join/", dining_views.table_join, name="table-join"),
+# The staff side (and the menu), served twice under the same names: at the root for the
+# person's only or picked restaurant (`/kitchen/`, the contract's forms) and under
+# `/r/<slug>/` for a named one. `reverse("kitchen")` gives the first,
+# `reverse("kitchen", kwargs={"slug": ...})` the second; every view takes an optional `slug`.
+restaurant_patterns = [
     path("api/menu/", menu_views.menu_api, name="menu-api"),
-    path("api/t/<str:token>/bill/", dining_views.bill_api, name="bill-api"),
     path("kitchen/", kitchen_views.kitchen_display, name="kitchen"),
     path("kitchen/api/recent/", kitchen_views.kitchen_recent, name="kitchen-recent"),
     path("staff/", floor_views.floor, name="staff-floor"),
@@ -36,6 +33,23 @@ urlpatterns = [
     ),
     path("staff/tables/<int:number>/qr.svg", tables_views.table_qr, name="staff-table-qr"),
     path("staff/qr-sheet/", tables_views.qr_sheet, name="staff-qr-sheet"),
+]
+
+urlpatterns = [
+    path("", site_views.landing, name="landing"),
+    path("healthz", core_views.healthz, name="healthz"),
+    # The icon's name carries its content hash, known once the app runs: looked up per request.
+    path("favicon.ico", lambda request: HttpResponseRedirect(static("favicon.svg"))),
+    path("metrics", core_views.metrics, name="metrics"),
+    path("t/<str:token>/", dining_views.table_page, name="table"),
+    path("t/<str:token>/join/", dining_views.table_join, name="table-join"),
+    path("api/t/<str:token>/bill/", dining_views.bill_api, name="bill-api"),
+    path("staff/login/", venues_views.StaffLoginView.as_view(), name="staff-login"),
+    path("staff/logout/", venues_views.StaffLogoutView.as_view(), name="staff-logout"),
+    path("staff/restaurants/", venues_views.restaurants, name="staff-restaurants"),
+    path("staff/pair/<str:secret>/", venues_views.device_pair_view, name="staff-device-pair"),
+    path("", include(restaurant_patterns)),
+    path("r/<slug:slug>/", include(restaurant_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

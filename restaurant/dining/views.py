@@ -7,6 +7,7 @@ own."""
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
@@ -22,9 +23,9 @@ from restaurant.dining.services import (
     diner_join,
     open_session_for,
 )
-from restaurant.menu.models import Restaurant
 from restaurant.tables.guard import is_guessing
 from restaurant.tables.selectors import table_by_token
+from restaurant.venues.models import Restaurant
 
 REMEMBERED_SESSIONS = 8  # diner ids a browser keeps, newest last
 
@@ -71,10 +72,12 @@ def table_page(request, token: str):
         table = _table(request, token)
     except Guessing:
         return _too_many_guesses()
-    restaurant = Restaurant.current()
     if table is None:
         # A rotated or mistyped code: say so plainly (the QR code on the table is the new one).
-        return render(request, "dining/unknown_table.html", {"restaurant": restaurant}, status=404)
+        # Which restaurant it was is unknown: named only where the deployment has just one.
+        context = {"restaurant": Restaurant.sole()}
+        return render(request, "dining/unknown_table.html", context, status=404)
+    restaurant = table.restaurant  # the token names its restaurant
     _keyed_session(request)
     if restaurant.staff_opens_tables and open_session_for(table) is None:
         return render(
@@ -87,7 +90,7 @@ def table_page(request, token: str):
             "token": table.token,
             "wsPath": f"/ws/table/{table.token}/",
             "joinUrl": f"/t/{table.token}/join/",
-            "menuUrl": "/api/menu/",
+            "menuUrl": reverse("menu-api", kwargs={"slug": restaurant.slug}),
             "billUrl": f"/api/t/{table.token}/bill/",
             "currency": restaurant.currency,
         },

@@ -5,14 +5,18 @@ from django.db.models import Count, Max, Q
 from restaurant.dining.models import Connection, DiningSession
 from restaurant.kitchen.models import Order, WaiterCall
 from restaurant.tables.models import Table
+from restaurant.venues.models import Restaurant
 
 
-def floor_tables() -> list[dict]:
-    """Every table at a glance: free or open, diners online, open orders, waiting calls,
-    rounds held for staff to accept (`held_orders`), and when the last order came in."""
+def floor_tables(*, restaurant: Restaurant) -> list[dict]:
+    """Every table of ``restaurant`` at a glance: free or open, diners online, open orders,
+    waiting calls, rounds held for staff to accept (`held_orders`), and when the last order
+    came in. Nothing of another restaurant: every query is filtered by it."""
     sessions = {
         s.table_id: s
-        for s in DiningSession.objects.filter(status=DiningSession.Status.OPEN).annotate(
+        for s in DiningSession.objects.filter(
+            restaurant=restaurant, status=DiningSession.Status.OPEN
+        ).annotate(
             diners_count=Count("diners", distinct=True),
             open_orders=Count(
                 "orders", filter=~Q(orders__status__in=["served", "cancelled"]), distinct=True
@@ -22,12 +26,13 @@ def floor_tables() -> list[dict]:
     }
     online: dict[int, set[int]] = {}
     for session_id, diner_id in Connection.objects.filter(
-        diner__session__status=DiningSession.Status.OPEN
+        diner__session__restaurant=restaurant, diner__session__status=DiningSession.Status.OPEN
     ).values_list("diner__session_id", "diner_id"):
         online.setdefault(session_id, set()).add(diner_id)
     held: dict[int, list[dict]] = {}  # rounds waiting for staff to accept them, by table
     for order in (
         Order.objects.filter(
+            restaurant=restaurant,
             awaiting_confirmation=True,
             status=Order.Status.SUBMITTED,
             session__status=DiningSession.Status.OPEN,
@@ -46,7 +51,7 @@ def floor_tables() -> list[dict]:
             }
         )
     calls: dict[int, list[dict]] = {}
-    for call in WaiterCall.objects.filter(status=WaiterCall.Status.OPEN):
+    for call in WaiterCall.objects.filter(restaurant=restaurant, status=WaiterCall.Status.OPEN):
         calls.setdefault(call.table_id, []).append(
             {
                 "call_id": call.pk,
@@ -56,7 +61,7 @@ def floor_tables() -> list[dict]:
             }
         )
     rows = []
-    for table in Table.objects.all():
+    for table in Table.objects.filter(restaurant=restaurant).order_by("number"):
         session = sessions.get(table.pk)
         rows.append(
             {

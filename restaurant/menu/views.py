@@ -1,11 +1,43 @@
+"""`GET /r/<slug>/api/menu/`: a restaurant's menu, public (the table page reads it). The
+contract's `GET /api/menu/` serves the deployment's only restaurant, else the signed-in staff
+member's (their only one or the one they picked), else 404 `restaurant_required`."""
+
 from django.http import JsonResponse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from restaurant.menu.selectors import menu_payload
+from restaurant.venues.models import Restaurant
+from restaurant.venues.scope import picked_id_of, staff_restaurant
+
+
+def _json(body: dict, status: int = 200) -> JsonResponse:
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _unprefixed_restaurant(request) -> Restaurant | None:
+    restaurant = Restaurant.sole()
+    if restaurant is None and request.user.is_authenticated:
+        restaurant = staff_restaurant(
+            request.user, slug=None, picked_id=picked_id_of(request.session)
+        )
+    return restaurant
 
 
 @require_GET
 @gzip_page  # the menu is public and echoes nothing secret: compressing it is safe from BREACH
-def menu_api(request):
-    return JsonResponse(menu_payload(), json_dumps_params={"ensure_ascii": False})
+def menu_api(request, slug: str | None = None):
+    if slug is not None:
+        restaurant = Restaurant.objects.filter(slug=slug).first()
+        if restaurant is None:
+            return _json({"error": "not_found", "detail": "no such restaurant"}, 404)
+    else:
+        restaurant = _unprefixed_restaurant(request)
+        if restaurant is None:
+            detail = "this deployment has several restaurants: ask /r/<slug>/api/menu/"
+            return _json({"error": "restaurant_required", "detail": detail}, 404)
+    response = _json(menu_payload(restaurant=restaurant))
+    if slug is None:
+        patch_vary_headers(response, ["Cookie"])  # which restaurant may depend on who asks
+    return response

@@ -1,24 +1,29 @@
 """Staff views of the tables themselves: QR codes, the printable sheet, rotating a token.
-The floor's views (restaurant/floor/views.py) share the table lookup and the reply."""
+The floor's views (restaurant/floor/views.py) share the table lookup and the reply.
+
+Every view is gated by `staff_view` (restaurant/venues/http.py), which resolves the
+restaurant; a table is found by its number within it, so another restaurant's table is a 404."""
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from restaurant.core.access import staff_required
-from restaurant.menu.models import Restaurant
 from restaurant.tables.links import table_url
 from restaurant.tables.models import Table
 from restaurant.tables.qr import table_qr_svg, table_qr_svg_inline
-from restaurant.tables.selectors import table_by_number
 from restaurant.tables.services import table_token_rotate
+from restaurant.venues.http import staff_url, staff_view
+from restaurant.venues.models import Restaurant
+from restaurant.venues.roles import Action
 
 
-def table_or_404(number: int) -> Table:
-    table = table_by_number(number)
+def table_or_404(restaurant: Restaurant, number: int) -> Table:
+    """Table ``number`` of ``restaurant``: the number is the restaurant's, never global."""
+    table = Table.objects.filter(restaurant=restaurant, number=number).first()
     if table is None:
         raise Http404(f"no table {number}")
+    table.restaurant = restaurant  # known already: no query for it
     return table
 
 
@@ -31,31 +36,32 @@ def action_reply(request, table: Table, ok: bool, **data):
     if wants_json(request):
         return JsonResponse({"ok": ok, "table": table.number, **data}, status=200 if ok else 409,
                             json_dumps_params={"ensure_ascii": False})  # fmt: skip
-    return redirect("staff-floor")
+    return redirect(staff_url("staff-floor", table.restaurant))
 
 
-@staff_required
+@staff_view(Action.TABLE_ROTATE)
 @require_POST
 def table_rotate(request, number: int):
-    table = table_token_rotate(table=table_or_404(number))
+    table = table_token_rotate(table=table_or_404(request.restaurant, number))
     return action_reply(request, table, True, url=table_url(table))
 
 
-@staff_required
+@staff_view(Action.TABLE_QR)
 @require_GET
 def table_qr(request, number: int):
-    response = HttpResponse(table_qr_svg(table_or_404(number)), content_type="image/svg+xml")
+    table = table_or_404(request.restaurant, number)
+    response = HttpResponse(table_qr_svg(table), content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"  # the token inside may be rotated
     return response
 
 
-@staff_required
+@staff_view(Action.TABLE_QR)
 @require_GET
 def qr_sheet(request):
+    restaurant = request.restaurant
     cards = [
         # segno's own SVG markup: no user input in it
         {"table": t, "url": table_url(t), "svg": mark_safe(table_qr_svg_inline(t))}
-        for t in Table.objects.all()
+        for t in Table.objects.filter(restaurant=restaurant).order_by("number")
     ]
-    return render(request, "staff/qr_sheet.html", {"restaurant": Restaurant.current(),
-                                                   "cards": cards})  # fmt: skip
+    return render(request, "staff/qr_sheet.html", {"restaurant": restaurant, "cards": cards})

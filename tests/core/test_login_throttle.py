@@ -1,6 +1,6 @@
-"""Admin login throttling: a lock per username *and* client address, so guessing one staff
-member's password from one place cannot lock that member out everywhere, nor lock everyone out
-from the restaurant's Wi-Fi; the lock heals by itself."""
+"""Staff sign-in throttling (the staff login and the admin's): a lock per username *and*
+client address, so guessing one staff member's password from one place cannot lock that member
+out everywhere, nor lock everyone out from the restaurant's Wi-Fi; the lock heals by itself."""
 
 from datetime import timedelta
 from unittest import mock
@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from restaurant.site.management.commands import serve
+from restaurant.venues.models import Restaurant, StaffMember
 
 PASSWORD = "correct horse battery staple"
 ATTACKER, KITCHEN = "203.0.113.7", "198.51.100.20"
@@ -27,19 +28,22 @@ def _fast_hashing(settings):
 
 @pytest.fixture
 def staff():
+    restaurant = Restaurant.objects.create(slug="main", name="小馆")
     users = get_user_model().objects
-    return [users.create_user(username=name, password=PASSWORD, is_staff=True)
-            for name in ("cook", "manager")]  # fmt: skip
+    people = [users.create_user(username=name, password=PASSWORD) for name in ("cook", "manager")]
+    StaffMember.objects.create(user=people[0], restaurant=restaurant, role="kitchen")
+    StaffMember.objects.create(user=people[1], restaurant=restaurant, role="manager")
+    return people
 
 
-def log_in(username: str, password: str, address: str):
-    """One admin login from ``address``; returns the response."""
+def log_in(username: str, password: str, address: str, page: str = "/staff/login/"):
+    """One sign-in from ``address``; returns the response."""
     client = Client(REMOTE_ADDR=address)
-    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password})
+    return client.post(f"{page}?next=/staff/", {"username": username, "password": password})
 
 
 def logged_in(response) -> bool:
-    return response.status_code == 302 and response["Location"] == "/admin/"
+    return response.status_code == 302 and response["Location"] == "/staff/"
 
 
 def lock(username: str, address: str) -> None:
@@ -57,6 +61,16 @@ def test_wrong_passwords_past_the_limit_lock_that_username_from_that_address(sta
     assert "too many" in refused.content.decode().lower() or "过多" in refused.content.decode()
 
 
+def test_the_admin_login_counts_against_the_same_lock(staff):
+    """Guessing a manager's password on the admin's login is the same guessing: both pages
+    authenticate through django-axes, so they share one count per username and address."""
+    for i in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert log_in("manager", f"guess {i}", ATTACKER, page="/admin/login/").status_code == 200
+    assert log_in("manager", "last guess", ATTACKER).status_code == 429
+    assert not logged_in(log_in("manager", PASSWORD, ATTACKER, page="/admin/login/"))
+    assert logged_in(log_in("manager", PASSWORD, KITCHEN, page="/admin/login/"))
+
+
 def test_the_same_user_elsewhere_and_others_here_still_log_in(staff):
     lock("cook", ATTACKER)
     assert logged_in(log_in("cook", PASSWORD, KITCHEN))
@@ -68,7 +82,7 @@ def test_the_client_address_is_remote_addr_not_a_forwarded_header(staff):
     puts the proxy-checked one there). A lie in the header neither escapes nor spreads a lock."""
     client = Client(REMOTE_ADDR=ATTACKER)
     for i in range(settings.AXES_FAILURE_LIMIT):
-        client.post("/admin/login/", {"username": "cook", "password": f"guess {i}"},
+        client.post("/staff/login/", {"username": "cook", "password": f"guess {i}"},
                     HTTP_X_FORWARDED_FOR=f"192.0.2.{i}")  # fmt: skip
     assert not logged_in(log_in("cook", PASSWORD, ATTACKER))
     assert logged_in(log_in("cook", PASSWORD, "192.0.2.0"))
@@ -96,7 +110,7 @@ def test_the_lockout_page_speaks_the_diners_languages(staff):
     client = Client(REMOTE_ADDR=ATTACKER)
     for language, words in (("en", "Too many failed sign-ins"), ("zh-hans", "登录失败次数过多")):
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-        page = client.post("/admin/login/", {"username": "cook", "password": PASSWORD})
+        page = client.post("/staff/login/", {"username": "cook", "password": PASSWORD})
         assert page.status_code == 429
         assert words in page.content.decode()
 

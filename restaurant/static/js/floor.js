@@ -13,7 +13,8 @@ import {
 
 const CONFIG = JSON.parse($("#floor-config").textContent);
 const t = strings("floor-strings");
-const TABLES = CONFIG.tableUrl.replace(/999999\/open\/$/, ""); // "/staff/tables/"
+const TABLES = CONFIG.tableUrl.replace(/999999\/open\/$/, ""); // "/r/<slug>/staff/tables/"
+const CAN = CONFIG.can || {}; // what this person's role may do here: the rest is not offered
 const REFRESH_ON = new Set(["floor.table", "order.new", "order.status", "waiter.call", "waiter.seen", "waiter.done"]);
 const DEBOUNCE = 300;
 const POLL_EVERY = 20_000;
@@ -70,8 +71,10 @@ function card(table) {
       h("div", { class: "tcard-name" },
         h("strong", {}, tableName(table)),
         h("span", { class: `state-pill is-${table.status}` }, t(open ? "open" : "free"))),
-      h("a", { class: "icon-button tcard-qr", href: `${TABLES}${n}/qr.svg`, target: "_blank", rel: "noopener", title: t("qr") },
-        icon("qr"), h("span", { class: "visually-hidden" }, t("qr")))),
+      CAN.table_qr
+        ? h("a", { class: "icon-button tcard-qr", href: `${TABLES}${n}/qr.svg`, target: "_blank", rel: "noopener", title: t("qr") },
+          icon("qr"), h("span", { class: "visually-hidden" }, t("qr")))
+        : null),
     table.calls.length
       ? h("ul", { class: "tcard-calls" }, table.calls.map((call) => h("li", { class: "tcall", "data-call": call.call_id },
         icon("bell"),
@@ -98,7 +101,9 @@ function card(table) {
       open
         ? h("button", { type: "button", class: "btn btn-close-table", "data-action": "close", disabled: busy("close") }, t("closeTable"))
         : h("button", { type: "button", class: `btn btn-open-table${CONFIG.staffOpensTables ? " is-needed" : ""}`, "data-action": "open", disabled: busy("open") }, t("openTable")),
-      h("button", { type: "button", class: "btn btn-quiet", "data-action": "rotate", disabled: busy("rotate") }, t("rotate"))));
+      CAN.table_rotate
+        ? h("button", { type: "button", class: "btn btn-quiet", "data-action": "rotate", disabled: busy("rotate") }, t("rotate"))
+        : null));
 }
 
 function summary() {
@@ -142,7 +147,9 @@ async function refetch() {
     const response = await fetch(CONFIG.floorUrl, {
       credentials: "same-origin", cache: "no-store", redirect: "manual", headers: { Accept: "application/json" },
     });
-    if (response.type === "opaqueredirect") return signedOutNow();
+    // Signed out (a redirect), or no longer a role here that may see the floor (403, or 404
+    // once no role at all is left at this restaurant).
+    if (response.type === "opaqueredirect" || [403, 404].includes(response.status)) return signedOutNow();
     if (response.ok) {
       S.tables = (await response.json()).tables;
       render();

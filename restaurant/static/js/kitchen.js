@@ -334,7 +334,9 @@ const connection = staffConnection(t, CONFIG.loginUrl);
 async function checkSignedIn() {
   try {
     const response = await fetch(CONFIG.probeUrl, { credentials: "same-origin", redirect: "manual", cache: "no-store" });
-    if (response.type === "opaqueredirect" || response.status === 401 || response.status === 403) {
+    // Signed out (a redirect), or no longer a role here that may see the kitchen (403; 404
+    // once no role at all is left at this restaurant).
+    if (response.type === "opaqueredirect" || [401, 403, 404].includes(response.status)) {
       connection.signOut();
       sock.close();
     }

@@ -1,0 +1,40 @@
+"""Who may open the admin: a superuser, or a manager of some restaurant (what they see there is
+cut to their restaurants: restaurant/venues/admin_scope.py). A cook, a waiter, a cashier or a
+device gets no admin, whatever ``is_staff`` says.
+
+`restaurant.venues.admin_apps.AdminConfig` replaces ``django.contrib.admin`` in
+INSTALLED_APPS to make `StaffAdminSite` the default site.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from restaurant.venues.roles import managed_restaurant_ids
+
+
+def may_use_admin(user) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or bool(managed_restaurant_ids(user))
+
+
+class ManagerAuthenticationForm(AdminAuthenticationForm):
+    """The admin's sign-in: a manager or a superuser (Django's asks for ``is_staff``)."""
+
+    def confirm_login_allowed(self, user):
+        AuthenticationForm.confirm_login_allowed(self, user)  # active
+        if not may_use_admin(user):
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+
+
+class StaffAdminSite(admin.AdminSite):
+    login_form = ManagerAuthenticationForm
+
+    def has_permission(self, request):
+        return may_use_admin(request.user)
