@@ -1,9 +1,10 @@
 from django.contrib import admin
 
 from restaurant.dining.models import Diner, DiningSession
+from restaurant.venues.admin_scope import RestaurantScoped
 
 
-class DinerInline(admin.TabularInline):
+class DinerInline(RestaurantScoped, admin.TabularInline):
     model = Diner
     fields = ("name", "color", "joined_at")
     readonly_fields = fields
@@ -11,9 +12,10 @@ class DinerInline(admin.TabularInline):
 
 
 @admin.register(DiningSession)
-class DiningSessionAdmin(admin.ModelAdmin):
-    list_display = ("pk", "table", "status", "seq", "opened_at", "closed_at")
-    list_filter = ("status",)
+class DiningSessionAdmin(RestaurantScoped, admin.ModelAdmin):
+    list_display = ("pk", "table", "restaurant", "status", "seq", "opened_at", "closed_at")
+    list_filter = ("status", ("restaurant", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("table", "restaurant")
     readonly_fields = ("table", "status", "seq", "cart_seq", "diners_joined", "opened_at",
                        "closed_at")  # fmt: skip
     inlines = [DinerInline]

@@ -5,9 +5,10 @@ from django.contrib import admin
 
 from restaurant.kitchen.models import Order, OrderItem, WaiterCall
 from restaurant.menu.admin import money_column, with_currency
+from restaurant.venues.admin_scope import RestaurantScoped
 
 
-class OrderItemInline(admin.TabularInline):
+class OrderItemInline(RestaurantScoped, admin.TabularInline):
     model = OrderItem
     fields = ("name", "qty", "option_names", "note", "added_by", "unit_price")
     readonly_fields = fields
@@ -19,11 +20,11 @@ class OrderItemInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
-    list_display = ("pk", "table", "round", "status", "total_shown", "created_at")
+class OrderAdmin(RestaurantScoped, admin.ModelAdmin):
+    list_display = ("pk", "table", "restaurant", "round", "status", "total_shown", "created_at")
     total_shown = money_column("total", "total")
-    list_filter = ("status", "created_at")
-    list_select_related = ("session__table",)
+    list_filter = ("status", "created_at", ("restaurant", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("session__table", "restaurant")
     readonly_fields = ("session", "round", "status", "submitted_by", "total", "created_at",
                        "status_changed_at")  # fmt: skip
     inlines = [OrderItemInline]
@@ -41,7 +42,8 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(WaiterCall)
-class WaiterCallAdmin(admin.ModelAdmin):
-    list_display = ("table", "reason", "status", "created_at", "done_at")
-    list_filter = ("status",)
+class WaiterCallAdmin(RestaurantScoped, admin.ModelAdmin):
+    list_display = ("table", "restaurant", "reason", "status", "created_at", "done_at")
+    list_filter = ("status", ("restaurant", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("table", "restaurant")
     readonly_fields = ("table", "session", "diner", "reason", "created_at", "done_at")

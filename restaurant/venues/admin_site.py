@@ -11,13 +11,18 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from restaurant.venues.roles import managed_restaurant_ids
+from restaurant.venues.models import StaffMember
+from restaurant.venues.roles import MANAGER
 
 
 def may_use_admin(user) -> bool:
+    """A superuser, or a person who manages a restaurant. Not a device, even a manager's: a
+    tablet that stays signed in without a password does not edit menus or staff."""
     if not (user and user.is_authenticated and user.is_active):
         return False
-    return user.is_superuser or bool(managed_restaurant_ids(user))
+    if user.is_superuser:
+        return True
+    return StaffMember.objects.filter(user_id=user.pk, role=MANAGER, is_device=False).exists()
 
 
 class ManagerAuthenticationForm(AdminAuthenticationForm):
