@@ -6,7 +6,7 @@ import os
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from restaurant.core import asgi_server
 from restaurant.site.demo import demo_logins
@@ -67,17 +67,15 @@ class Command(BaseCommand):
         out = self.stdout.write
         out(self.style.SUCCESS(f"\nRestaurantOrder on {site}  (channel layer: {layer})\n"))
         admin = logins[0]
-        out(f"Staff sign-in:  {site}{url('staff-login', '/staff/login/')}")
+        out(f"Staff sign-in:  {site}{reverse('staff-login')}")
         out(f"Admin:          {site}/admin/")
         out(f"Superuser:      {admin.username} / {admin.password}  (every restaurant)")
         links = table_links()
         for restaurant in Restaurant.objects.order_by("pk"):
             names = " / ".join(n for n in (restaurant.name, restaurant.name_en) if n)
             out(self.style.SUCCESS(f"\n{names}  ({restaurant.slug}, {restaurant.currency})"))
-            kitchen, floor = (
-                url(name, f"/r/{restaurant.slug}/{path}/", {"slug": restaurant.slug})
-                for name, path in (("kitchen", "kitchen"), ("staff-floor", "staff"))
-            )
+            slug = {"slug": restaurant.slug}
+            kitchen, floor = (reverse(n, kwargs=slug) for n in ("kitchen", "staff-floor"))
             out(f"  Kitchen display:  {site}{kitchen}")
             out(f"  Staff floor:      {site}{floor}")
             people = [login for login in logins if login.restaurant == restaurant]
@@ -94,10 +92,3 @@ class Command(BaseCommand):
     def staff_password(self) -> str:
         """The superuser's password (generated, kept in var/ with the demo logins')."""
         return demo_logins(var_dir=settings.VAR_DIR, superuser=STAFF_USERNAME)[0].password
-
-
-def url(name: str, fallback: str, kwargs: dict | None = None) -> str:
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return fallback
