@@ -1,0 +1,210 @@
+"""The permission table over the staff sockets: every role × every socket op is allowed (ack,
+applied) or refused (`forbidden`, nothing applied, the socket stays open) exactly as
+`restaurant/venues/roles.py` says, asked of the role the user holds at the socket's
+restaurant. Which socket a role opens, and who may open which, is tested too."""
+
+import pytest
+from channels.db import database_sync_to_async
+
+from restaurant.dining.models import DiningSession
+from restaurant.dining.services import session_open
+from restaurant.kitchen.models import Order, WaiterCall
+from restaurant.kitchen.services import order_status_set
+from restaurant.menu.models import Dish
+from restaurant.venues.models import Restaurant, StaffMember
+from restaurant.venues.roles import CONDITIONAL, PERMISSIONS, Action, role_may
+from tests.dining.helpers import apply, arrive
+from tests.kitchen.sockets import FloorSocket, KitchenSocket, staff_cookie
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROLES = [role.value for role in StaffMember.Role]
+
+
+def _round(menu, table, *, held: bool) -> Order:
+    """A round at ``table``: held for staff (a meal the diner's scan opened) or not."""
+    if not held:
+        session_open(table=table, by_staff=True)
+    diner = arrive(table)
+    apply(diner, {"type": "cart.add", "id": f"a{table.pk}", "dish_id": menu.rice.pk})
+    seq = DiningSession.objects.get(table=table, status="open").seq
+    apply(diner, {"type": "order.submit", "id": f"s{table.pk}", "seq": seq})
+    return Order.objects.filter(session__table=table).latest("pk")
+
+
+def _call(menu) -> WaiterCall:
+    diner = arrive(menu.other_table)
+    apply(diner, {"type": "waiter.call", "id": "w", "reason": "water"})
+    return WaiterCall.objects.get()
+
+
+def _moved(menu, status: str) -> Order:
+    order = _round(menu, menu.table, held=False)
+    for step in ("accepted", "ready") if status == "ready" else (status,):
+        order_status_set(restaurant=menu.restaurant, order_id=order.pk, status=step)
+    return Order.objects.get(pk=order.pk)
+
+
+# Every op a staff socket takes, with what it needs in the database, the action it is, and
+# how to tell that it applied. (`sync` is no action: whoever holds the socket may resync.)
+CASES = {
+    "advance": (
+        Action.ORDER_ADVANCE,
+        lambda menu: _round(menu, menu.table, held=False),
+        lambda o: {"type": "order.set_status", "order_id": o.pk, "status": "preparing"},
+        lambda o: Order.objects.get(pk=o.pk).status == "preparing",
+    ),
+    "serve": (
+        Action.ORDER_SERVE,
+        lambda menu: _moved(menu, "ready"),
+        lambda o: {"type": "order.set_status", "order_id": o.pk, "status": "served"},
+        lambda o: Order.objects.get(pk=o.pk).status == "served",
+    ),
+    "accept": (
+        Action.ORDER_ACCEPT,
+        lambda menu: _round(menu, menu.table, held=True),
+        lambda o: {"type": "order.set_status", "order_id": o.pk, "status": "accepted"},
+        lambda o: Order.objects.get(pk=o.pk).status == "accepted",
+    ),
+    "cancel": (
+        Action.ORDER_CANCEL,
+        lambda menu: _round(menu, menu.table, held=False),
+        lambda o: {"type": "order.set_status", "order_id": o.pk, "status": "cancelled"},
+        lambda o: Order.objects.get(pk=o.pk).status == "cancelled",
+    ),
+    "cancel_held": (
+        Action.ORDER_CANCEL,
+        lambda menu: _round(menu, menu.table, held=True),
+        lambda o: {"type": "order.set_status", "order_id": o.pk, "status": "cancelled"},
+        lambda o: Order.objects.get(pk=o.pk).status == "cancelled",
+    ),
+    "recall": (
+        Action.ORDER_RECALL,
+        lambda menu: _moved(menu, "accepted"),
+        lambda o: {"type": "order.recall", "order_id": o.pk},
+        lambda o: Order.objects.get(pk=o.pk).status == "submitted",
+    ),
+    "sold_out": (
+        Action.DISH_SOLD_OUT,
+        lambda menu: menu.rice,
+        lambda d: {"type": "dish.set_sold_out", "dish_id": d.pk, "sold_out": True},
+        lambda d: Dish.objects.get(pk=d.pk).sold_out,
+    ),
+    "call_seen": (
+        Action.CALL_HANDLE,
+        _call,
+        lambda c: {"type": "waiter.seen", "call_id": c.pk},
+        lambda c: WaiterCall.objects.get(pk=c.pk).seen_at is not None,
+    ),
+    "call_done": (
+        Action.CALL_HANDLE,
+        _call,
+        lambda c: {"type": "waiter.done", "call_id": c.pk},
+        lambda c: WaiterCall.objects.get(pk=c.pk).status == "done",
+    ),
+}
+
+
+def test_every_socket_op_is_in_the_cases_and_every_case_is_an_action_of_the_table():
+    from restaurant.kitchen import ops, protocol
+
+    assert set(ops.OP_ACTIONS) == set(protocol.KITCHEN_OPS.values()) - {protocol.Sync}
+    assert {action for action, *_ in CASES.values()} <= set(PERMISSIONS)
+
+
+async def socket_for(menu, role: str):
+    """The staff socket this role works on: the kitchen display where it may see it, else
+    the floor."""
+    cls = KitchenSocket if role_may(role, Action.KITCHEN_VIEW, menu.restaurant) else FloorSocket
+    return await cls.open(menu.restaurant, role)
+
+
+# Every role × every case; the cases of an action with a conditional grant (restaurant/
+# venues/roles.py, CONDITIONAL: the kitchen handles calls where they show on its display) also
+# with the setting on.
+CONDITIONAL_ACTIONS = {action for action, _role in CONDITIONAL}
+MATRIX = [
+    (role, case, setting)
+    for role in ROLES
+    for case, (action, *_) in CASES.items()
+    for setting in ((False, True) if action in CONDITIONAL_ACTIONS else (False,))
+]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("role", "case", "calls_on_kitchen"), MATRIX)
+async def test_every_role_and_every_socket_op_as_the_table_says(menu, role, case, calls_on_kitchen):
+    action, prepare, message, applied = CASES[case]
+
+    def set_up():
+        Restaurant.objects.filter(pk=menu.restaurant.pk).update(calls_on_kitchen=calls_on_kitchen)
+        menu.restaurant.refresh_from_db()
+        return prepare(menu)
+
+    target = await database_sync_to_async(set_up)()
+    allowed = role_may(role, action, menu.restaurant)
+    socket = await socket_for(menu, role)
+    reply = await socket.op(message(target))
+    if allowed:
+        assert reply["type"] == "ack", reply
+    else:
+        assert (reply["type"], reply["code"]) == ("error", "forbidden"), reply
+    assert await database_sync_to_async(applied)(target) is allowed
+    # Refused or not, the socket stays open and serves its user.
+    assert (await socket.op({"type": "sync"}))["type"] == "ack"
+    await socket.close()
+
+
+# A few rows written out, so that the test above cannot pass by reading a wrong table back:
+# (role, case, calls_on_kitchen) → allowed.
+LITERAL = {
+    ("kitchen", "advance", False): True,
+    ("waiter", "advance", False): False,  # a waiter serves; moving a ticket is the kitchen's
+    ("waiter", "serve", False): True,
+    ("cashier", "accept", False): True,  # the cashier lets a held first round through
+    ("kitchen", "accept", False): True,
+    ("waiter", "cancel", False): False,
+    ("cashier", "cancel_held", False): False,  # only the kitchen or a manager cancels
+    ("waiter", "recall", False): False,
+    ("cashier", "sold_out", False): False,
+    ("waiter", "sold_out", False): True,
+    ("kitchen", "call_done", False): False,  # calls are the floor's...
+    ("kitchen", "call_done", True): True,  # ...and the kitchen's where it shows them
+    ("cashier", "call_seen", False): True,
+    ("manager", "recall", False): True,
+}
+
+
+@pytest.mark.parametrize(("role", "case", "calls_on_kitchen"), list(LITERAL))
+def test_the_table_reads_as_written(menu, role, case, calls_on_kitchen):
+    menu.restaurant.calls_on_kitchen = calls_on_kitchen
+    action = CASES[case][0]
+    assert role_may(role, action, menu.restaurant) is LITERAL[role, case, calls_on_kitchen]
+
+
+@pytest.mark.asyncio
+async def test_who_may_open_which_staff_socket(menu):
+    """A cashier has no kitchen display; a cook has no floor; a manager and a waiter have
+    both (`kitchen.view`, `floor.view`)."""
+    expected = {
+        "manager": (True, True),
+        "waiter": (True, True),
+        "kitchen": (True, False),
+        "cashier": (False, True),
+    }
+    assert expected == {
+        role: (
+            role_may(role, Action.KITCHEN_VIEW, menu.restaurant),
+            role_may(role, Action.FLOOR_VIEW, menu.restaurant),
+        )
+        for role in ROLES
+    }
+    for role, (kitchen, floor) in expected.items():
+        cookie = await staff_cookie(menu.restaurant, role)
+        for cls, may in ((KitchenSocket, kitchen), (FloorSocket, floor)):
+            socket = cls(cookie)
+            connected, _ = await socket.communicator.connect()
+            assert connected is may, (role, cls.where)
+            if connected:
+                await socket.recv()
+                await socket.close()
