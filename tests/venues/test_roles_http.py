@@ -1,0 +1,135 @@
+"""The permission table over HTTP: every role × every staff HTTP action, allowed or 403, as
+`restaurant/venues/roles.py` declares it, in both URL forms; and every staff URL is gated with
+the action it does."""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, resolve
+
+from config.urls import restaurant_patterns
+from restaurant.dining.models import DiningSession
+from restaurant.dining.services import session_open
+from restaurant.kitchen.models import Order
+from restaurant.venues.models import StaffMember
+from restaurant.venues.roles import PERMISSIONS, Action, role_may
+from tests.dining.helpers import apply, arrive
+from tests.factories import make_menu
+from tests.support.people import staff_user
+
+pytestmark = pytest.mark.django_db
+
+ROLES = StaffMember.Role.values
+
+# Every staff HTTP action: (method, path, action). Paths under the root or /r/<slug>/;
+# {order}: a round held for staff.
+HTTP_ACTIONS = [
+    ("get", "staff/", Action.FLOOR_VIEW),
+    ("get", "staff/api/floor/", Action.FLOOR_VIEW),
+    ("post", "staff/tables/2/open/", Action.TABLE_OPEN),
+    ("post", "staff/tables/1/close/", Action.TABLE_CLOSE),
+    ("get", "staff/tables/1/bill/", Action.TABLE_BILL),
+    ("post", "staff/tables/2/rotate/", Action.TABLE_ROTATE),
+    ("get", "staff/tables/1/qr.svg", Action.TABLE_QR),
+    ("get", "staff/qr-sheet/", Action.TABLE_QR),
+    ("post", "staff/orders/{order}/accept/", Action.ORDER_ACCEPT),
+    ("get", "kitchen/", Action.KITCHEN_VIEW),
+    ("get", "kitchen/api/recent/", Action.KITCHEN_VIEW),
+]
+
+
+def test_every_staff_url_is_gated_with_the_action_listed_here():
+    """A staff URL added without `staff_view`, or gated with another action than this table
+    says, fails here (and so cannot escape the role × action tests below)."""
+    listed = {path.replace("{order}", "1"): action for _, path, action in HTTP_ACTIONS}
+    for pattern in restaurant_patterns:
+        assert isinstance(pattern, URLPattern)
+        if pattern.name == "menu-api":
+            continue  # public: the table page reads it
+        gated = getattr(pattern.callback, "staff_action", None)
+        assert gated is not None, f"{pattern.name} has no staff_view"
+        path = next(p for p in listed if resolve("/" + p).url_name == pattern.name)
+        assert gated == listed[path], pattern.name
+    assert set(listed.values()) <= set(PERMISSIONS)
+
+
+@pytest.fixture
+def place():
+    menu = make_menu("a", "甲店")
+    diner = arrive(menu.table)  # a diner's scan opens table 1: its first round is held
+    apply(diner, {"type": "cart.add", "id": "x", "dish_id": menu.rice.pk})
+    session = DiningSession.objects.get(table=menu.table)
+    apply(diner, {"type": "order.submit", "id": "s", "seq": session.seq})
+    menu.order = Order.objects.get()
+    return menu
+
+
+def changed(place) -> tuple:
+    return (
+        list(DiningSession.objects.order_by("pk").values_list("pk", "status")),
+        list(Order.objects.values_list("pk", "status")),
+        list(place.restaurant.tables.order_by("number").values_list("token", flat=True)),
+    )
+
+
+@pytest.mark.parametrize(("method", "path", "action"), HTTP_ACTIONS)
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("prefix", ["/", "/r/a/"])
+def test_role_by_action(place, role, method, path, action, prefix):
+    client = Client()
+    client.force_login(staff_user(place.restaurant, role))
+    before = changed(place)
+    url = prefix + path.format(order=place.order.pk)
+    response = getattr(client, method)(url)
+    if role_may(role, action, place.restaurant):
+        assert response.status_code in (200, 302), (role, url, response.status_code)
+        if response.status_code == 302:
+            assert response["Location"] == "/r/a/staff/"  # back to the floor, not to sign in
+    else:
+        assert response.status_code == 403, (role, url, response.status_code)
+        assert changed(place) == before
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "url"),
+    [
+        ("kitchen", "get", "/staff/"),  # a cook has the kitchen display, not the floor
+        ("kitchen", "get", "/r/a/staff/api/floor/"),
+        ("kitchen", "post", "/staff/tables/1/close/"),
+        ("waiter", "post", "/staff/tables/1/rotate/"),  # only a manager reprints every QR code
+        ("cashier", "post", "/r/a/staff/tables/1/rotate/"),
+        ("waiter", "get", "/staff/qr-sheet/"),
+        ("cashier", "get", "/kitchen/"),  # the till is not the pass
+        ("cashier", "get", "/r/a/kitchen/api/recent/"),
+    ],
+)
+def test_literal_refusals(place, role, method, url):
+    client = Client()
+    client.force_login(staff_user(place.restaurant, role))
+    assert getattr(client, method)(url).status_code == 403
+
+
+def test_a_cook_sees_the_kitchen_and_a_waiter_both(place):
+    cook, waiter = Client(), Client()
+    cook.force_login(staff_user(place.restaurant, "kitchen"))
+    waiter.force_login(staff_user(place.restaurant, "waiter"))
+    assert cook.get("/kitchen/").status_code == 200
+    assert waiter.get("/kitchen/").status_code == 200
+    assert waiter.get("/staff/").status_code == 200
+
+
+def test_pages_offer_only_what_the_role_may(place):
+    """A waiter's floor has no "new QR code" or QR sheet; a cook's kitchen no floor link."""
+    session_open(table=place.other_table, by_staff=True)
+    waiter = Client()
+    waiter.force_login(staff_user(place.restaurant, "waiter"))
+    floor = waiter.get("/staff/").content.decode()
+    assert "/rotate/" not in floor and "/qr-sheet/" not in floor and "/qr.svg" not in floor
+    assert '"table_rotate": false' in floor
+    cook = Client()
+    cook.force_login(staff_user(place.restaurant, "kitchen"))
+    kitchen = cook.get("/kitchen/").content.decode()
+    assert 'href="/r/a/staff/"' not in kitchen
+    manager = Client()
+    manager.force_login(staff_user(place.restaurant, "manager"))
+    floor = manager.get("/staff/").content.decode()
+    assert "/r/a/staff/tables/1/rotate/" in floor and "/r/a/staff/qr-sheet/" in floor
