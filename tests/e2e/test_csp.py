@@ -1,29 +1,34 @@
 """The pages work under the Content-Security-Policy, in Debian's Chromium: no violation is
 reported on the landing page, a table page (its socket comes online, the styles its script
-sets apply), the admin, the kitchen display, the staff floor and the QR sheet (its print
-button still prints)."""
+sets apply), the admin, the staff sign-in page and restaurant list, the kitchen display, the
+staff floor and the QR sheet (its print button still prints)."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, TABLET, TIMEOUT_MS
-from tests.support.servers import AsgiServer, manage, prepare_database
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    TABLET,
+    TIMEOUT_MS,
+    chromium_required,
+    staff_create,
+)
+from tests.support.servers import AsgiServer, prepare_database
 
 BOSS, BOSS_PASSWORD = "boss", "a-long-test-password-for-csp"
 
 
 @pytest.mark.browser
 def test_every_page_runs_under_the_policy(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: install Debian's `chromium` package")
+    chromium_required()
     database_url = prepare_database(tmp_path)
-    manage("shell", "-c",
-           "from django.contrib.auth import get_user_model; get_user_model().objects"
-           f".create_superuser({BOSS!r}, password={BOSS_PASSWORD!r})",
-           database_url=database_url)  # fmt: skip
+    # The restaurant's manager: the admin (their restaurant's part) and every staff page.
+    staff_create(database_url, restaurant="shuxiang", role="manager", username=BOSS,
+                 password=BOSS_PASSWORD)  # fmt: skip
     expect.set_options(timeout=TIMEOUT_MS)
     with AsgiServer(database_url=database_url) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -57,8 +62,12 @@ def test_every_page_runs_under_the_policy(tmp_path):
             tablet.locator("#id_password").fill(BOSS_PASSWORD)
             tablet.locator("input[type=submit]").click()
             expect(tablet).to_have_url(re.compile(r"/admin/menu/dish/$"))
-            tablet.goto(server.url + "/admin/menu/dish/1/change/")
+            tablet.locator("#result_list tbody th a").first.click()
             expect(tablet.locator("#dish_form")).to_be_visible()
+            tablet.goto(server.url + "/staff/login/")
+            expect(tablet.locator("input[name=username]")).to_be_visible()
+            tablet.goto(server.url + "/staff/restaurants/")
+            expect(tablet.locator(".restaurant-row")).to_have_count(1)  # theirs only
             tablet.goto(server.url + "/kitchen/")
             expect(tablet.locator("#conn")).to_have_attribute("data-state", "online")
             tablet.goto(server.url + "/staff/")

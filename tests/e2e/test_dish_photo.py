@@ -7,14 +7,22 @@ import json
 import re
 import urllib.request
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect, sync_playwright
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, RESULTS, TABLET, TIMEOUT_MS
-from tests.support.servers import AsgiServer, manage, prepare_database
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    RESULTS,
+    TABLET,
+    TIMEOUT_MS,
+    chromium_required,
+    staff_create,
+)
+from tests.support.servers import AsgiServer, prepare_database
 
 pytestmark = pytest.mark.browser
 
@@ -36,14 +44,12 @@ def dish_photo() -> bytes:
 
 
 def test_a_photo_uploaded_in_the_admin_shows_on_the_phones(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: install Debian's `chromium` package")
+    chromium_required()
     RESULTS.mkdir(exist_ok=True)
     database_url = prepare_database(tmp_path)
-    manage("shell", "-c",
-           "from django.contrib.auth import get_user_model; get_user_model().objects"
-           f".create_superuser({OWNER!r}, password={OWNER_PASSWORD!r})",
-           database_url=database_url)  # fmt: skip
+    # The restaurant's manager edits its menu in the admin.
+    staff_create(database_url, restaurant="shuxiang", role="manager", username=OWNER,
+                 password=OWNER_PASSWORD)  # fmt: skip
     photo = tmp_path / "mapo.jpg"
     photo.write_bytes(dish_photo())
     env = {"MEDIA_ROOT": str(tmp_path / "media")}

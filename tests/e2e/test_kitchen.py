@@ -1,25 +1,36 @@
 """The kitchen display and the staff floor, in Debian's Chromium, against a real server.
 
-A staff tablet signs in and opens the kitchen display; a phone at table 1 sends a round; the
-round appears on the display at once, highlighted, with its note; the kitchen taps it straight to
-Ready and the phone shows the round ready. The kitchen marks a dish sold out and the phone's menu
-shows it sold out. The phone sends a second round and the kitchen accepts it. The phone calls a
-waiter: the display and the floor list the call, the floor answers it, and it leaves the display.
-Screenshots go to test-results/.
+The cook signs in on the kitchen tablet and opens the kitchen display; a phone at table 1 sends
+a round; the round appears on the display at once, highlighted, with its note; the kitchen taps
+it straight to Ready and the phone shows the round ready. The kitchen marks a dish sold out and
+the phone's menu shows it sold out. The phone sends a second round and the kitchen accepts it.
+The phone calls a waiter: the display and the floor (a waiter's tablet) list the call, the
+waiter answers it on the floor, and it leaves the display. Screenshots go to test-results/.
 """
 
 import json
 import re
 import urllib.request
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, RESULTS, TABLET, TIMEOUT_MS
-from tests.support.servers import AsgiServer, manage, prepare_database
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    RESULTS,
+    TABLET,
+    TIMEOUT_MS,
+    chromium_required,
+    restaurant_set,
+    sign_in,
+    staff_create,
+)
+from tests.support.servers import AsgiServer, prepare_database
 
 COOK, COOK_PASSWORD = "cook", "kitchen-display-test-pw"
+WAITER, WAITER_PASSWORD = "waiter", "floor-tablet-test-pw"
 NOTE = "Extra garlic, no chilli"
 
 
@@ -43,27 +54,16 @@ def dishes_without_required_options(base_url: str) -> tuple[dict, dict]:
 
 @pytest.mark.browser
 def test_kitchen_display_follows_a_round_from_phone_to_ready(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: install Debian's `chromium` package")
+    chromium_required()
     RESULTS.mkdir(exist_ok=True)
     database_url = prepare_database(tmp_path)
-    manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_user({COOK!r}, password={COOK_PASSWORD!r}, "
-        "is_staff=True)",
-        database_url=database_url,
-    )
+    staff_create(database_url, restaurant="shuxiang", role="kitchen", username=COOK,
+                 password=COOK_PASSWORD)  # fmt: skip
+    staff_create(database_url, restaurant="shuxiang", role="waiter", username=WAITER,
+                 password=WAITER_PASSWORD)  # fmt: skip
     # This walk-through starts straight in the kitchen (a held first round and the display
     # without calls are tests/e2e/test_kitchen_night.py's), with waiter calls on the display.
-    manage(
-        "shell",
-        "-c",
-        "from restaurant.menu.models import Restaurant; r = Restaurant.current(); "
-        "r.hold_first_round = False; r.calls_on_kitchen = True; r.save()",
-        database_url=database_url,
-    )
+    restaurant_set(database_url, hold_first_round=False, calls_on_kitchen=True)
     expect.set_options(timeout=TIMEOUT_MS)
 
     with AsgiServer(database_url=database_url) as server, sync_playwright() as playwright:
@@ -77,12 +77,8 @@ def test_kitchen_display_follows_a_round_from_phone_to_ready(tmp_path):
             page.set_default_timeout(TIMEOUT_MS)
             page.on("pageerror", lambda exc, who=who: errors.append(f"{who}: {exc}"))
         try:
-            # The tablet signs in and lands on the kitchen display, live.
-            kitchen.goto(server.url + "/admin/login/?next=/kitchen/")
-            kitchen.locator("#id_username").fill(COOK)
-            kitchen.locator("#id_password").fill(COOK_PASSWORD)
-            kitchen.locator("input[type=submit]").click()
-            expect(kitchen).to_have_url(re.compile(r"/kitchen/$"))
+            # The cook signs in on the tablet and lands on the kitchen display, live.
+            sign_in(kitchen, server.url, COOK, COOK_PASSWORD, "/kitchen/")
             expect(kitchen.locator("#conn")).to_have_attribute("data-state", "online")
             new_column = kitchen.locator('.column[data-status="submitted"]')
             expect(new_column.locator(".ticket-card")).to_have_count(0)
@@ -186,10 +182,10 @@ def test_kitchen_display_follows_a_round_from_phone_to_ready(tmp_path):
             kitchen.screenshot(path=str(RESULTS / "kitchen-display.png"))
 
             # The floor shows table 1 open with its order and the call, and answers the call.
-            floor = staff.new_page()
+            floor = browser.new_context(**TABLET, locale="en-US").new_page()
             floor.set_default_timeout(TIMEOUT_MS)
             floor.on("pageerror", lambda exc: errors.append(f"floor: {exc}"))
-            floor.goto(server.url + "/staff/")
+            sign_in(floor, server.url, WAITER, WAITER_PASSWORD, "/staff/")
             expect(floor.locator("#conn")).to_have_attribute("data-state", "online")
             table = floor.locator('.table-card[data-table="1"]')
             expect(table).to_have_class(re.compile(r"\bis-open\b"))

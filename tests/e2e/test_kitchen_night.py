@@ -20,14 +20,22 @@ import http.cookiejar
 import json
 import re
 import urllib.request
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 from websockets.sync.client import connect
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, RESULTS, TIMEOUT_MS
-from tests.support.servers import AsgiServer, manage, prepare_database
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    RESULTS,
+    TIMEOUT_MS,
+    chromium_required,
+    restaurant_set,
+    sign_in,
+    staff_create,
+)
+from tests.support.servers import AsgiServer, prepare_database
 
 pytestmark = pytest.mark.browser
 
@@ -51,25 +59,15 @@ window.print = () => { window.__printed = (window.__printed || 0) + 1; };
 ALLOWED = [*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
 
 
-def restaurant(database_url: str, **fields) -> None:
-    manage("shell", "-c",
-           "from restaurant.menu.models import Restaurant; r = Restaurant.current(); "
-           + "".join(f"r.{k} = {v!r}; " for k, v in fields.items()) + "r.save()",
-           database_url=database_url)  # fmt: skip
-
-
 @pytest.fixture
 def server(tmp_path_factory):
     """A server of its own per test: each starts from an empty board."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: install Debian's `chromium` package")
+    chromium_required()
     RESULTS.mkdir(exist_ok=True)
     database_url = prepare_database(tmp_path_factory.mktemp("night"))
-    manage("shell", "-c",
-           "from django.contrib.auth import get_user_model; get_user_model().objects"
-           f".create_user({COOK!r}, password={COOK_PASSWORD!r}, is_staff=True)",
-           database_url=database_url)  # fmt: skip
-    restaurant(database_url, hold_first_round=True, calls_on_kitchen=False)
+    staff_create(database_url, restaurant="shuxiang", role="kitchen", username=COOK,
+                 password=COOK_PASSWORD)  # fmt: skip
+    restaurant_set(database_url, hold_first_round=True, calls_on_kitchen=False)
     with AsgiServer(database_url=database_url) as server:
         yield server
 
@@ -137,11 +135,7 @@ def signed_in_state(browser, server) -> dict:
     site: Chromium lets a page that was tapped (the login form) play sound straight away."""
     context = browser.new_context(**WALL)
     page = context.new_page()
-    page.goto(server.url + "/admin/login/?next=/kitchen/")
-    page.locator("#id_username").fill(COOK)
-    page.locator("#id_password").fill(COOK_PASSWORD)
-    page.locator("input[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/kitchen/$"))
+    sign_in(page, server.url, COOK, COOK_PASSWORD, "/kitchen/")
     state = context.storage_state()
     context.close()
     return state

@@ -9,15 +9,23 @@ the table again; only "Start a new order" does. Screenshots go to test-results/.
 """
 
 import json
-import re
 import urllib.request
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, RESULTS, TABLET, TIMEOUT_MS
-from tests.support.servers import AsgiServer, manage, prepare_database
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    RESULTS,
+    TABLET,
+    TIMEOUT_MS,
+    chromium_required,
+    sign_in,
+    staff_create,
+)
+from tests.support.servers import AsgiServer, prepare_database
 
 HOST, HOST_PASSWORD = "host", "floor-staff-test-password"
 
@@ -45,18 +53,12 @@ def add_dish(phone, dish: dict) -> None:
 
 @pytest.mark.browser
 def test_an_ended_meal_stays_ended_until_the_diner_starts_a_new_one(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: install Debian's `chromium` package")
+    chromium_required()
     RESULTS.mkdir(exist_ok=True)
     database_url = prepare_database(tmp_path)
-    manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_user({HOST!r}, password={HOST_PASSWORD!r}, "
-        "is_staff=True)",
-        database_url=database_url,
-    )
+    # The floor is a waiter's: they accept held rounds and close tables.
+    staff_create(database_url, restaurant="shuxiang", role="waiter", username=HOST,
+                 password=HOST_PASSWORD)  # fmt: skip
     expect.set_options(timeout=TIMEOUT_MS)
 
     with AsgiServer(database_url=database_url) as server, sync_playwright() as playwright:
@@ -77,11 +79,7 @@ def test_an_ended_meal_stays_ended_until_the_diner_starts_a_new_one(tmp_path):
             return next(t for t in response.json()["tables"] if t["number"] == 1)
 
         try:
-            floor.goto(server.url + "/admin/login/?next=/staff/")
-            floor.locator("#id_username").fill(HOST)
-            floor.locator("#id_password").fill(HOST_PASSWORD)
-            floor.locator("input[type=submit]").click()
-            expect(floor).to_have_url(re.compile(r"/staff/$"))
+            sign_in(floor, server.url, HOST, HOST_PASSWORD, "/staff/")
             card = floor.locator('.table-card[data-table="1"]')
 
             # A chat app's link preview fetches the page: no diner, the table stays free.

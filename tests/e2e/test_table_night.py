@@ -18,14 +18,24 @@ import json
 import re
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from websockets.sync.client import connect
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, RESULTS, TABLET, TIMEOUT_MS
-from tests.support.servers import AsgiServer, manage, prepare_database
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    RESULTS,
+    TABLET,
+    TIMEOUT_MS,
+    chromium_required,
+    restaurant_set,
+    sign_in,
+    staff_create,
+)
+from tests.support.servers import AsgiServer, prepare_database
 
 expect.set_options(timeout=TIMEOUT_MS)
 BOSS, BOSS_PASSWORD = "boss", "a-long-test-password-for-the-night"
@@ -34,20 +44,17 @@ BOSS, BOSS_PASSWORD = "boss", "a-long-test-password-for-the-night"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     database_url = prepare_database(tmp_path_factory.mktemp("night"))
-    manage("shell", "-c",
-           "from django.contrib.auth import get_user_model; get_user_model().objects"
-           f".create_superuser({BOSS!r}, password={BOSS_PASSWORD!r}); "
-           "from restaurant.menu.models import Restaurant; r = Restaurant.current(); "
-           "r.hold_first_round = False; r.save()",
-           database_url=database_url)  # fmt: skip
+    # The restaurant's manager: its admin, its floor and its kitchen socket.
+    staff_create(database_url, restaurant="shuxiang", role="manager", username=BOSS,
+                 password=BOSS_PASSWORD)  # fmt: skip
+    restaurant_set(database_url, hold_first_round=False)
     with AsgiServer(database_url=database_url) as live:
         yield live
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: install Debian's `chromium` package")
+    chromium_required()
     RESULTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -115,11 +122,14 @@ def staff_page(browser, server, errors, path: str) -> Page:
     page = browser.new_context(**TABLET, locale="zh-CN").new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.on("pageerror", lambda exc: errors.append(f"staff: {exc}"))
-    page.goto(f"{server.url}/admin/login/?next={path}")
-    page.locator("#id_username").fill(BOSS)
-    page.locator("#id_password").fill(BOSS_PASSWORD)
-    page.locator("input[type=submit]").click()
-    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+    if path.startswith("/admin/"):  # the admin's own sign-in page, for the admin
+        page.goto(f"{server.url}/admin/login/?next={path}")
+        page.locator("#id_username").fill(BOSS)
+        page.locator("#id_password").fill(BOSS_PASSWORD)
+        page.locator("input[type=submit]").click()
+        expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+    else:
+        sign_in(page, server.url, BOSS, BOSS_PASSWORD, path)
     return page
 
 
