@@ -55,18 +55,23 @@ def free_port_run(count: int) -> int:
     raise RuntimeError(f"no {count} consecutive free ports")
 
 
+# The restaurant's manager (the one restaurant of the deployment): signs in through the admin
+# and works the floor.
 STAFF_AND_TABLES = """
 import json
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from restaurant.tables.models import Table
-get_user_model().objects.create_superuser("staff", "staff@example.com", {password!r})
-print(json.dumps({{t.number: reverse("table", args=[t.token]) for t in Table.objects.all()}}))
+from restaurant.venues.models import Restaurant
+from restaurant.venues.services import staff_member_create
+restaurant = Restaurant.objects.get()
+staff_member_create(restaurant=restaurant, role="manager", username="staff", password={password!r})
+tables = Table.objects.filter(restaurant=restaurant)
+print(json.dumps({{t.number: reverse("table", args=[t.token]) for t in tables}}))
 """
 
 
 def staff_and_tables(database_url: str) -> tuple[str, dict[int, str]]:
-    """A staff login in the (demo) database, and table number -> the table page's path."""
+    """A manager's login in the (demo) database, and table number -> the table page's path."""
     password = secrets.token_urlsafe(12)
     out = manage(
         "shell",
