@@ -9,7 +9,7 @@
   layer's `group_expiry` keeps receiving its table's events;
 - a sweep of staff sockets whose access ended with no event to say so (a session that
   expired or was deleted in the database): one check for all of them per beat
-  (restaurant/core/access.py, handed over with `on_access_sweep`), and those that fail
+  (restaurant/venues/access.py, handed over with `on_access_sweep`), and those that fail
   close with 4403;
 - a watch on Redis itself: when it comes back empty (restarted without persistence, failed
   over), this process's group memberships are gone, and a socket whose consumer did not
@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 SERVER_ID = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 # The upkeep's database work belongs to the apps above this library, which it may not import:
-# dining (heartbeat rows, reaping, idle meals) and core (staff access). Each hands its part
+# dining (heartbeat rows, reaping, idle meals) and venues (staff access). Each hands its part
 # over at startup, in its AppConfig.ready: `on_beat` and `on_access_sweep`.
 _hooks: dict[str, Callable] = {}
 
