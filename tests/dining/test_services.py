@@ -455,6 +455,23 @@ class TestIdleMeals:
         assert sessions_end_idle(now=self.later(4)) == []
         assert sessions_end_idle(now=self.later(6)) == [diner.session_id]
 
+    def test_each_meal_ends_by_its_own_restaurants_time(self, menu):
+        """Leak stopped: one restaurant's setting (the first's) ended every restaurant's
+        meals, and one restaurant switching it off kept every other's open."""
+        from restaurant.dining.services import sessions_end_idle
+        from tests.factories import make_menu
+
+        quick, never = make_menu("quick"), make_menu("never")
+        quick.restaurant.idle_close_minutes = 5
+        quick.restaurant.save()
+        never.restaurant.idle_close_minutes = 0
+        never.restaurant.save()
+        slow, fast, kept = arrive(menu.table), arrive(quick.table), arrive(never.table)
+        assert sessions_end_idle(now=self.later(6)) == [fast.session_id]
+        assert sessions_end_idle(now=self.later(31)) == [slow.session_id]
+        assert sessions_end_idle(now=self.later(10_000)) == []
+        assert DiningSession.objects.get(pk=kept.session_id).status == "open"
+
 
 class TestLiveness:
     def test_connections_of_a_dead_process_are_reaped(
