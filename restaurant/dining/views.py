@@ -78,14 +78,19 @@ def table_page(request, token: str):
         context = {"restaurant": Restaurant.sole()}
         return render(request, "dining/unknown_table.html", context, status=404)
     restaurant = table.restaurant  # the token names its restaurant
-    _keyed_session(request)
+    known = _keyed_session(request)
     if restaurant.staff_opens_tables and open_session_for(table) is None:
         return render(
             request, "dining/table_not_open.html", {"restaurant": restaurant, "table": table}
         )
+    browser = browser_of(request.session.session_key)
     context = {
         "restaurant": restaurant,
         "table": table,
+        # A browser with no diner at the open meal is arriving: its page asks its name. The
+        # card is in the page from the first paint, so that it cannot push the menu down when
+        # the join's snapshot comes (table_welcome.js only ever hides it).
+        "arriving": diner_for_socket(table=table, known_diner_ids=known, browser=browser) is None,
         "config": {
             "token": table.token,
             "wsPath": f"/ws/table/{table.token}/",

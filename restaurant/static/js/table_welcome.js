@@ -1,6 +1,8 @@
 // On a diner's first arrival at a meal, the page asks once what the table should call them
 // (they may skip it): otherwise they stay "Guest N" beside everything they add and on the bill.
-// A card above the menu, not a dialog: nothing waits for the answer.
+// A card above the menu, not a dialog: nothing waits for the answer. The server puts it in the
+// page, visible from the first paint, for a browser that has no diner at the meal yet; this
+// module only ever hides it. Shown later, it would push the menu down under the diner's thumb.
 
 import { $, toast } from "./ui.js";
 import { errorText } from "./table_errors.js";
@@ -23,6 +25,8 @@ function remembered(key) {
 
 function done() {
   card.hidden = true;
+  asked = true; // answered before the first snapshot: nothing left to decide then
+  if (!storageKey) return;
   try {
     localStorage.setItem(storageKey, "1");
   } catch {
@@ -30,14 +34,14 @@ function done() {
   }
 }
 
-// After the first snapshot: ask unless this diner has a name of their own or was asked already.
+// After the first snapshot: keep asking only if this diner has no name of their own and was
+// not asked already (another tab, or the server's guess was wrong).
 export function askName(snap) {
   if (asked) return;
   asked = true;
   storageKey = `named-${snap.session.id}-${snap.me.diner_id}`;
   const me = snap.diners.find((d) => d.diner_id === snap.me.diner_id);
-  if (!me || !DEFAULT_NAME.test(me.name) || remembered(storageKey)) return;
-  card.hidden = false;
+  if (!me || !DEFAULT_NAME.test(me.name) || remembered(storageKey)) card.hidden = true;
 }
 
 // The diner renamed themselves another way (the people sheet): the question is answered.
