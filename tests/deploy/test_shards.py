@@ -126,12 +126,17 @@ class Layout:
 OWN_TABLES = range(901, 917)  # 16: two shards both get one but once in 32,768 runs
 
 
+# The deployment's restaurant (the deploy database has one: its menu is `/api/menu/`'s).
+RESTAURANT = "(SELECT id FROM venues_restaurant ORDER BY id LIMIT 1)"
+
+
 def own_tables(database_url: str) -> None:
     with psycopg.connect(database_url, autocommit=True) as connection:
         for number in OWN_TABLES:
             connection.execute(
-                "INSERT INTO tables_table (number, label, token) VALUES (%s, %s, %s) "
-                "ON CONFLICT (number) DO NOTHING",
+                "INSERT INTO tables_table (restaurant_id, number, label, token)"
+                f" VALUES ({RESTAURANT}, %s, %s, %s)"
+                " ON CONFLICT (restaurant_id, number) DO NOTHING",
                 [number, f"shard test {number}", secrets.token_urlsafe(18)],
             )
 
@@ -141,7 +146,8 @@ def tables_by_shard(database_url: str, layout: Layout) -> dict[int, tuple[int, s
     own_tables(database_url)
     with psycopg.connect(database_url) as connection:
         rows = connection.execute(
-            "SELECT id, token FROM tables_table WHERE number = ANY(%s) ORDER BY number",
+            "SELECT id, token FROM tables_table"
+            f" WHERE restaurant_id = {RESTAURANT} AND number = ANY(%s) ORDER BY number",
             [list(OWN_TABLES)],
         ).fetchall()
     found: dict[int, tuple[int, str]] = {}

@@ -164,12 +164,13 @@ def test_diner_protocol(menu, frames):
     )
 )
 def test_kitchen_protocol(menu, messages):
+    staff = kitchen_ops.Staff(user_id=1, role="manager", restaurant=menu.restaurant)
     for message in messages:
         try:
             op_id, op = envelope.parse_op(json.dumps(message), kitchen_protocol.KITCHEN_OPS)
             if isinstance(op, kitchen_protocol.Sync):
                 continue
-            kitchen_ops.staff_op_apply(user_id=1, op_id=op_id, op=op)
+            kitchen_ops.staff_op_apply(staff=staff, op_id=op_id, op=op)
         except OpError:
             pass
     statuses = set(Order.objects.values_list("status", flat=True))
