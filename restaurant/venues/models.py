@@ -66,13 +66,6 @@ class Restaurant(Bilingual):
         super().save(*args, **kwargs)
 
     @classmethod
-    def current(cls) -> "Restaurant":
-        """The first restaurant. TRANSITIONAL: every caller is moving to a restaurant it is
-        given (a table's, a staff member's); this goes once none is left."""
-        restaurant = cls.objects.order_by("pk").first()
-        return restaurant or cls.objects.create(slug="main")
-
-    @classmethod
     def sole(cls) -> "Restaurant | None":
         """The deployment's restaurant when it has exactly one (the contract's unprefixed forms
         serve it), else None."""

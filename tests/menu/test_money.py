@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from hypothesis import given
 from hypothesis import strategies as st
 
-from restaurant.menu.models import Dish, Option, Restaurant
+from restaurant.menu.models import Dish, Option
 from restaurant.menu.money import format_money, to_major, to_minor
+from restaurant.venues.models import Restaurant
 from tests.menu.test_photos import dish_form
 
 
