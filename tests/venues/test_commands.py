@@ -82,6 +82,13 @@ def test_restaurant_create_positional_and_json():
     assert all(t["url"].startswith(f"{SITE}/t/") for t in payload["tables"])
 
 
+def test_restaurant_create_all_positional():
+    run("restaurant_create", "Noodle Bar", "noodles", "jpy", "4")
+    restaurant = Restaurant.objects.get(slug="noodles")
+    assert (restaurant.name, restaurant.currency) == ("Noodle Bar", "JPY")
+    assert list(restaurant.tables.values_list("number", flat=True)) == [1, 2, 3, 4]
+
+
 def test_restaurant_create_with_no_tables():
     run("restaurant_create", "--name", "Bar", "--slug", "bar")
     assert Restaurant.objects.get(slug="bar").tables.count() == 0
