@@ -25,6 +25,7 @@ from restaurant.dining.services import (
 )
 from restaurant.tables.guard import is_guessing
 from restaurant.tables.selectors import table_by_token
+from restaurant.venues.language import restaurant_language_activate
 from restaurant.venues.models import Restaurant
 
 REMEMBERED_SESSIONS = 8  # diner ids a browser keeps, newest last
@@ -78,6 +79,7 @@ def table_page(request, token: str):
         context = {"restaurant": Restaurant.sole()}
         return render(request, "dining/unknown_table.html", context, status=404)
     restaurant = table.restaurant  # the token names its restaurant
+    restaurant_language_activate(request, restaurant)
     known = _keyed_session(request)
     if restaurant.staff_opens_tables and open_session_for(table) is None:
         return render(
@@ -121,6 +123,7 @@ def table_join(request, token: str):
         return _too_many_guesses()
     if table is None:
         return _refusal(404, "not_found", _("This table code is not valid any more."))
+    restaurant_language_activate(request, table.restaurant)
     known = _keyed_session(request)
     try:
         diner = diner_join(

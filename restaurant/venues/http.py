@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from restaurant.venues.language import restaurant_language_activate
 from restaurant.venues.models import Restaurant
 from restaurant.venues.roles import KITCHEN, Action, role_at, role_may
 from restaurant.venues.scope import picked_id_of, staff_restaurant, staff_restaurants
@@ -40,6 +41,7 @@ def staff_view(action: Action):
             role = role_at(user, restaurant)
             if not role_may(role, action, restaurant):
                 raise PermissionDenied(f"a {role} may not do {action}")
+            restaurant_language_activate(request, restaurant)
             request.restaurant = restaurant
             request.staff_role = role
             # What the page may offer: `request.staff_can.table_rotate`, ... (no query).
