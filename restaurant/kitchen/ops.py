@@ -83,6 +83,13 @@ def staff_socket_op_apply(
     return None
 
 
+def staff_actor(staff: Staff) -> str:
+    """The op log's actor for a staff op: the user AT the restaurant. A person working at two
+    restaurants has one op id space per restaurant, so an id used at one never passes for a
+    resend at the other (acknowledged there without being applied)."""
+    return f"u{staff.user_id}r{staff.restaurant.pk}"
+
+
 def _applied(actor: str, op_id: str) -> bool:
     return AppliedOp.objects.filter(actor=actor, op_id=op_id).exists()
 
@@ -95,7 +102,7 @@ def staff_op_apply(*, staff: Staff, op_id: str, op: protocol._Op) -> None:
     too and waits on the first one's row locks; the move then refused (`conflict`: the order
     is already there) or the record refused (the unique op id) is answered with the first
     copy's ack once that is committed."""
-    actor = f"u{staff.user_id}"
+    actor = staff_actor(staff)
     try:
         with transaction.atomic():
             if _applied(actor, op_id):

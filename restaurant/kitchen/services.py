@@ -56,7 +56,9 @@ def order_move_action(order: Order, status: str) -> Action:
     if status == S.CANCELLED:
         return Action.ORDER_CANCEL
     if status == S.SERVED:
-        return Action.ORDER_SERVE
+        # Serving what the kitchen has made ready; from an earlier status it also does the
+        # kitchen's moves (ready), which only those who may advance an order may skip.
+        return Action.ORDER_SERVE if order.status == S.READY else Action.ORDER_ADVANCE
     if status == S.ACCEPTED and order.is_awaiting_confirmation:
         return Action.ORDER_ACCEPT
     return Action.ORDER_ADVANCE

@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from restaurant.kitchen.services import order_status_set
 from restaurant.realtime import liveness
 from restaurant.venues.models import Restaurant, StaffMember
 from tests.kitchen.test_consumer import KitchenSocket, submit_order
@@ -141,7 +142,15 @@ async def test_an_op_is_asked_of_the_role_held_now_not_at_the_handshake(menu):
     reply = await socket.op(dict(move))
     assert reply["code"] == "forbidden"
     assert await socket.silent(0.3) and await diner.silent(0.1)  # still open, nothing moved
-    served = await socket.op(dict(move, status="served"))  # a waiter may serve
+    skipped = await socket.op(dict(move, status="served"))  # not past the kitchen...
+    assert skipped["code"] == "forbidden"
+
+    def kitchen_makes_it_ready():
+        for status in ("accepted", "ready"):
+            order_status_set(restaurant=menu.restaurant, order_id=order["order_id"], status=status)
+
+    await database_sync_to_async(kitchen_makes_it_ready)()
+    served = await socket.op(dict(move, status="served"))  # ...but what it made ready
     assert served["type"] == "ack"
     await socket.close()
     await diner.close()

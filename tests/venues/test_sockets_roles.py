@@ -60,6 +60,13 @@ CASES = {
         lambda o: {"type": "order.set_status", "order_id": o.pk, "status": "served"},
         lambda o: Order.objects.get(pk=o.pk).status == "served",
     ),
+    # Served straight from accepted: it skips the kitchen's own move (ready), so it is theirs.
+    "serve_early": (
+        Action.ORDER_ADVANCE,
+        lambda menu: _moved(menu, "accepted"),
+        lambda o: {"type": "order.set_status", "order_id": o.pk, "status": "served"},
+        lambda o: Order.objects.get(pk=o.pk).status == "served",
+    ),
     "accept": (
         Action.ORDER_ACCEPT,
         lambda menu: _round(menu, menu.table, held=True),
@@ -161,6 +168,8 @@ LITERAL = {
     ("kitchen", "advance", False): True,
     ("waiter", "advance", False): False,  # a waiter serves; moving a ticket is the kitchen's
     ("waiter", "serve", False): True,
+    ("waiter", "serve_early", False): False,  # not past the kitchen: it was never ready
+    ("kitchen", "serve_early", False): True,
     ("cashier", "accept", False): True,  # the cashier lets a held first round through
     ("kitchen", "accept", False): True,
     ("waiter", "cancel", False): False,
