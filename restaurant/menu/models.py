@@ -5,10 +5,10 @@ from django.db import models
 
 from restaurant.core.models import Bilingual
 from restaurant.menu.photos import photo_upload_to, validate_photo
-from restaurant.venues.models import Restaurant
+from restaurant.venues.models import Restaurant, StaysWithItsRestaurant
 
 
-class Category(Bilingual):
+class Category(StaysWithItsRestaurant, Bilingual):
     restaurant = models.ForeignKey(Restaurant, on_delete=models.PROTECT, related_name="categories")
     sort_order = models.IntegerField(default=0)
 
@@ -17,9 +17,10 @@ class Category(Bilingual):
         verbose_name_plural = "categories"
 
 
-class Dish(Bilingual):
+class Dish(StaysWithItsRestaurant, Bilingual):
     # Its category's restaurant, carried on the row so that every menu query is scoped by one
-    # indexed column; `save` takes it from the category, so the two cannot disagree.
+    # indexed column; `save` takes it from the category, so the two cannot disagree. Like a
+    # category's, it never changes: a dish moves only to a category of its own restaurant.
     restaurant = models.ForeignKey(
         Restaurant, on_delete=models.PROTECT, related_name="dishes", editable=False
     )

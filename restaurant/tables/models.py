@@ -2,7 +2,7 @@ import secrets
 
 from django.db import models
 
-from restaurant.venues.models import Restaurant
+from restaurant.venues.models import Restaurant, StaysWithItsRestaurant
 
 
 def new_table_token() -> str:
@@ -10,7 +10,7 @@ def new_table_token() -> str:
     return secrets.token_urlsafe(18)
 
 
-class Table(models.Model):
+class Table(StaysWithItsRestaurant, models.Model):
     restaurant = models.ForeignKey(Restaurant, on_delete=models.PROTECT, related_name="tables")
     # Numbers are the restaurant's own (each has its table 1); the token is unique across all
     # restaurants, so a printed QR code names one table of one restaurant.

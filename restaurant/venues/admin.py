@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from restaurant.venues.admin_scope import RestaurantScoped
 from restaurant.venues.devices import PAIRING_TTL, device_pairing_open
-from restaurant.venues.forms import StaffMemberAddForm
+from restaurant.venues.forms import StaffMemberAddForm, StaffMemberChangeForm
 from restaurant.venues.models import Restaurant, StaffMember
 
 
@@ -35,6 +35,7 @@ class StaffMemberAdmin(RestaurantScoped, admin.ModelAdmin):
     list_select_related = ("user", "restaurant")
     actions = ["open_pairing_link"]
     add_form = StaffMemberAddForm
+    form = StaffMemberChangeForm
     add_fieldsets = (
         (None, {"fields": ("restaurant", "role", "username", "is_device", "password1",
                            "password2")}),
@@ -53,7 +54,10 @@ class StaffMemberAdmin(RestaurantScoped, admin.ModelAdmin):
         if obj is None:
             kwargs["form"] = self.add_form
             kwargs["fields"] = None
-        return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:  # whom it may give a role depends on who adds (StaffMemberAddForm)
+            form = type(form.__name__, (form,), {"acting_user": request.user})
+        return form
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -10,11 +10,17 @@ Every `ModelAdmin` and inline of a restaurant-owned model mixes in `RestaurantSc
   restaurant's category, a member added to another restaurant), and a ``restaurant`` field
   offers only the one restaurant of someone who manages one;
 - the object permissions (`RoleBackend`) are asked about the row's restaurant, found through
-  its path for the rows that do not carry it (an option: its group's dish's).
+  its path for the rows that do not carry it (an option: its group's dish's);
+- a saved row stays with its restaurant, for a superuser too: its ``restaurant`` is read-only
+  on its change page, and a change that would file it under another restaurant's row (a
+  dish under another restaurant's category) is refused. Moving a table with its meals, or a
+  category with its dishes, is no edit (the models refuse it too:
+  `restaurant.venues.models.StaysWithItsRestaurant`).
 """
 
 from functools import cache
 
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.http import Http404
@@ -106,6 +112,19 @@ class RestaurantScoped:
                 kwargs.setdefault("initial", next(iter(ids)))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and isinstance(self, admin.ModelAdmin) and "restaurant" not in fields:
+            field = next((f for f in obj._meta.concrete_fields if f.name == "restaurant"), None)
+            if field is not None and field.editable:
+                fields = (*fields, "restaurant")
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        owner = restaurant_of(obj) if obj is not None else None
+        return form if owner is None else _staying_at(form, owner)
+
     # Django asks `user.has_perm(perm, obj)`; `RoleBackend` answers for the object's restaurant,
     # which rows such as options do not carry: they are asked about it.
     def _perm_obj(self, obj):
@@ -121,3 +140,23 @@ class RestaurantScoped:
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, self._perm_obj(obj))
+
+
+def _staying_at(form_class, owner: Restaurant):
+    """``form_class`` refusing any choice of another restaurant's row than ``owner``'s (a
+    dish's category, an option group's dish): the row would move with it."""
+
+    class StayingAt(form_class):
+        def clean(self):
+            data = super().clean()
+            for name, value in list(data.items()):
+                if not isinstance(value, models.Model) or restaurant_lookup(type(value)) is None:
+                    continue
+                other = restaurant_of(value)
+                if other is not None and other.pk != owner.pk:
+                    self.add_error(name, f"This belongs to {other}; a row stays with its "
+                                         f"restaurant ({owner}).")  # fmt: skip
+            return data
+
+    StayingAt.__name__ = form_class.__name__
+    return StayingAt

@@ -16,13 +16,16 @@ from restaurant.venues.roles import MANAGER
 
 
 def may_use_admin(user) -> bool:
-    """A superuser, or a person who manages a restaurant. Not a device, even a manager's: a
-    tablet that stays signed in without a password does not edit menus or staff."""
+    """A superuser, or a person who manages a restaurant. Never a device (a user with any
+    device row), whatever its roles elsewhere: a tablet that stays signed in without a
+    password does not edit menus or staff."""
     if not (user and user.is_authenticated and user.is_active):
+        return False
+    if StaffMember.objects.filter(user_id=user.pk, is_device=True).exists():
         return False
     if user.is_superuser:
         return True
-    return StaffMember.objects.filter(user_id=user.pk, role=MANAGER, is_device=False).exists()
+    return StaffMember.objects.filter(user_id=user.pk, role=MANAGER).exists()
 
 
 class ManagerAuthenticationForm(AdminAuthenticationForm):

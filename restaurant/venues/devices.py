@@ -4,8 +4,12 @@ with no person's password on it.
 A device is a user with no usable password and one `StaffMember` row (``is_device``), whose
 role decides what it may do like anyone's. A manager opens a one-time pairing link
 (`device_pairing_open`, from the admin or ``manage.py device_link``); opening it on the tablet
-signs the tablet in (`device_pair`) and closes the link. Revoking a device is deactivating its
-user: its pages and sockets lose access at once (restaurant/venues/access.py).
+signs the tablet in (`device_pair`) and closes the link. Revoking a device is deleting its
+`StaffMember` row (a manager does it in the admin; deactivating its user does it too): its
+pages and sockets lose access at once (restaurant/venues/access.py).
+
+A device is a device everywhere: no admin (restaurant/venues/admin_site.py), never given a
+person's role (`staff_member_create`), and no person is named like one (`<slug>.<name>`).
 """
 
 import hashlib

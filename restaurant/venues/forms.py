@@ -1,4 +1,4 @@
-"""Forms of the staff side: adding a member of staff in the admin."""
+"""Forms of the staff side: adding a member of staff in the admin, changing one's role."""
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
@@ -7,18 +7,35 @@ from django.utils.translation import gettext_lazy as _
 
 from restaurant.venues.devices import device_create, device_username
 from restaurant.venues.models import StaffMember
-from restaurant.venues.services import staff_member_create
+from restaurant.venues.roles import MANAGER, managed_restaurant_ids
+from restaurant.venues.services import device_like_username, is_device_user, staff_member_create
+
+# What a manager is told about any existing user they may not add: no more than a new person
+# of that name would learn (the name is taken), not whose it is or what they are.
+TAKEN = _("This username is taken.")
+DEVICE_LIKE = _("Names of the form “<restaurant>.<name>” are kept for devices: choose another.")
+NO_MANAGER_DEVICE = _("A device cannot be a manager: the admin is for people, who sign in with "
+                      "their password.")  # fmt: skip
 
 
 class StaffMemberAddForm(forms.ModelForm):
     """A role at a restaurant for a person, new (with a password) or existing (by username),
     or for a new shared device (no password: it pairs through a one-time link). Saving goes
-    through the services (`staff_member_create`, `device_create`), as the commands do."""
+    through the services (`staff_member_create`, `device_create`), as the commands do.
+
+    An existing user is given the role only when they are already a person on the staff of a
+    restaurant the one adding them manages (`acting_user`, set by the admin; a superuser may
+    add anyone who is not a device). Anyone else, another restaurant's manager or tablet, a
+    superuser, a deactivated user, is "taken", as for any name in use: a manager cannot pull
+    someone else's account, or a paired tablet's session, into their restaurant."""
+
+    acting_user = None  # who is adding: the admin sets it (None may add no existing user)
 
     username = forms.CharField(
         label=_("Username"), max_length=150,
-        help_text=_("An existing user gets this role too (their password stays as it is). "
-                    "For a device: its name, e.g. “kitchen pass”."),
+        help_text=_("Someone already on the staff of a restaurant you manage gets this role "
+                    "too (their password stays as it is). For a device: its name, e.g. "
+                    "“kitchen pass”."),
     )  # fmt: skip
     is_device = forms.BooleanField(
         label=_("A shared tablet (device)"), required=False,
@@ -46,6 +63,8 @@ class StaffMemberAddForm(forms.ModelForm):
             return data
         User = get_user_model()
         if data.get("is_device"):
+            if data.get("role") == MANAGER:
+                self.add_error("role", NO_MANAGER_DEVICE)
             try:
                 handle = device_username(restaurant, username)
             except ValidationError as error:
@@ -57,9 +76,14 @@ class StaffMemberAddForm(forms.ModelForm):
             User.username_validator(username)
         except ValidationError as error:
             raise ValidationError({"username": error.messages}) from None
+        if device_like_username(username):
+            self.add_error("username", DEVICE_LIKE)
+            return data
         user = User.objects.filter(username=username).first()
         if user is not None:
-            if StaffMember.objects.filter(user=user, restaurant=restaurant).exists():
+            if not self._may_add_existing(user):
+                self.add_error("username", TAKEN)
+            elif StaffMember.objects.filter(user=user, restaurant=restaurant).exists():
                 self.add_error("username", _("This user already has a role at this restaurant."))
             return data
         password1, password2 = data.get("password1"), data.get("password2")
@@ -73,6 +97,18 @@ class StaffMemberAddForm(forms.ModelForm):
             except ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+    def _may_add_existing(self, user) -> bool:
+        actor = self.acting_user
+        if actor is None or not actor.is_authenticated or is_device_user(user):
+            return False
+        if actor.is_superuser:
+            return True
+        if not user.is_active or user.is_superuser:
+            return False
+        return StaffMember.objects.filter(
+            user=user, is_device=False, restaurant_id__in=managed_restaurant_ids(actor)
+        ).exists()
 
     def save(self, commit=True):
         data = self.cleaned_data
@@ -88,3 +124,17 @@ class StaffMemberAddForm(forms.ModelForm):
         self.instance = member
         self.save_m2m = lambda: None  # the admin calls it after a commit=False save
         return member
+
+
+class StaffMemberChangeForm(forms.ModelForm):
+    """A member's role, changed in the admin: a device's may not become manager."""
+
+    class Meta:
+        model = StaffMember
+        fields = ["role"]
+
+    def clean_role(self):
+        role = self.cleaned_data.get("role")
+        if self.instance.is_device and role == MANAGER:
+            raise ValidationError(NO_MANAGER_DEVICE)
+        return role

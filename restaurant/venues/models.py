@@ -6,7 +6,9 @@ with one `StaffMember` row per restaurant they work at; what each role may do is
 `restaurant/venues/roles.py`.
 """
 
+from babel.numbers import get_currency_precision, list_currencies
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -19,13 +21,23 @@ slug_validator = RegexValidator(
 )
 
 
+def currency_validator(value: str) -> None:
+    """An ISO 4217 currency code, upper case (CLDR's list, through Babel): anything else breaks
+    the formatting of every price (the table page's ``Intl.NumberFormat``, Babel's)."""
+    if value not in list_currencies():
+        raise ValidationError(
+            "%(value)s is not an ISO 4217 currency code (CNY, JPY, HKD, ...)",
+            code="invalid_currency", params={"value": value},
+        )  # fmt: skip
+
+
 class Restaurant(Bilingual):
     """One shop. Its ``slug`` names it in staff URLs (``/r/<slug>/kitchen/``); diners never
     need it: a table's token is unique across restaurants."""
 
     name = models.CharField(max_length=80, default="RestaurantOrder")
     slug = models.CharField(max_length=40, unique=True, validators=[slug_validator])
-    currency = models.CharField(max_length=3, default="CNY")
+    currency = models.CharField(max_length=3, default="CNY", validators=[currency_validator])
     language = models.CharField(
         max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
         help_text="The language its pages open in when a browser asks for none it offers.",
@@ -65,12 +77,73 @@ class Restaurant(Bilingual):
             ]  # fmt: skip
         super().save(*args, **kwargs)
 
+    def clean(self):
+        super().clean()
+        # Prices are stored in the currency's minor unit (restaurant/menu/money.py): moving a
+        # menu from CNY (2 decimals) to JPY (none) would make every ¥68.00 dish ¥6800.
+        if self.pk is None or not self.currency:
+            return
+        stored = Restaurant.objects.filter(pk=self.pk).values_list("currency", flat=True).first()
+        if stored is None or stored == self.currency:
+            return
+        same_unit = get_currency_precision(stored) == get_currency_precision(self.currency)
+        if not same_unit and self.dishes.exists():
+            raise ValidationError({"currency": ValidationError(
+                "The menu's prices are in %(old)s, which counts money in other units than "
+                "%(new)s: they would all change. Change the currency of a restaurant with no "
+                "dishes, or one with the same decimals.",
+                code="currency_decimals", params={"old": stored, "new": self.currency},
+            )})  # fmt: skip
+
     @classmethod
     def sole(cls) -> "Restaurant | None":
         """The deployment's restaurant when it has exactly one (the contract's unprefixed forms
         serve it), else None."""
         two = list(cls.objects.order_by("pk")[:2])
         return two[0] if len(two) == 1 else None
+
+
+_UNKNOWN = object()
+
+
+class StaysWithItsRestaurant:
+    """Mix into a restaurant-owned model (before ``models.Model``): once saved, a row's
+    ``restaurant`` never changes. A table's open meal, bill and orders, a category's dishes,
+    carry the restaurant too and would stay behind; moving data between restaurants is no edit.
+
+    The restaurant a row was loaded with is kept (`from_db`), so the check costs no query; a
+    row built by hand with a primary key asks the database once. Saving a moved row raises
+    ValidationError. ``QuerySet.update()`` is not checked (no model code sees it)."""
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        row = super().from_db(db, field_names, values)
+        row._stored_restaurant_id = row.__dict__.get("restaurant_id", _UNKNOWN)
+        return row
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or not {"restaurant", "restaurant_id"}.isdisjoint(fields):
+            self._stored_restaurant_id = self.__dict__.get("restaurant_id", _UNKNOWN)
+
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        checked = fields is None or not {"restaurant", "restaurant_id"}.isdisjoint(fields)
+        if self.pk is not None and checked:
+            stored = getattr(self, "_stored_restaurant_id", _UNKNOWN)
+            if stored is _UNKNOWN:
+                stored = (
+                    type(self)._base_manager.filter(pk=self.pk)
+                    .values_list("restaurant_id", flat=True).first()
+                )  # fmt: skip
+            if stored is not None and stored != self.restaurant_id:
+                raise ValidationError(
+                    f"{type(self).__name__} {self.pk} belongs to restaurant {stored}: a saved "
+                    "row cannot move to another restaurant",
+                    code="restaurant_fixed",
+                )
+        super().save(*args, **kwargs)
+        self._stored_restaurant_id = self.restaurant_id
 
 
 class StaffMember(models.Model):

@@ -4,6 +4,7 @@ stops."""
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from restaurant.dining.models import DiningSession
@@ -11,7 +12,9 @@ from restaurant.kitchen.models import Order
 from restaurant.menu.models import Category, Dish, OptionGroup
 from restaurant.tables.models import Table
 from restaurant.venues.devices import device_create
+from restaurant.venues.forms import DEVICE_LIKE, NO_MANAGER_DEVICE, TAKEN
 from restaurant.venues.models import Restaurant, StaffMember
+from restaurant.venues.services import restaurant_create, staff_member_create
 from tests.dining.helpers import apply, arrive
 from tests.factories import make_menu
 from tests.support.people import PASSWORD, staff_user
@@ -182,8 +185,10 @@ class TestStaffAdmin:
         assert member.user.check_password(PASSWORD)
 
     def test_gives_an_existing_user_a_role_without_touching_their_password(self, a, b):
+        """Someone on the staff of another restaurant the same manager manages."""
         person = staff_user(b.restaurant, "waiter", username="both")
-        client = signed_in(staff_user(a.restaurant, "manager"))
+        staff_user(a.restaurant, "manager", username="boss")
+        client = signed_in(staff_user(b.restaurant, "manager", username="boss"))
         form = {"restaurant": a.restaurant.pk, "role": "cashier", "username": "both"}
         assert client.post("/admin/venues/staffmember/add/", form).status_code == 302
         assert set(person.memberships.values_list("restaurant__slug", "role")) == {
@@ -224,6 +229,232 @@ class TestStaffAdmin:
         assert client.post("/admin/venues/staffmember/add/", form).status_code == 302
         member = StaffMember.objects.get(is_device=True)
         assert member.user.username == "a.pass-2" and not member.user.has_usable_password()
+
+
+def errors(response, field: str) -> list[str]:
+    """The admin form's errors on ``field`` (in the test's language, as the constants)."""
+    assert response.status_code == 200  # the form again, not saved
+    return [str(message) for message in response.context["adminform"].form.errors.get(field, [])]
+
+
+class TestWhomAManagerMayAdd:
+    """Leak: A's manager typing any existing username (no password) gave that account a role
+    at A: another restaurant's manager, another restaurant's paired tablet (whose password-less
+    session then opened A's admin), the superuser; and the answer told which names exist."""
+
+    def add(self, client, restaurant, username, role="manager", **more):
+        form = {"restaurant": restaurant.pk, "role": role, "username": username, **more}
+        return client.post("/admin/venues/staffmember/add/", form)
+
+    @pytest.mark.parametrize("who", ["other manager", "other cook", "superuser", "inactive"])
+    def test_an_account_they_do_not_manage_is_taken(self, a, b, who):
+        User = get_user_model()
+        if who == "other manager":
+            target = staff_user(b.restaurant, "manager", username="target")
+        elif who == "other cook":
+            target = staff_user(b.restaurant, "kitchen", username="target")
+        elif who == "superuser":
+            target = User.objects.create_superuser("target", password=PASSWORD)
+        else:  # on A's staff, but deactivated
+            target = staff_user(a.restaurant, "waiter", username="target", is_active=False)
+        before = set(target.memberships.values_list("restaurant_id", "role"))
+        client = signed_in(staff_user(a.restaurant, "manager", username="a-boss"))
+        response = self.add(client, a.restaurant, "target", role="kitchen")
+        assert errors(response, "username") == [str(TAKEN)]  # and nothing about who it is
+        assert set(target.memberships.values_list("restaurant_id", "role")) == before
+        # a new person with a taken name hears the same, with a password or without
+        response = self.add(client, a.restaurant, "target", role="kitchen",
+                            password1=PASSWORD, password2=PASSWORD)  # fmt: skip
+        assert errors(response, "username") == [str(TAKEN)]
+        assert set(target.memberships.values_list("restaurant_id", "role")) == before
+
+    def test_another_restaurants_tablet_cannot_become_their_manager(self, a, b):
+        tablet = device_create(restaurant=b.restaurant, role="kitchen", name="pass")
+        client = signed_in(staff_user(a.restaurant, "manager"))
+        response = self.add(client, a.restaurant, tablet.user.username)
+        assert errors(response, "username") == [str(DEVICE_LIKE)]
+        assert list(tablet.user.memberships.all()) == [tablet]
+
+    def test_their_own_tablet_cannot_become_a_person_either(self, a):
+        tablet = device_create(restaurant=a.restaurant, role="kitchen", name="pass")
+        root = get_user_model().objects.create_superuser("root", password=PASSWORD)
+        for user in (staff_user(a.restaurant, "manager"), root):
+            response = self.add(signed_in(user), a.restaurant, tablet.user.username, "waiter")
+            assert errors(response, "username") == [str(DEVICE_LIKE)]
+            assert list(tablet.user.memberships.all()) == [tablet]
+        # its name no longer reads as a device's (the restaurant's slug changed): still one
+        Restaurant.objects.filter(pk=a.restaurant.pk).update(slug="a2")
+        for user in (staff_user(a.restaurant, "manager"), root):
+            response = self.add(signed_in(user), a.restaurant, tablet.user.username, "waiter")
+            assert errors(response, "username") == [str(TAKEN)]
+            assert list(tablet.user.memberships.all()) == [tablet]
+
+    def test_no_person_is_named_like_a_device(self, a, b):
+        """``b.pass`` would read as B's tablet (and take the name B's tablet would get)."""
+        client = signed_in(staff_user(a.restaurant, "manager"))
+        for name in ("b.pass", "A.office"):
+            response = self.add(client, a.restaurant, name, role="waiter",
+                                password1=PASSWORD, password2=PASSWORD)  # fmt: skip
+            assert errors(response, "username") == [str(DEVICE_LIKE)]
+            assert not get_user_model().objects.filter(username=name).exists()
+        with pytest.raises(ValidationError, match="device"):
+            staff_member_create(restaurant=a.restaurant, role="waiter", username="b.pass",
+                                password=PASSWORD)  # fmt: skip
+
+    def test_the_services_give_no_device_a_persons_role(self, a, b):
+        tablet = device_create(restaurant=b.restaurant, role="kitchen", name="pass")
+        with pytest.raises(ValidationError, match="is a device"):
+            staff_member_create(restaurant=a.restaurant, role="manager",
+                                username=tablet.user.username, password=None)  # fmt: skip
+        assert list(tablet.user.memberships.all()) == [tablet]
+
+    def test_a_device_is_never_a_manager(self, a):
+        client = signed_in(staff_user(a.restaurant, "manager"))
+        response = self.add(client, a.restaurant, "office", is_device="on")
+        assert errors(response, "role") == [str(NO_MANAGER_DEVICE)]
+        assert not StaffMember.objects.filter(is_device=True).exists()
+        tablet = device_create(restaurant=a.restaurant, role="kitchen", name="pass")
+        url = f"/admin/venues/staffmember/{tablet.pk}/change/"
+        response = client.post(url, {"role": "manager"})
+        assert errors(response, "role") == [str(NO_MANAGER_DEVICE)]
+        tablet.refresh_from_db()
+        assert tablet.role == "kitchen"
+        assert client.post(url, {"role": "waiter"}).status_code == 302
+        tablet.refresh_from_db()
+        assert tablet.role == "waiter"
+
+
+def test_a_device_with_a_managers_row_elsewhere_gets_no_admin(a, b):
+    """Leak: a tablet of B given a person's manager row at A opened A's admin with its
+    password-less session."""
+    tablet = device_create(restaurant=b.restaurant, role="kitchen", name="pass")
+    StaffMember.objects.create(user=tablet.user, restaurant=a.restaurant, role="manager")
+    response = signed_in(tablet.user).get("/admin/menu/dish/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+class TestRowsStayWithTheirRestaurant:
+    """Leak: someone who manages A and B moved A's table (its open meal, bill, orders and
+    unsent cart went on showing to B's staff) or A's category (its dishes stayed A's) to B."""
+
+    @pytest.fixture(params=["manager of both", "superuser"])
+    def client(self, request, a, b):
+        if request.param == "superuser":
+            user = get_user_model().objects.create_superuser("root", password=PASSWORD)
+        else:
+            user = staff_user(a.restaurant, "manager", username="boss")
+            staff_user(b.restaurant, "manager", username="boss")
+        return signed_in(user)
+
+    def test_a_table(self, client, a, b):
+        url = f"/admin/tables/table/{a.table.pk}/change/"
+        assert 'name="restaurant"' not in listed(client, url)
+        data = {"restaurant": b.restaurant.pk, "number": 7, "label": "窗边"}
+        assert client.post(url, data).status_code == 302
+        a.table.refresh_from_db()
+        assert (a.table.restaurant_id, a.table.label) == (a.restaurant.pk, "窗边")
+
+    def test_a_category(self, client, a, b):
+        category = a.rice.category
+        url = f"/admin/menu/category/{category.pk}/change/"
+        assert 'name="restaurant"' not in listed(client, url)
+        data = {"restaurant": b.restaurant.pk, "name": "饭", "name_en": "", "sort_order": 3,
+                "dishes-TOTAL_FORMS": 0, "dishes-INITIAL_FORMS": 0}  # fmt: skip
+        assert client.post(url, data).status_code == 302
+        category.refresh_from_db()
+        assert (category.restaurant_id, category.name) == (a.restaurant.pk, "饭")
+
+    def test_a_dish_moves_only_within_its_restaurant(self, client, a, b):
+        url = f"/admin/menu/dish/{a.rice.pk}/change/"
+        data = {"category": b.rice.category_id, "name": "米饭", "name_en": "Rice",
+                "description": "", "description_en": "", "price": "3", "image": "",
+                "sort_order": 0, "option_groups-TOTAL_FORMS": 0,
+                "option_groups-INITIAL_FORMS": 0}  # fmt: skip
+        response = client.post(url, data)
+        assert (
+            response.status_code == 200 and "stays with its restaurant" in response.content.decode()
+        )
+        a.rice.refresh_from_db()
+        assert (a.rice.restaurant_id, a.rice.category_id) == (a.restaurant.pk, a.rice.category_id)
+        data["category"] = a.chicken.category_id
+        assert client.post(url, data).status_code == 302
+        a.rice.refresh_from_db()
+        assert a.rice.category_id == a.chicken.category_id
+
+    def test_the_models_refuse_a_move(self, a, b):
+        for row in (a.table, a.rice.category):
+            row.restaurant = b.restaurant
+            with pytest.raises(ValidationError, match="cannot move to another restaurant"):
+                row.save()
+            assert type(row).objects.get(pk=row.pk).restaurant_id == a.restaurant.pk
+        a.rice.category = b.rice.category
+        with pytest.raises(ValidationError, match="cannot move"):
+            a.rice.save()
+        # a row refreshed in part still knows where it was
+        table = Table.objects.get(pk=a.table.pk)
+        table.restaurant = b.restaurant
+        table.refresh_from_db(fields=["label"])
+        with pytest.raises(ValidationError, match="cannot move"):
+            table.save()
+        # a row built by hand, not loaded: asked of the database
+        with pytest.raises(ValidationError, match="cannot move"):
+            Table(pk=a.table.pk, restaurant=b.restaurant, number=5, token=a.table.token).save()
+        assert Table.objects.get(pk=a.table.pk).number == a.table.number
+        # other edits save, with or without naming the fields
+        table = Table.objects.get(pk=a.table.pk)
+        table.label = "包间"
+        table.save()
+        table.save(update_fields=["label"])
+        category = Category.objects.get(pk=a.rice.category_id)
+        category.name = "饭"
+        category.save()
+
+
+class TestCurrency:
+    """Leak: any text taken as a restaurant's currency (``zz1``, ``<b>``) broke the table
+    page's prices (``Intl.NumberFormat``: RangeError); and a menu's stored prices reread in a
+    currency of other decimals (CNY 68.00 → JPY 6800)."""
+
+    def post(self, client, restaurant, currency):
+        data = {"name": restaurant.name, "name_en": "", "currency": currency,
+                "language": restaurant.language, "hold_first_round": "on",
+                "idle_close_minutes": 30}  # fmt: skip
+        return client.post(f"/admin/venues/restaurant/{restaurant.pk}/change/", data)
+
+    @pytest.mark.parametrize("currency", ["zz1", "<b>", "XYZ", "cny"])
+    def test_only_iso_4217_codes(self, a, currency):
+        client = signed_in(staff_user(a.restaurant, "manager"))
+        response = self.post(client, a.restaurant, currency)
+        assert response.status_code == 200 and "ISO 4217" in response.content.decode()
+        a.restaurant.refresh_from_db()
+        assert a.restaurant.currency == "CNY"
+        with pytest.raises(ValidationError, match="ISO 4217"):
+            Restaurant(name="x", slug="x", currency=currency).full_clean()
+
+    @pytest.mark.parametrize("currency", ["XYZ", "ZZZ", "<b>"])
+    def test_restaurant_create_takes_only_iso_4217_codes(self, currency):
+        with pytest.raises(ValidationError, match="ISO 4217"):
+            restaurant_create(name="x", slug="x", currency=currency)
+        assert restaurant_create(name="y", slug="y", currency="jpy").currency == "JPY"
+
+    def test_same_decimals_change_freely(self, a):
+        client = signed_in(staff_user(a.restaurant, "manager"))
+        assert self.post(client, a.restaurant, "HKD").status_code == 302
+        a.restaurant.refresh_from_db()
+        assert a.restaurant.currency == "HKD"
+
+    def test_other_decimals_only_without_dishes(self, a):
+        client = signed_in(staff_user(a.restaurant, "manager"))
+        response = self.post(client, a.restaurant, "JPY")
+        assert response.status_code == 200 and "other units" in response.content.decode()
+        a.restaurant.refresh_from_db()
+        assert a.restaurant.currency == "CNY"
+        assert Dish.objects.get(pk=a.pork.pk).price == 6800
+        empty = restaurant_create(name="新店", slug="new")
+        client = signed_in(staff_user(empty, "manager"))
+        assert self.post(client, empty, "JPY").status_code == 302
+        empty.refresh_from_db()
+        assert empty.currency == "JPY"
 
 
 @pytest.mark.parametrize("role", ["kitchen", "waiter", "cashier"])

@@ -102,6 +102,8 @@ def test_restaurant_create_with_no_tables():
         (["--name", "Bad", "--slug", "x" * 41], "lowercase letters"),
         (["--name", "Bad", "--slug", "bad", "--currency", "yuan"], "three-letter"),
         (["--name", "Bad", "--slug", "bad", "--currency", "C1Y"], "three-letter"),
+        (["--name", "Bad", "--slug", "bad", "--currency", "XYZ"], "ISO 4217"),  # not a currency
+        (["--name", "Bad", "--slug", "bad", "--currency", "ZZZ"], "ISO 4217"),
         (["--name", "Bad", "--slug", "bad", "--language", "fr"], "language"),
         (["--name", "  ", "--slug", "bad"], "name"),
         (["--slug", "bad"], "--name"),
@@ -250,6 +252,31 @@ def test_a_second_role_at_the_same_restaurant_is_refused(two, monkeypatch):
     assert counts() == before
     user = get_user_model().objects.get(username="zhou")
     assert role_at(user, two[0]) == "waiter" and not user.is_staff
+
+
+def test_staff_create_gives_a_device_no_persons_role(two, monkeypatch):
+    """A paired tablet (no password, a 180-day session) made a person, a manager here: its
+    session would open this restaurant's admin and pages."""
+    run("device_link", "--restaurant", "dimsum", "--name", "pass")
+    monkeypatch.setenv("STAFF_PASSWORD", GOOD_PASSWORD)
+    before = counts()
+    with pytest.raises(CommandError, match="is a device"):
+        run("staff_create", "--restaurant", "chuanwei", "--role", "manager",
+            "--username", "dimsum.pass")  # fmt: skip
+    assert counts() == before
+
+
+@pytest.mark.parametrize("username", ["dimsum.kitchen", "ChuanWei.boss"])
+def test_staff_create_names_no_person_like_a_device(two, monkeypatch, username):
+    """``<slug>.<name>`` is a device's name: a person so named could pass for one (or take the
+    name of a tablet not yet made)."""
+    monkeypatch.setenv("STAFF_PASSWORD", GOOD_PASSWORD)
+    before = counts()
+    with pytest.raises(CommandError, match="device"):
+        run("staff_create", "--restaurant", "chuanwei", "--role", "waiter",
+            "--username", username)  # fmt: skip
+    assert counts() == before
+    run("staff_create", "--restaurant", "chuanwei", "--role", "waiter", "--username", "li.wei")
 
 
 # device_link --------------------------------------------------------------------------------
