@@ -1,8 +1,7 @@
 // On a diner's first arrival at a meal, the page asks once what the table should call them
 // (they may skip it): otherwise they stay "Guest N" beside everything they add and on the bill.
-// A card above the menu, not a dialog: nothing waits for the answer. The server puts it in the
-// page, visible from the first paint, for a browser that has no diner at the meal yet; this
-// module only ever hides it. Shown later, it would push the menu down under the diner's thumb.
+// A card above the menu, not a dialog. The server shows it to an arriving browser from the
+// first paint; shown late, it would push the menu down. This only hides it.
 
 import { $, toast } from "./ui.js";
 import { errorText } from "./table_errors.js";
@@ -25,7 +24,7 @@ function remembered(key) {
 
 function done() {
   card.hidden = true;
-  asked = true; // answered before the first snapshot: nothing left to decide then
+  asked = true; // (answered before the first snapshot)
   if (!storageKey) return;
   try {
     localStorage.setItem(storageKey, "1");
@@ -34,8 +33,7 @@ function done() {
   }
 }
 
-// After the first snapshot: keep asking only if this diner has no name of their own and was
-// not asked already (another tab, or the server's guess was wrong).
+// After the first snapshot: hide it if this diner has a name of their own or was asked.
 export function askName(snap) {
   if (asked) return;
   asked = true;
