@@ -25,6 +25,9 @@ from django.utils import timezone
 from restaurant.venues.models import Restaurant, StaffMember
 
 PAIRING_TTL = timedelta(minutes=30)
+# What a shared tablet may be: never a manager (the restaurant's settings, staff and menu are
+# a person's to change, signed in with their own password).
+DEVICE_ROLES = (StaffMember.Role.KITCHEN, StaffMember.Role.WAITER, StaffMember.Role.CASHIER)
 # A paired tablet stays signed in this long without anyone typing a password (Django's
 # session expiry, set at pairing).
 DEVICE_SESSION_AGE = timedelta(days=180)
@@ -45,10 +48,11 @@ def device_username(restaurant: Restaurant, name: str) -> str:
 
 def device_create(*, restaurant: Restaurant, role: str, name: str) -> StaffMember:
     """A new device of ``restaurant`` with ``role``; ``name`` says which tablet ("kitchen
-    pass"; its username is `device_username`). Raises ValidationError for an unknown role or
-    a name already taken."""
-    if role not in StaffMember.Role.values:
-        raise ValidationError(f"role must be one of {', '.join(StaffMember.Role.values)}")
+    pass"; its username is `device_username`). Raises ValidationError for a role a device may
+    not have (`DEVICE_ROLES`: a tablet anyone can pick up is never a manager) or a name
+    already taken."""
+    if role not in DEVICE_ROLES:
+        raise ValidationError(f"a device's role is one of {', '.join(DEVICE_ROLES)}, not {role!r}")
     User = get_user_model()
     username = device_username(restaurant, name)
     with transaction.atomic():

@@ -8,12 +8,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import resolve
 
 from restaurant.tables.models import Table
-from restaurant.venues.devices import device_pair
+from restaurant.venues.devices import device_create, device_pair
 from restaurant.venues.models import Restaurant, StaffMember
 from restaurant.venues.roles import role_at
 
@@ -316,7 +317,17 @@ def test_device_link_unknown_restaurant_or_bad_name(two):
         run("device_link", "--restaurant", "nowhere", "--name", "pass")
     with pytest.raises(CommandError, match="letters or digits"):
         run("device_link", "--restaurant", "chuanwei", "--name", "!!!")
+    with pytest.raises(CommandError, match="invalid choice"):  # a tablet is never a manager
+        run("device_link", "--restaurant", "chuanwei", "--name", "office", "--role", "manager")
     assert counts() == before
+
+
+def test_no_device_is_made_a_manager(two):
+    """Leak: a tablet anyone can pick up, paired as a manager, had the manager's floor and
+    kitchen rights with no password on it."""
+    with pytest.raises(ValidationError, match="device's role"):
+        device_create(restaurant=two[0], role="manager", name="office")
+    assert not StaffMember.objects.filter(is_device=True).exists()
 
 
 # table_links --------------------------------------------------------------------------------

@@ -3,7 +3,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from restaurant.tables.links import site_url
-from restaurant.venues.devices import PAIRING_TTL, device_create, device_pairing_open
+from restaurant.venues.devices import (
+    DEVICE_ROLES,
+    PAIRING_TTL,
+    device_create,
+    device_pairing_open,
+)
 from restaurant.venues.models import Restaurant, StaffMember
 
 
@@ -18,8 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--restaurant", required=True, help="the restaurant's slug")
         parser.add_argument("--name", required=True, help="which tablet, e.g. 'kitchen pass'")
         parser.add_argument(
-            "--role", choices=StaffMember.Role.values, default=StaffMember.Role.KITCHEN,
-            help="for a new device (default kitchen)",
+            "--role", choices=[str(role) for role in DEVICE_ROLES], default="kitchen",
+            help="for a new device (default kitchen; a device is never a manager)",
         )  # fmt: skip
 
     def handle(self, *args, **options):
