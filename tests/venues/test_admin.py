@@ -16,25 +16,14 @@ from restaurant.venues.forms import DEVICE_LIKE, NO_MANAGER_DEVICE, TAKEN
 from restaurant.venues.models import Restaurant, StaffMember
 from restaurant.venues.services import restaurant_create, staff_member_create
 from tests.dining.helpers import apply, arrive
-from tests.factories import make_menu
 from tests.support.people import PASSWORD, staff_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def a():
-    return make_menu("a", "甲店")
-
-
-@pytest.fixture
-def b():
-    return make_menu("b", "乙店")
+def _fast_hashing(fast_hashing):
+    pass
 
 
 def signed_in(user) -> Client:

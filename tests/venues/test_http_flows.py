@@ -16,18 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def a():
-    return make_menu("a", "甲店")
-
-
-@pytest.fixture
-def b():
-    return make_menu("b", "乙店")
+def _fast_hashing(fast_hashing):
+    pass
 
 
 def sign_in(username: str, next_url: str = "", client: Client | None = None):
