@@ -28,6 +28,10 @@ def pytest_configure(config):
     # Likewise sockets per address: every test socket comes from one address, quickly.
     settings.RESTAURANT["SOCKETS_PER_ADDRESS"] = 10**6
     settings.RESTAURANT["CONNECT_BURST"] = 10**6
+    # Passwords hashed at test speed: the shipped hasher spends most of a second on each, by
+    # design, and the suite makes and signs in hundreds of staff. (Servers that tests start in
+    # their own processes keep the real one.)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     layer = settings.CHANNEL_LAYERS["default"]
     if "CONFIG" in layer:
         # Each run (and xdist worker) gets its own key prefix on the shared Redis.

@@ -21,11 +21,6 @@ ATTACKER, KITCHEN = "203.0.113.7", "198.51.100.20"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def staff():
     restaurant = Restaurant.objects.create(slug="main", name="小馆")

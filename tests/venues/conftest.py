@@ -4,12 +4,6 @@ from tests.factories import make_menu
 
 
 @pytest.fixture
-def fast_hashing(settings):
-    """Password checks at test speed (the real hasher's cost is for attackers, not tests)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
 def a():
     """Restaurant a (甲店) with its menu and tables 1 and 2."""
     return make_menu("a", "甲店")

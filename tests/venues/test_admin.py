@@ -21,11 +21,6 @@ from tests.support.people import PASSWORD, staff_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(fast_hashing):
-    pass
-
-
 def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)

@@ -15,11 +15,6 @@ from tests.support.people import PASSWORD, staff_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(fast_hashing):
-    pass
-
-
 def sign_in(username: str, next_url: str = "", client: Client | None = None):
     client = client or Client()
     url = "/staff/login/" + (f"?next={next_url}" if next_url else "")
