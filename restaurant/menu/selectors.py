@@ -10,7 +10,8 @@ from restaurant.venues.models import Restaurant
 
 def dish_images(dish: Dish) -> dict:
     """`image`: the picture's URL (the contract); a photo's 480 px copy where there is one,
-    with `image_srcset` offering its sizes; else the dish's static path or URL."""
+    with `image_srcset` offering its sizes; else the dish's static path or URL, and no
+    `image_srcset` (an empty one on every dish was 3% of the table page's first load)."""
     if dish.photo:
         urls = photo_urls(dish.photo.name)
         srcset = ", ".join(f"{url} {width}w" for width, url in urls.items())
@@ -18,7 +19,7 @@ def dish_images(dish: Dish) -> dict:
     image = dish.image
     if image and not image.startswith(("/", "http://", "https://")):
         image = static(image)
-    return {"image": image, "image_srcset": ""}
+    return {"image": image}
 
 
 def dish_payload(dish: Dish) -> dict:
