@@ -14,5 +14,9 @@ def table_by_token(token: str, *, address: str | None = None) -> Table | None:
     return table
 
 
-def table_by_number(number: int) -> Table | None:
-    return Table.objects.filter(number=number).first()
+def table_by_number(*, restaurant, number: int) -> Table | None:
+    """Table ``number`` of ``restaurant`` (numbers are each restaurant's own, never global)."""
+    table = Table.objects.filter(restaurant=restaurant, number=number).first()
+    if table is not None:
+        table.restaurant = restaurant  # known already: no query for it
+    return table

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from restaurant.tables.links import table_url
 from restaurant.tables.models import Table
 from restaurant.tables.qr import table_qr_svg, table_qr_svg_inline
+from restaurant.tables.selectors import table_by_number
 from restaurant.tables.services import table_token_rotate
 from restaurant.venues.http import staff_url, staff_view
 from restaurant.venues.models import Restaurant
@@ -20,10 +21,9 @@ from restaurant.venues.roles import Action
 
 def table_or_404(restaurant: Restaurant, number: int) -> Table:
     """Table ``number`` of ``restaurant``: the number is the restaurant's, never global."""
-    table = Table.objects.filter(restaurant=restaurant, number=number).first()
+    table = table_by_number(restaurant=restaurant, number=number)
     if table is None:
         raise Http404(f"no table {number}")
-    table.restaurant = restaurant  # known already: no query for it
     return table
 
 
