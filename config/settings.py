@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "restaurant.tables",
     "restaurant.dining",
     "restaurant.kitchen",
+    "restaurant.printing",
     "restaurant.floor",
     "restaurant.site",
     "restaurant.realtime",
@@ -410,6 +411,10 @@ RESTAURANT = {
     "HEARTBEAT_SECONDS": env.float("SERVER_HEARTBEAT_SECONDS", default=10.0),
     # The kitchen may take back an order's last status move for this long (`order.recall`).
     "RECALL_SECONDS": env.int("KITCHEN_RECALL_SECONDS", default=120),
+    # A diner may nudge a dish (催菜) this long after sending it, where neither the dish nor
+    # its station sets a target; then once per dish per cooldown.
+    "NUDGE_AFTER_MINUTES": env.int("NUDGE_AFTER_MINUTES", default=20),
+    "NUDGE_COOLDOWN_SECONDS": env.int("NUDGE_COOLDOWN_SECONDS", default=300),
 }
 
 # The deployment's name, on the landing page of a deployment with several restaurants.

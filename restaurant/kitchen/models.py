@@ -8,7 +8,7 @@ from django.utils import timezone
 from restaurant.dining.models import Diner, DiningSession
 from restaurant.menu.models import Dish
 from restaurant.tables.models import Table
-from restaurant.venues.models import Restaurant
+from restaurant.venues.models import Restaurant, Station
 
 
 class Order(models.Model):
@@ -58,7 +58,16 @@ class Order(models.Model):
 
 
 class OrderItem(models.Model):
-    """A cart line frozen at submit: name and unit price as they were then."""
+    """A cart line frozen at submit: name and unit price as they were then, and the station
+    that makes it. Each item moves on its own (`Status`); its round's status follows from its
+    items (restaurant/kitchen/items.py)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        COOKING = "cooking"
+        READY = "ready"
+        SERVED = "served"
+        VOIDED = "voided"  # taken back by staff (退菜), with a reason
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     dish = models.ForeignKey(Dish, on_delete=models.PROTECT)
@@ -69,12 +78,51 @@ class OrderItem(models.Model):
     note = models.CharField(max_length=140, blank=True)
     added_by = models.ForeignKey(Diner, on_delete=models.PROTECT, related_name="+")
     unit_price = models.PositiveIntegerField()
+    # Routed at submit (Dish.station_for): a menu change later does not move a sent dish.
+    station = models.ForeignKey(
+        Station, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    void_reason = models.CharField(max_length=120, blank=True)
+    # From when a diner may nudge it (催菜): submit + the dish's (or station's) target.
+    target_at = models.DateTimeField(null=True, blank=True)
+    nudged_at = models.DateTimeField(null=True, blank=True)  # the last nudge
+    nudges = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["pk"]
+        indexes = [models.Index(fields=["station", "status"], name="item_station_status")]
 
     def __str__(self) -> str:
         return f"{self.qty} × {self.name}"
+
+
+class ItemMove(models.Model):
+    """One status change of an item by staff, or the recall of one (``recall``: this row takes
+    back the move before it). The shift's history of each dish, and what a recall undoes."""
+
+    item = models.ForeignKey(OrderItem, on_delete=models.CASCADE, related_name="moves")
+    from_status = models.CharField(max_length=8, choices=OrderItem.Status.choices)
+    to_status = models.CharField(max_length=8, choices=OrderItem.Status.choices)
+    recall = models.BooleanField(default=False)
+    reason = models.CharField(max_length=120, blank=True)  # a void's
+    # Made by a move of the whole round (`order.set_status`): recalling the round recalls it.
+    order_move = models.ForeignKey(
+        "OrderMove", null=True, blank=True, on_delete=models.CASCADE, related_name="item_moves"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        verb = "recalled" if self.recall else "moved"
+        return f"Item {self.item_id} {verb} {self.from_status} → {self.to_status}"
 
 
 class OrderMove(models.Model):

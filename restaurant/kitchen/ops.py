@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from restaurant.dining.models import AppliedOp
-from restaurant.kitchen import protocol
+from restaurant.kitchen import hooks, protocol
 from restaurant.kitchen.selectors import kitchen_snapshot
 from restaurant.kitchen.services import (
     forbidden,
@@ -108,10 +108,13 @@ def staff_op_apply(*, staff: Staff, op_id: str, op: protocol._Op) -> None:
             if _applied(actor, op_id):
                 return
             try:
-                action = OP_ACTIONS[type(op)]
+                if type(op) in hooks.STAFF_OPS:
+                    handler, action = hooks.STAFF_OPS[type(op)]
+                else:
+                    handler, action = HANDLERS[type(op)], OP_ACTIONS[type(op)]
                 if action is not None:
                     staff.require(action)
-                HANDLERS[type(op)](op, staff)
+                handler(op, staff)
             except OpError:
                 if _applied(actor, op_id):
                     return

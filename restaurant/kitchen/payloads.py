@@ -1,6 +1,7 @@
 """How orders and waiter calls look on the wire (docs/protocol.md). One function each."""
 
-from restaurant.kitchen.models import Order, WaiterCall
+from restaurant.kitchen.models import Order, OrderItem, WaiterCall
+from restaurant.venues.models import Station
 
 
 def order_payload(order: Order) -> dict:
@@ -13,6 +14,7 @@ def order_payload(order: Order) -> dict:
         "by": order.submitted_by_id,
         "items": [
             {
+                "item_id": item.pk,
                 "dish_id": item.dish_id,
                 "name": item.name,
                 "qty": item.qty,
@@ -21,12 +23,36 @@ def order_payload(order: Order) -> dict:
                 "note": item.note,
                 "added_by": item.added_by_id,
                 "price": item.unit_price,
+                **item_state(item),
             }
             for item in order.items.all()
         ],
         "total": order.total,
         "created_at": order.created_at.isoformat(),
         "cancel_reason": order.cancel_reason,  # why staff cancelled it; "" when not said
+    }
+
+
+def item_state(item: OrderItem) -> dict:
+    """Where one dish of a round is: its station (an id, null where the restaurant has
+    none), its status and since when, why it was voided, and when a diner may nudge it."""
+    return {
+        "station_id": item.station_id,
+        "status": item.status,
+        "status_at": item.status_changed_at.isoformat(),
+        "void_reason": item.void_reason,
+        "nudge_after": item.target_at.isoformat() if item.target_at else None,
+        "nudged_at": item.nudged_at.isoformat() if item.nudged_at else None,
+    }
+
+
+def station_payload(station: Station) -> dict:
+    return {
+        "station_id": station.pk,
+        "code": station.code,
+        "name": station.name,
+        "name_en": station.name_en,
+        "target_minutes": station.target_minutes,
     }
 
 

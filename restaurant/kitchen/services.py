@@ -9,13 +9,14 @@ from django.utils import timezone
 from restaurant.dining.models import CartLine, Diner, DiningSession
 from restaurant.dining.names import refuse_invisible
 from restaurant.dining.services import session_change, session_lock
+from restaurant.kitchen import hooks
 from restaurant.kitchen.models import Order, OrderItem, OrderMove, WaiterCall
 from restaurant.kitchen.payloads import call_payload, order_payload
 from restaurant.menu.pricing import options_by_id, unit_price
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import broadcast_on_commit, group_message
 from restaurant.realtime.errors import OpError
-from restaurant.venues.models import Restaurant
+from restaurant.venues.models import Restaurant, Station
 from restaurant.venues.roles import Action, role_may
 
 S = Order.Status
@@ -88,7 +89,7 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
         raise OpError(
             "stale", f"the cart changed at seq {session.cart_seq}; review it and submit again"
         )
-    lines = list(CartLine.objects.filter(session=session).select_related("dish"))
+    lines = list(CartLine.objects.filter(session=session).select_related("dish__category"))
     if not lines:
         raise OpError("empty_cart", "the cart is empty")
     sold_out = sorted({line.dish_id for line in lines if line.dish.sold_out})
@@ -96,6 +97,10 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
         raise OpError("sold_out", "some dishes in the cart are sold out", dish_ids=sold_out)
 
     options = options_by_id(i for line in lines for i in line.options)
+    stations = list(Station.objects.filter(restaurant_id=session.restaurant_id))
+    by_id = {station.pk: station for station in stations}
+    default = stations[0] if stations else None
+    now = timezone.now()
     items = [
         OrderItem(
             dish=line.dish,
@@ -106,6 +111,9 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
             note=line.note,
             added_by_id=line.added_by_id,
             unit_price=unit_price(line.dish, line.options, options),
+            station=(station := _station_of(line.dish, by_id, default)),
+            status_changed_at=now,
+            target_at=now + timedelta(minutes=_target_minutes(line.dish, station)),
         )
         for line in lines
     ]
@@ -125,6 +133,8 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
         item.order = order
     OrderItem.objects.bulk_create(items)
     CartLine.objects.filter(session=session).delete()
+    for hook in hooks.ROUND_SUBMITTED:  # the stations' tickets: in this transaction
+        hook(order)
 
     order = Order.objects.prefetch_related("items").get(pk=order.pk)
     payload = order_payload(order)
@@ -134,6 +144,23 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
     kitchen_event = {"type": "order.new", "order": payload, "table": table_payload(session)}
     _tell_kitchen(session.restaurant_id, kitchen_event)
     return new_seq
+
+
+def _station_of(dish, stations: dict[int, Station], default: Station | None) -> Station | None:
+    """Where ``dish`` is made (`Dish.station_for`), from the restaurant's ``stations`` read
+    once per round rather than a query per dish."""
+    station_id = dish.station_id or dish.category.station_id
+    return stations.get(station_id, default) if station_id else default
+
+
+def _target_minutes(dish, station: Station | None) -> int:
+    """Minutes a dish may take before a diner may nudge it: its own target, its station's,
+    else the deployment's (settings.RESTAURANT["NUDGE_AFTER_MINUTES"])."""
+    if dish.target_minutes:
+        return dish.target_minutes
+    if station is not None:
+        return station.target_minutes
+    return settings.RESTAURANT["NUDGE_AFTER_MINUTES"]
 
 
 @transaction.atomic

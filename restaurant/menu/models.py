@@ -1,20 +1,30 @@
 """A restaurant's menu. Prices are integers in minor units (2800 = 28.00)."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
 from restaurant.core.models import Bilingual
 from restaurant.menu.photos import photo_upload_to, validate_photo
-from restaurant.venues.models import Restaurant, StaysWithItsRestaurant
+from restaurant.venues.models import Restaurant, Station, StaysWithItsRestaurant
 
 
 class Category(StaysWithItsRestaurant, Bilingual):
     restaurant = models.ForeignKey(Restaurant, on_delete=models.PROTECT, related_name="categories")
     sort_order = models.IntegerField(default=0)
+    # Where its dishes are made, unless a dish says otherwise (Dish.station_for).
+    station = models.ForeignKey(
+        Station, null=True, blank=True, on_delete=models.SET_NULL, related_name="categories"
+    )
 
     class Meta:
         ordering = ["sort_order", "pk"]
         verbose_name_plural = "categories"
+
+    def clean(self):
+        super().clean()
+        if self.station_id and self.station.restaurant_id != self.restaurant_id:
+            raise ValidationError({"station": "a station of this category's restaurant"})
 
 
 class Dish(StaysWithItsRestaurant, Bilingual):
@@ -38,6 +48,13 @@ class Dish(StaysWithItsRestaurant, Bilingual):
     )  # fmt: skip
     sold_out = models.BooleanField(default=False)
     sort_order = models.IntegerField(default=0)
+    # Routed elsewhere than its category's station (a cold dish listed under mains).
+    station = models.ForeignKey(
+        Station, null=True, blank=True, on_delete=models.SET_NULL, related_name="dishes",
+        help_text="Leave empty to use the category's station.",
+    )  # fmt: skip
+    # Minutes before a diner may nudge it (催菜); empty: its station's target.
+    target_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["category__sort_order", "sort_order", "pk"]
@@ -49,6 +66,20 @@ class Dish(StaysWithItsRestaurant, Bilingual):
             if kwargs.get("update_fields") is not None and "category" in kwargs["update_fields"]:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "restaurant"}
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        same = not (self.station_id and self.category_id) or (
+            self.station.restaurant_id == self.category.restaurant_id
+        )
+        if not same:
+            raise ValidationError({"station": "a station of this dish's restaurant"})
+
+    def station_for(self, default: Station | None = None) -> Station | None:
+        """Where this dish is made: its own station, else its category's, else ``default``
+        (the caller passes the restaurant's first station, read once per round). None: the
+        restaurant has no stations, its one board shows everything."""
+        return self.station or self.category.station or default
 
 
 class OptionGroup(Bilingual):

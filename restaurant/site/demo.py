@@ -27,7 +27,7 @@ from django.db import transaction
 
 from restaurant.menu.models import Category, Dish, Option, OptionGroup
 from restaurant.tables.services import tables_add
-from restaurant.venues.models import Restaurant, StaffMember
+from restaurant.venues.models import Restaurant, StaffMember, Station
 from restaurant.venues.services import restaurant_create, staff_member_create
 
 # An option group: (name, name_en, min_choices, max_choices, [(name, name_en, price), ...]).
@@ -624,14 +624,44 @@ class DemoRestaurant:
     language: str
     menu: list
     tables: list  # [(number, label)], numbered 1..N
+    stations: list = ()  # SHUXIANG_STATIONS' shape
 
 
 DIM_SUM_TABLES = [(n, f"{n}号台") for n in range(1, 9)]
 
+# (code, name, name_en, target minutes, the categories it makes): a kitchen's usual split.
+SHUXIANG_STATIONS = [
+    ("hot", "热菜", "Hot wok", 15, ["招牌热菜", "小炒", "汤羹", "主食"]),
+    ("cold", "凉菜", "Cold dishes", 8, ["凉菜"]),
+    ("dimsum", "点心", "Dim sum", 12, ["点心"]),
+    ("bar", "酒水", "Bar", 5, ["饮品"]),
+]
+DIM_SUM_STATIONS = [
+    ("dimsum", "点心", "Dim sum", 12, ["点心"]),
+    ("roast", "烧味", "Roast & noodles", 15, ["烧味饭面"]),
+    ("bar", "茶水", "Tea & drinks", 5, ["茶饮"]),
+]
+
 DEMO = [
-    DemoRestaurant("shuxiang", "蜀香小馆", "Shu Xiang Bistro", "CNY", "zh-hans", MENU, TABLES),
     DemoRestaurant(
-        "dimsum", "点心茶楼", "Dim Sum House", "HKD", "en", DIM_SUM_MENU, DIM_SUM_TABLES
+        "shuxiang",
+        "蜀香小馆",
+        "Shu Xiang Bistro",
+        "CNY",
+        "zh-hans",
+        MENU,
+        TABLES,
+        SHUXIANG_STATIONS,
+    ),
+    DemoRestaurant(
+        "dimsum",
+        "点心茶楼",
+        "Dim Sum House",
+        "HKD",
+        "en",
+        DIM_SUM_MENU,
+        DIM_SUM_TABLES,
+        DIM_SUM_STATIONS,
     ),
 ]
 DEMO_SLUGS = [demo.slug for demo in DEMO]
@@ -659,8 +689,12 @@ def demo_load(*, only: str | None = None) -> list[Restaurant]:
                     currency=demo.currency, language=demo.language,
                 )  # fmt: skip
             elif restaurant.categories.exists() or restaurant.tables.exists():
-                continue  # loaded before (or the old demo, adopted): left as it is
+                # Loaded before (or the old demo, adopted): left as it is, but for the
+                # stations a demo from before stations lacks.
+                _stations_load(restaurant, demo.stations)
+                continue
             _menu_load(restaurant, demo.menu)
+            _stations_load(restaurant, demo.stations)
             for table in tables_add(restaurant=restaurant, count=len(demo.tables)):
                 table.label = dict(demo.tables)[table.number]
                 table.save(update_fields=["label"])
@@ -688,6 +722,18 @@ def _adopt_old_demo() -> None:
         restaurant.name, restaurant.name_en = first.name, first.name_en
         restaurant.currency, restaurant.language = first.currency, first.language
     restaurant.save()
+
+
+def _stations_load(restaurant: Restaurant, stations) -> None:
+    """The demo's stations, each making its categories (by name); none if it has any."""
+    if restaurant.stations.exists():
+        return
+    for position, (code, name, name_en, minutes, categories) in enumerate(stations, start=1):
+        station = Station.objects.create(
+            restaurant=restaurant, code=code, name=name, name_en=name_en,
+            target_minutes=minutes, sort_order=position * 10,
+        )  # fmt: skip
+        restaurant.categories.filter(name__in=categories).update(station=station)
 
 
 def _menu_load(restaurant: Restaurant, menu: list) -> None:

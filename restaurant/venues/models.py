@@ -146,6 +146,29 @@ class StaysWithItsRestaurant:
         self._stored_restaurant_id = self.restaurant_id
 
 
+class Station(StaysWithItsRestaurant, Bilingual):
+    """Where a dish is made (热菜 hot wok, 凉菜 cold dishes, 点心 dim sum, 酒水 bar): each has
+    its own board and, where it has one, its own kitchen printer (restaurant/printing). A
+    category routes its dishes to a station, a dish may route elsewhere
+    (`restaurant.menu.models.Dish.station_for`)."""
+
+    restaurant = models.ForeignKey(
+        Restaurant, on_delete=models.CASCADE, related_name="stations", editable=False
+    )
+    # Names the station in URLs and commands (`/r/<slug>/kitchen/station/<code>/`).
+    code = models.CharField(max_length=40, validators=[slug_validator])
+    # How long a dish of this station may take before a diner may nudge it (催菜); a dish
+    # may set its own.
+    target_minutes = models.PositiveSmallIntegerField(default=15)
+    sort_order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["restaurant", "sort_order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["restaurant", "code"], name="station_code_unique")
+        ]
+
+
 class StaffMember(models.Model):
     """A person's (or a shared device's) role at one restaurant. One role per restaurant; a
     person working at two restaurants has two rows."""
@@ -168,6 +191,11 @@ class StaffMember(models.Model):
     pairing_digest = models.CharField(max_length=64, blank=True, editable=False)
     pairing_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A kitchen person or tablet kept to one station: they see its board and move only its
+    # dishes (restaurant/kitchen/services.py). Null: the whole kitchen.
+    station = models.ForeignKey(
+        Station, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["restaurant", "role", "user__username"]

@@ -26,6 +26,8 @@ class Action(StrEnum):
     ORDER_RECALL = "order.recall"  # take back the last move of an order
     ORDER_CANCEL = "order.cancel"
     DISH_SOLD_OUT = "dish.sold_out"  # mark a dish sold out or back
+    ITEM_VOID = "item.void"  # take a sent dish back (退菜), with a reason
+    TICKET_REPRINT = "ticket.reprint"  # print a station's ticket again, or settle a doubtful one
     FLOOR_VIEW = "floor.view"  # the floor page, its API and socket
     TABLE_OPEN = "table.open"
     TABLE_CLOSE = "table.close"
@@ -47,6 +49,8 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.ORDER_RECALL: frozenset({MANAGER, KITCHEN}),
     Action.ORDER_CANCEL: frozenset({MANAGER, KITCHEN}),
     Action.DISH_SOLD_OUT: frozenset({MANAGER, WAITER, KITCHEN}),
+    Action.ITEM_VOID: frozenset({MANAGER, WAITER, KITCHEN}),
+    Action.TICKET_REPRINT: frozenset({MANAGER, WAITER, KITCHEN}),
     Action.FLOOR_VIEW: frozenset({MANAGER, CASHIER, WAITER}),
     Action.TABLE_OPEN: frozenset({MANAGER, CASHIER, WAITER}),
     Action.TABLE_CLOSE: frozenset({MANAGER, CASHIER, WAITER}),
@@ -119,6 +123,9 @@ MANAGER_MODEL_PERMS = {
     "menu": {"add", "change", "delete", "view"},
     "tables": {"add", "change", "delete", "view"},
     "venues.staffmember": {"add", "change", "delete", "view"},
+    "venues.station": {"add", "change", "delete", "view"},
+    "printing.printer": {"add", "change", "delete", "view"},
+    "printing": {"view"},
     "venues.restaurant": {"change", "view"},
     "dining": {"view"},
     "kitchen": {"view"},

@@ -1,0 +1,42 @@
+"""What apps above the kitchen plug into it (registered in their AppConfig.ready): the kitchen
+never imports them (pyproject.toml, [tool.importlinter]).
+
+- `round_submitted_register(fn)`: ``fn(order)`` runs INSIDE the transaction that creates a
+  round, after its items: what it writes (a print job) commits or rolls back with the round.
+- `item_voided_register(fn)`: ``fn(item)`` runs inside the transaction that voids a sent
+  item (a void slip for its station).
+- `snapshot_part_register(name, fn)`: ``fn(restaurant) -> JSON`` adds ``name`` to every staff
+  socket's snapshot (the printers' state).
+- `staff_op_register(op_cls, handler, action)`: a staff socket op of another app, applied
+  like the kitchen's own (role asked, idempotent per user): ``handler(op, staff)``.
+"""
+
+from collections.abc import Callable
+
+from restaurant.kitchen.protocol import KITCHEN_OPS
+
+ROUND_SUBMITTED: list[Callable] = []
+ITEM_VOIDED: list[Callable] = []
+SNAPSHOT_PARTS: dict[str, Callable] = {}
+STAFF_OPS: dict[type, tuple[Callable, object]] = {}
+
+
+def round_submitted_register(fn: Callable) -> None:
+    if fn not in ROUND_SUBMITTED:
+        ROUND_SUBMITTED.append(fn)
+
+
+def item_voided_register(fn: Callable) -> None:
+    if fn not in ITEM_VOIDED:
+        ITEM_VOIDED.append(fn)
+
+
+def snapshot_part_register(name: str, fn: Callable) -> None:
+    SNAPSHOT_PARTS[name] = fn
+
+
+def staff_op_register(op_cls: type, handler: Callable, action) -> None:
+    """``op_cls``: a msgspec Struct tagged with its ``type`` (restaurant/kitchen/protocol.py's
+    `_Op`); ``action``: the `Action` a role must hold for it."""
+    STAFF_OPS[op_cls] = (handler, action)
+    KITCHEN_OPS[op_cls.__struct_config__.tag] = op_cls  # the sockets decode it from now on
