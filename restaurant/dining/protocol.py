@@ -52,11 +52,26 @@ class WaiterCall(_Op, tag="waiter.call"):
     reason: text(60, min_length=1)
 
 
+class ItemNudge(_Op, tag="item.nudge"):
+    """Hurry a late dish of the meal (催菜); the kitchen applies it (kitchen/items.py)."""
+
+    item_id: Id
+
+
 class Sync(_Op, tag="sync"):
     pass
 
 
 DINER_OPS: dict[str, type[_Op]] = {
     cls.__struct_config__.tag: cls
-    for cls in (CartAdd, CartSetQty, CartRemove, DinerRename, OrderSubmit, WaiterCall, Sync)
+    for cls in (
+        CartAdd,
+        CartSetQty,
+        CartRemove,
+        DinerRename,
+        OrderSubmit,
+        WaiterCall,
+        ItemNudge,
+        Sync,
+    )
 }

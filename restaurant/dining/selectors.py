@@ -76,12 +76,14 @@ def _currency_of(session: DiningSession) -> str:
 
 
 def dining_bill(*, session: DiningSession) -> dict:
-    """The session's orders (cancelled ones left out), a total per diner by who added what."""
+    """The session's orders (cancelled ones left out), a total per diner by who added what;
+    a dish staff took back (voided) is not charged."""
     orders = [o for o in _meal_part("orders", session) if o["status"] != "cancelled"]
     per_diner: dict[int, int] = defaultdict(int)
     for order in orders:
         for item in order["items"]:
-            per_diner[item["added_by"]] += item["price"] * item["qty"]
+            if item.get("status") != "voided":
+                per_diner[item["added_by"]] += item["price"] * item["qty"]
     diners = {d.pk: d for d in session.diners.all()}
     return {
         "currency": _currency_of(session),

@@ -11,7 +11,7 @@ class KitchenConfig(AppConfig):
         from restaurant.dining import ops as diner_ops
         from restaurant.dining import protocol as diner_protocol
         from restaurant.dining import selectors as dining_selectors
-        from restaurant.kitchen import selectors, services
+        from restaurant.kitchen import items, selectors, services
 
         diner_ops.handler_register(
             diner_protocol.OrderSubmit,
@@ -20,6 +20,10 @@ class KitchenConfig(AppConfig):
         diner_ops.handler_register(
             diner_protocol.WaiterCall,
             lambda s, d, op: services.waiter_call(session=s, diner=d, reason=op.reason),
+        )
+        diner_ops.handler_register(
+            diner_protocol.ItemNudge,
+            lambda s, d, op: items.item_nudge(session=s, diner=d, item_id=op.item_id),
         )
         dining_selectors.meal_part_register("orders", selectors.meal_orders)
         dining_selectors.meal_part_register("calls", selectors.meal_calls)

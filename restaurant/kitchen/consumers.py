@@ -74,7 +74,8 @@ class KitchenConsumer(OpConsumer):
         await self.leave_groups(joined)
 
     async def send_snapshot(self) -> None:
-        snapshot = await db(kitchen_snapshot)(restaurant=self.restaurant, calls=self.calls)
+        snapshot = await db(kitchen_snapshot)(restaurant=self.restaurant, calls=self.calls,
+                                              user_id=self.access.user_id)  # fmt: skip
         await self.send_json(snapshot)
 
     async def apply(self, op_id: str, op: protocol._Op) -> None:

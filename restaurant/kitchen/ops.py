@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from restaurant.dining.models import AppliedOp
 from restaurant.kitchen import hooks, protocol
+from restaurant.kitchen.items import item_recall, item_status_set
 from restaurant.kitchen.selectors import kitchen_snapshot
 from restaurant.kitchen.services import (
     forbidden,
@@ -41,6 +42,8 @@ class Staff:
 OP_ACTIONS: dict[type, Action | None] = {
     protocol.OrderSetStatus: None,  # ORDER_ADVANCE, ORDER_SERVE, ORDER_ACCEPT or ORDER_CANCEL
     protocol.OrderRecall: Action.ORDER_RECALL,
+    protocol.ItemSetStatus: None,  # ORDER_ADVANCE, ORDER_SERVE or ITEM_VOID: as for orders
+    protocol.ItemRecall: Action.ORDER_RECALL,
     protocol.DishSetSoldOut: Action.DISH_SOLD_OUT,
     protocol.WaiterDone: Action.CALL_HANDLE,
     protocol.WaiterSeen: Action.CALL_HANDLE,
@@ -57,6 +60,17 @@ HANDLERS: dict[type, Callable[[protocol._Op, Staff], object]] = {
     ),
     protocol.OrderRecall: lambda op, staff: order_recall(
         restaurant=staff.restaurant, order_id=op.order_id, by_id=staff.user_id
+    ),
+    protocol.ItemSetStatus: lambda op, staff: item_status_set(
+        restaurant=staff.restaurant,
+        item_id=op.item_id,
+        status=op.status,
+        by_id=staff.user_id,
+        reason=op.reason,
+        role=staff.role,
+    ),
+    protocol.ItemRecall: lambda op, staff: item_recall(
+        restaurant=staff.restaurant, item_id=op.item_id, by_id=staff.user_id
     ),
     protocol.DishSetSoldOut: lambda op, staff: dish_set_sold_out(
         restaurant=staff.restaurant, dish_id=op.dish_id, sold_out=op.sold_out
@@ -77,7 +91,8 @@ def staff_socket_op_apply(
     it (raises `AccessLost`). Returns the snapshot for `sync` (with waiter calls if ``calls``)."""
     standing = staff_access_require(access)
     if isinstance(op, protocol.Sync):
-        return kitchen_snapshot(restaurant=standing.restaurant, calls=calls)
+        return kitchen_snapshot(restaurant=standing.restaurant, calls=calls,
+                                user_id=access.user_id)  # fmt: skip
     staff = Staff(access.user_id, standing.role, standing.restaurant)
     staff_op_apply(staff=staff, op_id=op_id, op=op)
     return None

@@ -24,6 +24,21 @@ class OrderRecall(_Op, tag="order.recall"):
     order_id: Id
 
 
+class ItemSetStatus(_Op, tag="item.set_status"):
+    """Move one dish of a round (restaurant/kitchen/items.py): cooking, ready, served, or
+    voided with a reason."""
+
+    item_id: Id
+    status: Annotated[str, Meta(max_length=16)]
+    reason: text(120) = ""  # why a dish is taken back (退菜); the table sees it
+
+
+class ItemRecall(_Op, tag="item.recall"):
+    """Take back the dish's last move (within the recall window)."""
+
+    item_id: Id
+
+
 class DishSetSoldOut(_Op, tag="dish.set_sold_out"):
     dish_id: Id
     sold_out: bool
@@ -45,5 +60,14 @@ class Sync(_Op, tag="sync"):
 
 KITCHEN_OPS: dict[str, type[_Op]] = {
     cls.__struct_config__.tag: cls
-    for cls in (OrderSetStatus, OrderRecall, DishSetSoldOut, WaiterDone, WaiterSeen, Sync)
+    for cls in (
+        OrderSetStatus,
+        OrderRecall,
+        ItemSetStatus,
+        ItemRecall,
+        DishSetSoldOut,
+        WaiterDone,
+        WaiterSeen,
+        Sync,
+    )
 }

@@ -6,11 +6,13 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from restaurant.dining.models import DiningSession
+from restaurant.kitchen import hooks
+from restaurant.kitchen.items import staff_station_id
 from restaurant.kitchen.models import Order, OrderMove, WaiterCall
-from restaurant.kitchen.payloads import call_payload, order_payload
+from restaurant.kitchen.payloads import call_payload, order_payload, station_payload
 from restaurant.kitchen.services import FINAL, recall_until, waiter_call_event
 from restaurant.menu.selectors import dishes_sold_out
-from restaurant.venues.models import Restaurant
+from restaurant.venues.models import Restaurant, Station
 
 
 def order_with_table(order: Order) -> dict:
@@ -64,15 +66,22 @@ def waiter_calls_open(*, restaurant: Restaurant) -> list[dict]:
     return [{k: v for k, v in waiter_call_event(c).items() if k != "type"} for c in calls]
 
 
-def kitchen_snapshot(*, restaurant: Restaurant, calls: bool = True) -> dict:
+def kitchen_snapshot(
+    *, restaurant: Restaurant, calls: bool = True, user_id: int | None = None
+) -> dict:
     """What a staff socket of ``restaurant`` starts from. ``calls``: whether this socket is
     told of waiter calls (the floor always; the kitchen display where the restaurant shows
-    them there). Without, `calls` is empty."""
+    them there). Without, `calls` is empty. `stations`: the restaurant's, in order;
+    `my_station_id`: the one station ``user_id`` is kept to there, or null. The apps above
+    the kitchen add their parts (the printers: restaurant/kitchen/hooks.py)."""
     return {
         "type": "snapshot",
         "orders": kitchen_open_orders(restaurant=restaurant),
         "calls": waiter_calls_open(restaurant=restaurant) if calls else [],
         "dishes_sold_out": dishes_sold_out(restaurant=restaurant),
+        "stations": [station_payload(s) for s in Station.objects.filter(restaurant=restaurant)],
+        "my_station_id": staff_station_id(restaurant, user_id),
+        **{name: part(restaurant) for name, part in hooks.SNAPSHOT_PARTS.items()},
     }
 
 

@@ -10,8 +10,10 @@ from restaurant.dining.models import CartLine, Diner, DiningSession
 from restaurant.dining.names import refuse_invisible
 from restaurant.dining.services import session_change, session_lock
 from restaurant.kitchen import hooks
-from restaurant.kitchen.models import Order, OrderItem, OrderMove, WaiterCall
-from restaurant.kitchen.payloads import call_payload, order_payload
+from restaurant.kitchen.items import items_follow_round, items_recall_round, round_status
+from restaurant.kitchen.models import ItemMove, Order, OrderItem, OrderMove, WaiterCall
+from restaurant.kitchen.payloads import call_payload, item_state, order_payload
+from restaurant.kitchen.rules import forbidden, recall_window, tell_kitchen
 from restaurant.menu.pricing import options_by_id, unit_price
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import broadcast_on_commit, group_message
@@ -41,15 +43,6 @@ def _holds_first_round(session: DiningSession) -> bool:
             .first()
         )
     return bool(hold)
-
-
-def _tell_kitchen(restaurant_id: int, event: dict) -> None:
-    """After commit, to the restaurant's kitchen display and floor sockets (none other's)."""
-    broadcast_on_commit(groups.kitchen_group(restaurant_id), group_message("kitchen.event", event))
-
-
-def forbidden(action: Action) -> OpError:
-    return OpError("forbidden", f"your role here may not do {action}", action=str(action))
 
 
 def order_move_action(order: Order, status: str) -> Action:
@@ -142,8 +135,15 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
         session, {"type": "order.submitted", "by": diner.pk, "order": payload}, cart=True
     )
     kitchen_event = {"type": "order.new", "order": payload, "table": table_payload(session)}
-    _tell_kitchen(session.restaurant_id, kitchen_event)
+    tell_kitchen(session.restaurant_id, kitchen_event)
     return new_seq
+
+
+def items_moved_payload(item: OrderItem) -> dict:
+    """A dish a round's move (or its recall) moved, as `order.status` carries it."""
+    state = item_state(item)
+    return {"item_id": item.pk, "status": item.status, "status_at": state["status_at"],
+            "void_reason": item.void_reason}  # fmt: skip
 
 
 def _station_of(dish, stations: dict[int, Station], default: Station | None) -> Station | None:
@@ -198,21 +198,20 @@ def order_status_set(
     order.status_changed_at = timezone.now()
     order.cancel_reason = " ".join(reason.split())[:120] if status == S.CANCELLED else ""
     order.save(update_fields=["status", "status_changed_at", "cancel_reason"])
-    OrderMove.objects.create(
+    move = OrderMove.objects.create(
         order=order, from_status=moved_from, to_status=status, by_id=by_id,
         at=order.status_changed_at,
     )  # fmt: skip
+    # Its dishes move with it, in the same event: one change for the table, not one a dish.
+    moved = items_follow_round(order, status, move=move, reason=order.cancel_reason)
     event = {"type": "order.status", "order_id": order.pk, "status": status,
-             "awaiting_confirmation": order.is_awaiting_confirmation}  # fmt: skip
+             "awaiting_confirmation": order.is_awaiting_confirmation,
+             "items": [items_moved_payload(item) for item in moved]}  # fmt: skip
     if order.cancel_reason:
         event["reason"] = order.cancel_reason
     session_change(session, dict(event))
-    _tell_kitchen(restaurant.pk, event)
+    tell_kitchen(restaurant.pk, event)
     return order
-
-
-def recall_window() -> timedelta:
-    return timedelta(seconds=settings.RESTAURANT["RECALL_SECONDS"])
 
 
 def recall_until(move: OrderMove | None) -> datetime | None:
@@ -239,7 +238,14 @@ def order_recall(*, restaurant: Restaurant, order_id: int, by_id: int | None = N
         raise OpError("conflict", f"order {order_id} moved too long ago to take it back")
     if session.status != session.Status.OPEN:
         raise OpError("conflict", f"the meal of order {order_id} has ended")
+    since = ItemMove.objects.filter(item__order=order, at__gte=last.at).exclude(order_move=last)
+    if since.exists():
+        raise OpError("conflict", f"a dish of order {order_id} moved since: take it back "
+                      "on its own")  # fmt: skip
     order.status = last.from_status
+    moved = items_recall_round(order, last, by_id=by_id, at=now)
+    # A dish moved on a board since the round's move keeps that move: the round follows it.
+    order.status = round_status(order, list(order.items.all()))
     order.status_changed_at = now
     order.cancel_reason = ""
     order.save(update_fields=["status", "status_changed_at", "cancel_reason"])
@@ -248,13 +254,14 @@ def order_recall(*, restaurant: Restaurant, order_id: int, by_id: int | None = N
         by_id=by_id, at=now,
     )  # fmt: skip
     event = {"type": "order.status", "order_id": order.pk, "status": order.status,
-             "awaiting_confirmation": order.is_awaiting_confirmation}  # fmt: skip
+             "awaiting_confirmation": order.is_awaiting_confirmation,
+             "items": [items_moved_payload(item) for item in moved]}  # fmt: skip
     session_change(session, {**event, "recalled": True})
     # The kitchen gets the order whole: a served or cancelled one had left its board.
     order = Order.objects.prefetch_related("items").get(pk=order.pk)
     whole = {**order_payload(order), "table": table_payload(session)}
     kitchen_event = {**event, "recalled": True, "order": whole}
-    _tell_kitchen(restaurant.pk, kitchen_event)
+    tell_kitchen(restaurant.pk, kitchen_event)
     return order
 
 

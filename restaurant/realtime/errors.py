@@ -18,6 +18,8 @@ class OpError(Exception):
             "rate_limited",
             "forbidden",
             "closed",
+            "too_early",  # a dish nudged before its target time (``seconds`` left)
+            "cooldown",  # a dish nudged again too soon (``seconds`` left)
         }
     )
 

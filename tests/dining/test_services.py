@@ -334,10 +334,10 @@ class TestHeldFirstRound:
         assert not self.submit(arrive(menu.other_table), menu).awaiting_confirmation
 
     def test_events_say_whether_it_still_waits(self, menu, monkeypatch):
-        from restaurant.kitchen import services
+        from restaurant.kitchen import rules
 
         sent = []
-        monkeypatch.setattr(services, "broadcast_on_commit", lambda g, m: sent.append(m))
+        monkeypatch.setattr(rules, "broadcast_on_commit", lambda g, m: sent.append(m))
         order = self.submit(arrive(menu.table), menu)
         (new,) = [m for m in sent if '"order.new"' in m["text"]]
         assert '"awaiting_confirmation":true' in new["text"].replace(" ", "")

@@ -59,8 +59,13 @@ async def submit_order(menu, *, held: bool = False) -> tuple[DinerSocket, dict]:
 
 async def test_snapshot_and_new_orders(menu):
     kitchen = await KitchenSocket.open()
-    assert kitchen.snapshot == {"type": "snapshot", "orders": [], "calls": [],
-                                "dishes_sold_out": [menu.pork.pk]}  # fmt: skip
+    snapshot = {
+        key: kitchen.snapshot[key]
+        for key in ("type", "orders", "calls", "dishes_sold_out", "stations", "my_station_id")
+    }
+    assert snapshot == {"type": "snapshot", "orders": [], "calls": [],
+                        "dishes_sold_out": [menu.pork.pk], "stations": [],
+                        "my_station_id": None}  # fmt: skip
     diner, order = await submit_order(menu)
     event, _ = await kitchen.recv_until("order.new")
     assert event["order"] == order and event["table"] == {"number": 1, "label": "1号桌"}
@@ -82,6 +87,8 @@ async def test_status_moves_reach_the_table(menu):
     event, _ = await diner.recv_until("order.status")
     assert (event["order_id"], event["status"]) == (order_id, "ready") and event["seq"]
     seen, _ = await kitchen.recv_until("order.status")
+    (item,) = seen.pop("items")  # its one dish moved with it
+    assert (item["item_id"], item["status"]) == (order["items"][0]["item_id"], "ready")
     assert seen == {"type": "order.status", "order_id": order_id, "status": "ready",
                     "awaiting_confirmation": False}  # fmt: skip
     back = await kitchen.op({"type": "order.set_status", "order_id": order_id,
