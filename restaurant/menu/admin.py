@@ -110,7 +110,7 @@ class DishInline(RestaurantScoped, MoneyInYuan, admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(RestaurantScoped, admin.ModelAdmin):
-    list_display = ("name", "name_en", "restaurant", "sort_order")
+    list_display = ("name", "name_en", "restaurant", "station", "sort_order")
     list_filter = (("restaurant", admin.RelatedOnlyFieldListFilter),)
     list_editable = ("sort_order",)
     inlines = [DishInline]
@@ -142,7 +142,8 @@ class DishAdmin(RestaurantScoped, MoneyInYuan, admin.ModelAdmin):
     list_display = ("name", "name_en", "category", "price_shown", "sold_out", "sort_order")
     readonly_fields = ("photo_preview",)
     fields = ("category", "name", "name_en", "description", "description_en", "price",
-              "photo", "photo_preview", "image", "sold_out", "sort_order")  # fmt: skip
+              "photo", "photo_preview", "image", "sold_out", "sort_order", "station",
+              "target_minutes")  # fmt: skip
     list_editable = ("sold_out", "sort_order")  # prices are changed on the dish's page
     price_shown = money_column("price", "price")
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from restaurant.venues.admin_scope import RestaurantScoped
 from restaurant.venues.devices import PAIRING_TTL, device_pairing_open
 from restaurant.venues.forms import StaffMemberAddForm, StaffMemberChangeForm
-from restaurant.venues.models import Restaurant, StaffMember
+from restaurant.venues.models import Restaurant, StaffMember, Station
 
 
 @admin.register(Restaurant)
@@ -27,6 +27,16 @@ class RestaurantAdmin(RestaurantScoped, admin.ModelAdmin):
         return fields
 
 
+@admin.register(Station)
+class StationAdmin(RestaurantScoped, admin.ModelAdmin):
+    """A restaurant's stations: what each makes is set on its categories (or a dish)."""
+
+    list_display = ("name", "name_en", "code", "restaurant", "target_minutes", "sort_order")
+    list_filter = (("restaurant", admin.RelatedOnlyFieldListFilter),)
+    list_editable = ("target_minutes", "sort_order")
+    fields = ("restaurant", "name", "name_en", "code", "target_minutes", "sort_order")
+
+
 @admin.register(StaffMember)
 class StaffMemberAdmin(RestaurantScoped, admin.ModelAdmin):
     list_display = ("user", "restaurant", "role", "is_device", "pairing_open", "created_at")
@@ -40,7 +50,7 @@ class StaffMemberAdmin(RestaurantScoped, admin.ModelAdmin):
         (None, {"fields": ("restaurant", "role", "username", "is_device", "password1",
                            "password2")}),
     )  # fmt: skip
-    fields = ("user", "restaurant", "role", "is_device", "created_at")
+    fields = ("user", "restaurant", "role", "station", "is_device", "created_at")
 
     def get_readonly_fields(self, request, obj=None):
         # A role is changed here; the person and the restaurant are not (remove the row and

@@ -127,11 +127,20 @@ class StaffMemberAddForm(forms.ModelForm):
 
 
 class StaffMemberChangeForm(forms.ModelForm):
-    """A member's role, changed in the admin: a device's may not become manager."""
+    """A member's role, changed in the admin: a device's may not become manager. A kitchen
+    member may be kept to one of the restaurant's stations (`StaffMember.clean`)."""
 
     class Meta:
         model = StaffMember
-        fields = ["role"]
+        fields = ["role", "station"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "station" in self.fields and self.instance.restaurant_id:
+            stations = self.fields["station"].queryset
+            self.fields["station"].queryset = stations.filter(
+                restaurant_id=self.instance.restaurant_id
+            )
 
     def clean_role(self):
         role = self.cleaned_data.get("role")

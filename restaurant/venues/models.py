@@ -152,9 +152,7 @@ class Station(StaysWithItsRestaurant, Bilingual):
     category routes its dishes to a station, a dish may route elsewhere
     (`restaurant.menu.models.Dish.station_for`)."""
 
-    restaurant = models.ForeignKey(
-        Restaurant, on_delete=models.CASCADE, related_name="stations", editable=False
-    )
+    restaurant = models.ForeignKey(Restaurant, on_delete=models.CASCADE, related_name="stations")
     # Names the station in URLs and commands (`/r/<slug>/kitchen/station/<code>/`).
     code = models.CharField(max_length=40, validators=[slug_validator])
     # How long a dish of this station may take before a diner may nudge it (催菜); a dish
@@ -210,3 +208,10 @@ class StaffMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}) at {self.restaurant}"
+
+    def clean(self):
+        super().clean()
+        if self.station_id and self.station.restaurant_id != self.restaurant_id:
+            raise ValidationError({"station": "a station of this person's restaurant"})
+        if self.station_id and self.role != self.Role.KITCHEN:
+            raise ValidationError({"station": "only kitchen staff are kept to one station"})

@@ -40,7 +40,6 @@ class Migration(migrations.Migration):
                 (
                     "restaurant",
                     models.ForeignKey(
-                        editable=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="stations",
                         to="venues.restaurant",
