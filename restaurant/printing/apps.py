@@ -4,3 +4,21 @@ from django.apps import AppConfig
 class PrintingConfig(AppConfig):
     name = "restaurant.printing"
     label = "printing"
+    verbose_name = "Kitchen printers"
+
+    def ready(self) -> None:
+        # The kitchen sits below printing and never imports it: the tickets of a round (and
+        # of a void), the staff ops and the printers' part of a staff snapshot are handed to
+        # it here (restaurant/kitchen/hooks.py).
+        from restaurant.kitchen import hooks
+        from restaurant.printing import ops, protocol, services
+        from restaurant.venues.roles import Action
+
+        hooks.round_submitted_register(services.print_jobs_for_round)
+        hooks.item_voided_register(services.print_job_void)
+        hooks.staff_op_register(protocol.TicketReprint, ops.ticket_reprint, Action.TICKET_REPRINT)
+        hooks.staff_op_register(
+            protocol.PrintJobResolve, ops.print_job_resolve, Action.TICKET_REPRINT
+        )
+        hooks.snapshot_part_register("printers", services.printers_state)
+        hooks.snapshot_part_register("print_jobs_uncertain", services.print_jobs_uncertain)

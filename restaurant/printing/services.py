@@ -1,0 +1,531 @@
+"""Print jobs: made with the change that needs them, moved by the print worker and by staff.
+
+Every function here is one transaction. The worker's moves are compare-and-set updates
+(``state`` and ``worker`` in the WHERE clause): a job whose lease ran out and was taken back
+by recovery is never moved on by the worker that lost it. Every change staff should see is
+told to the restaurant's kitchen group (kitchen displays and the floor) after commit.
+"""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from restaurant.kitchen.models import Order, OrderItem
+from restaurant.printing import conf
+from restaurant.printing.models import Printer, PrintJob
+from restaurant.printing.payloads import print_job_payload, printer_payload
+from restaurant.printing.tickets import Ticket, TicketItem, ticket_render
+from restaurant.realtime import groups
+from restaurant.realtime.broadcast import broadcast_on_commit, group_message
+from restaurant.realtime.errors import OpError
+from restaurant.venues.models import Restaurant, StaffMember, Station
+
+S = PrintJob.State
+# Jobs the printer still owes: the station's queue.
+PENDING = (S.QUEUED, S.CLAIMED, S.SENDING)
+
+
+def _tell_kitchen(restaurant_id: int, event: dict) -> None:
+    """After commit, to the restaurant's kitchen display and floor sockets (none other's)."""
+    broadcast_on_commit(groups.kitchen_group(restaurant_id), group_message("kitchen.event", event))
+
+
+def _job_told(job_id: int) -> None:
+    job = PrintJob.objects.select_related("order__session__table").get(pk=job_id)
+    _tell_kitchen(job.restaurant_id, {"type": "print.job", **print_job_payload(job)})
+
+
+def _printer_told(station_id: int) -> None:
+    printer = Printer.objects.filter(station_id=station_id).first()
+    if printer is None:
+        return
+    queue = PrintJob.objects.filter(station_id=station_id, state__in=PENDING).count()
+    event = {"type": "printer.status", **printer_payload(printer, queue)}
+    _tell_kitchen(printer.station.restaurant_id, event)
+
+
+# --- what a slip says ------------------------------------------------------------------------
+
+
+def _table_name(order: Order) -> str:
+    table = order.session.table
+    return f"{table.label} ({table.number})" if table.label else f"{table.number}号桌 Table"
+
+
+def _station_name(station: Station) -> str:
+    return f"{station.name} {station.name_en}".strip()
+
+
+def _ticket_item(item: OrderItem) -> TicketItem:
+    return TicketItem(qty=item.qty, name=item.name, options=list(item.option_names),
+                      note=item.note)  # fmt: skip
+
+
+def _job_make(*, station: Station, order: Order, ticket: Ticket, **fields) -> PrintJob:
+    """A queued job whose payload is ``ticket`` rendered now, numbered with the job's id."""
+    job = PrintJob.objects.create(
+        restaurant_id=station.restaurant_id, station=station, order=order, payload=b"", **fields
+    )
+    ticket.number = str(job.pk)
+    job.payload = ticket_render(ticket)
+    job.save(update_fields=["payload"])
+    _job_told(job.pk)
+    _printer_told(station.pk)
+    return job
+
+
+def _round_ticket(order: Order, station: Station, items, *, reprint: bool) -> Ticket:
+    return Ticket(
+        restaurant=order.session.restaurant.name,
+        station=_station_name(station),
+        table=_table_name(order),
+        at=timezone.localtime(order.created_at).strftime("%H:%M"),
+        round=order.round,
+        items=[_ticket_item(item) for item in items],
+        reprint=reprint,
+    )
+
+
+def print_jobs_for_round(order: Order) -> list[PrintJob]:
+    """The round's tickets: one job per station that has dishes in it and an enabled
+    printer, with only that station's dishes. Runs inside the transaction that creates the
+    round (`restaurant.kitchen.hooks.round_submitted_register`): the jobs commit or roll back
+    with it. Dishes of no station, and stations without a printer, print nothing; nor does
+    a round held for staff to confirm (`Order.awaiting_confirmation`): it prints when
+    accepted (`print_jobs_for_confirmed_round`), not before anyone may cook it."""
+    if order.awaiting_confirmation:
+        return []
+    return _round_jobs(order)
+
+
+def print_jobs_for_confirmed_round(order: Order) -> list[PrintJob]:
+    """The tickets of a held round that staff have just accepted, inside that transaction."""
+    return _round_jobs(order)
+
+
+HELD_LOOKBACK = timedelta(hours=12)  # a held round accepted later than this is not printed
+
+
+def print_jobs_for_accepted_rounds(now=None) -> int:
+    """Held rounds that staff accepted and that have no ticket yet get theirs; run by the
+    worker every few seconds. It stands in for `print_jobs_for_confirmed_round` until the
+    kitchen calls a hook when it accepts a round (docs/printing.md), and costs nothing after:
+    a round has one original ticket per station (the `one_ticket_per_round` constraint), so
+    a round found twice is printed once. Returns the jobs made."""
+    now = now or timezone.now()
+    printed = PrintJob.objects.filter(order=OuterRef("pk"), kind=PrintJob.Kind.TICKET)
+    printable = OrderItem.objects.filter(order=OuterRef("pk"), station__printer__enabled=True)
+    orders = Order.objects.filter(
+        awaiting_confirmation=True, created_at__gte=now - HELD_LOOKBACK
+    ).exclude(status__in=(Order.Status.SUBMITTED, Order.Status.CANCELLED))
+    made = 0
+    for order in orders.filter(Exists(printable), ~Exists(printed)):
+        try:
+            with transaction.atomic():
+                made += len(_round_jobs(order))
+        except IntegrityError:  # the kitchen's own hook was first
+            continue
+    return made
+
+
+def _round_jobs(order: Order) -> list[PrintJob]:
+    by_station: dict[int, list[OrderItem]] = defaultdict(list)
+    for item in order.items.all():
+        if item.station_id is not None and item.status != OrderItem.Status.VOIDED:
+            by_station[item.station_id].append(item)
+    if not by_station:
+        return []
+    printers = Printer.objects.filter(station_id__in=by_station, enabled=True).select_related(
+        "station"
+    )
+    order = Order.objects.select_related("session__table", "session__restaurant").get(pk=order.pk)
+    return [
+        _job_make(
+            station=printer.station,
+            order=order,
+            ticket=_round_ticket(
+                order, printer.station, by_station[printer.station_id], reprint=False
+            ),
+        )
+        for printer in sorted(printers, key=lambda p: (p.station.sort_order, p.station_id))
+    ]
+
+
+def print_job_void(item: OrderItem) -> PrintJob | None:
+    """A 退菜 (void) slip for a sent dish taken back, to its station's printer if it has an
+    enabled one. Runs inside the transaction that voids the item
+    (`restaurant.kitchen.hooks.item_voided_register`)."""
+    if item.station_id is None:
+        return None
+    printer = (
+        Printer.objects.filter(station_id=item.station_id, enabled=True)
+        .select_related("station")
+        .first()
+    )
+    if printer is None:
+        return None
+    order = Order.objects.select_related("session__table", "session__restaurant").get(
+        pk=item.order_id
+    )
+    ticket = Ticket(
+        restaurant=order.session.restaurant.name,
+        station=_station_name(printer.station),
+        table=_table_name(order),
+        at=timezone.localtime().strftime("%H:%M"),
+        round=order.round,
+        items=[_ticket_item(item)],
+        void=True,
+        void_reason=item.void_reason,
+    )
+    return _job_make(station=printer.station, order=order, ticket=ticket,
+                     kind=PrintJob.Kind.VOID)  # fmt: skip
+
+
+# --- staff: reprint, and settle a job that may have printed ----------------------------------
+
+
+def _station_of_staff(restaurant: Restaurant, user_id: int) -> int | None:
+    """The station a kitchen person or tablet is kept to (`StaffMember.station`), or None."""
+    return (
+        StaffMember.objects.filter(user_id=user_id, restaurant=restaurant)
+        .values_list("station_id", flat=True)
+        .first()
+    )
+
+
+def _may_print_at(restaurant: Restaurant, user_id: int | None, station_id: int) -> None:
+    if user_id is None:
+        return
+    own = _station_of_staff(restaurant, user_id)
+    if own is not None and own != station_id:
+        raise OpError("forbidden", "you may reprint only your station's tickets",
+                      action="ticket.reprint")  # fmt: skip
+
+
+def _printer_enabled(station: Station) -> None:
+    if not Printer.objects.filter(station=station, enabled=True).exists():
+        raise OpError("conflict", f"station {station.code} has no printer")
+
+
+@transaction.atomic
+def ticket_reprint(
+    *, restaurant: Restaurant, order_id: int, station_id: int, by_id: int | None = None,
+    reprint_of: PrintJob | None = None,
+) -> PrintJob:  # fmt: skip
+    """A new job with ``station_id``'s dishes of ``restaurant``'s order ``order_id``, printed
+    under 重印 / REPRINT (dishes voided since are left out). Another restaurant's order or
+    station is `not_found`; a station without an enabled printer is `conflict`; staff kept to
+    another station (``by_id``'s `StaffMember.station`) are `forbidden`."""
+    station = Station.objects.filter(pk=station_id, restaurant=restaurant).first()
+    order = (
+        Order.objects.select_related("session__table", "session__restaurant")
+        .filter(pk=order_id, restaurant_id=restaurant.pk)
+        .first()
+    )
+    if station is None or order is None:
+        raise OpError("not_found", f"no order {order_id} at station {station_id}")
+    _may_print_at(restaurant, by_id, station.pk)
+    _printer_enabled(station)
+    items = order.items.filter(station=station).exclude(status=OrderItem.Status.VOIDED)
+    if not items:
+        raise OpError("conflict", f"order {order_id} has no dishes at station {station.code}")
+    if reprint_of is None:
+        reprint_of = (
+            PrintJob.objects.filter(order=order, station=station, kind=PrintJob.Kind.TICKET)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+    ticket = _round_ticket(order, station, items, reprint=True)
+    return _job_make(station=station, order=order, ticket=ticket, reprint=True,
+                     reprint_of=reprint_of)  # fmt: skip
+
+
+@transaction.atomic
+def print_job_resolve(
+    *, restaurant: Restaurant, job_id: int, reprint: bool, by_id: int | None = None
+) -> PrintJob | None:
+    """Staff settle a job that may have printed (`uncertain`): ``reprint`` makes a new job
+    marked 重印 / REPRINT (returned); otherwise it is taken as printed (`done`). Either way
+    it leaves the station's list of doubtful jobs. Another restaurant's job is `not_found`,
+    a job not in doubt (or settled already) is `conflict`."""
+    job = (
+        PrintJob.objects.select_for_update().filter(pk=job_id, restaurant_id=restaurant.pk).first()
+    )
+    if job is None:
+        raise OpError("not_found", f"no print job {job_id}")
+    _may_print_at(restaurant, by_id, job.station_id)
+    if job.state != S.UNCERTAIN or job.resolved_at is not None:
+        raise OpError("conflict", f"print job {job_id} is {job.state}, not in doubt")
+    job.resolved_by_id = by_id
+    job.resolved_at = timezone.now()
+    made = None
+    if reprint:
+        if job.order_id is not None and job.kind == PrintJob.Kind.TICKET:
+            made = ticket_reprint(restaurant=restaurant, order_id=job.order_id,
+                                  station_id=job.station_id, reprint_of=job)  # fmt: skip
+        else:  # a void slip (or one of no order): the same bytes, under the banner
+            _printer_enabled(job.station)
+            made = PrintJob.objects.create(
+                restaurant_id=job.restaurant_id, station_id=job.station_id, order=job.order,
+                kind=job.kind, reprint=True, reprint_of=job,
+                payload=_reprint_banner() + bytes(job.payload),
+            )  # fmt: skip
+            _job_told(made.pk)
+    else:
+        job.state = S.DONE
+    job.save(update_fields=["state", "resolved_by", "resolved_at"])
+    _job_told(job.pk)
+    _printer_told(job.station_id)
+    return made
+
+
+def _reprint_banner() -> bytes:
+    from restaurant.printing.tickets import _Slip
+
+    slip = _Slip()
+    slip.line("** 重印 REPRINT **", size=2, bold=True, align="center")
+    return slip.printer.output
+
+
+# --- the printer itself ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def printer_set(*, station: Station, url: str | None, enabled: bool = True) -> Printer | None:
+    """Point ``station`` at the printer at ``url`` (tcp://HOST:PORT, port 9100 by default),
+    or remove its printer (``url`` None). Raises ValidationError for a bad address, nothing
+    changed. A printer removed or disabled takes its queued jobs with it (`cancelled`): a
+    ticket printed hours later, when a printer is set again, would be cooked again."""
+    printer = Printer.objects.select_for_update().filter(station=station).first()
+    if url is None:
+        if printer is not None:
+            printer.delete()
+        _queue_cancel(station.pk)
+        return None
+    if printer is None:
+        printer = Printer(station=station)
+    was = printer.url
+    printer.url = url
+    printer.enabled = enabled
+    printer.full_clean()
+    if printer.url != was:  # another printer: what was known of the old one does not hold
+        printer.online, printer.paper, printer.last_error = None, Printer.Paper.UNKNOWN, ""
+        printer.state_changed_at = timezone.now()
+    printer.save()
+    if not enabled:
+        _queue_cancel(station.pk)
+    _printer_told(station.pk)
+    return printer
+
+
+def printer_saved(printer: Printer) -> None:
+    """After the admin saved ``printer``: a disabled one's queue is cancelled, as
+    `printer_set` does, and the boards are told."""
+    with transaction.atomic():
+        if not printer.enabled:
+            _queue_cancel(printer.station_id)
+        _printer_told(printer.station_id)
+
+
+def _queue_cancel(station_id: int) -> None:
+    ids = list(
+        PrintJob.objects.filter(station_id=station_id, state=S.QUEUED).values_list("pk", flat=True)
+    )
+    PrintJob.objects.filter(pk__in=ids, state=S.QUEUED).update(state=S.CANCELLED)
+    for job_id in ids:
+        _job_told(job_id)
+
+
+# --- the worker's moves ------------------------------------------------------------------------
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=conf.seconds("PRINT_LEASE_SECONDS"))
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s... after the 1st, 2nd, 3rd failed try, capped (conf.py)."""
+    base = conf.seconds("PRINT_BACKOFF_SECONDS")
+    cap = conf.seconds("PRINT_BACKOFF_MAX_SECONDS")
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+def stations_due(now=None) -> list[int]:
+    """Stations whose oldest unprinted job may be tried now: it is queued and due, nothing of
+    the station is claimed or sending (one connection per printer, tickets in order), and
+    the printer is enabled. Oldest first."""
+    now = now or timezone.now()
+    older = PrintJob.objects.filter(
+        station_id=OuterRef("station_id"), state__in=PENDING
+    ).filter(Q(created_at__lt=OuterRef("created_at"))
+             | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")))  # fmt: skip
+    busy = PrintJob.objects.filter(
+        station_id=OuterRef("station_id"), state__in=(S.CLAIMED, S.SENDING)
+    )
+    return list(
+        PrintJob.objects.filter(
+            state=S.QUEUED, next_attempt_at__lte=now, station__printer__enabled=True
+        )
+        .filter(~Exists(older), ~Exists(busy))
+        .order_by("created_at", "pk")
+        .values_list("station_id", flat=True)
+    )
+
+
+def print_job_claim(*, station_id: int, worker: str) -> PrintJob | None:
+    """Take ``station_id``'s oldest queued job, if it is due and the station has no job in
+    hand: ``claimed``, leased to ``worker``, its try counted; None if another worker was
+    first. The printer's row is locked (skip_locked on PostgreSQL: a worker that finds it
+    taken moves on; SQLite takes the database's write lock for the transaction)."""
+    now = timezone.now()
+    with transaction.atomic():
+        printer = (
+            Printer.objects.select_for_update(skip_locked=True)
+            .filter(station_id=station_id, enabled=True)
+            .select_related("station")
+            .first()
+        )
+        if printer is None:
+            return None
+        queue = PrintJob.objects.filter(station_id=station_id, state__in=PENDING)
+        head = queue.order_by("created_at", "pk").first()
+        if head is None or head.state != S.QUEUED or head.next_attempt_at > now:
+            return None
+        head.state, head.worker = S.CLAIMED, worker
+        head.lease_until = now + _lease()
+        head.attempts += 1
+        head.save(update_fields=["state", "worker", "lease_until", "attempts"])
+    head.printer = printer
+    return head
+
+
+def _move(job: PrintJob, *, worker: str, from_states, **fields) -> bool:
+    """Compare and set: ``job`` takes ``fields`` only if it is still in ``from_states`` and
+    held by ``worker``."""
+    moved = PrintJob.objects.filter(pk=job.pk, state__in=from_states, worker=worker).update(
+        **fields
+    )
+    return moved == 1
+
+
+def print_job_sending(job: PrintJob, *, worker: str) -> bool:
+    """Commit ``sending`` before the first byte of the ticket goes out (and renew the
+    lease). False: the job is no longer this worker's; send nothing."""
+    return _move(job, worker=worker, from_states=[S.CLAIMED], state=S.SENDING,
+                 lease_until=timezone.now() + _lease())  # fmt: skip
+
+
+def print_job_lease_renew(job: PrintJob, *, worker: str) -> bool:
+    return _move(job, worker=worker, from_states=[S.CLAIMED, S.SENDING],
+                 lease_until=timezone.now() + _lease())  # fmt: skip
+
+
+def print_job_done(job: PrintJob, *, worker: str) -> bool:
+    """The printer answered after taking the bytes: ``done``. A job recovery marked
+    `uncertain` meanwhile (this worker was too slow for its lease) and no one has settled
+    is known printed after all, and becomes ``done`` too."""
+    with transaction.atomic():
+        moved = PrintJob.objects.filter(
+            Q(state=S.SENDING) | Q(state=S.UNCERTAIN, resolved_at__isnull=True),
+            pk=job.pk, worker=worker,
+        ).update(state=S.DONE, sent_at=timezone.now(), last_error="", lease_until=None)  # fmt: skip
+        if moved:
+            _job_told(job.pk)
+            _printer_told(job.station_id)
+    return bool(moved)
+
+
+def print_job_uncertain(job: PrintJob, *, worker: str, error: str) -> bool:
+    """Bytes went out and no answer came: it may have printed. Never sent again by the
+    worker; the station's screen asks staff (`print_job_resolve`)."""
+    with transaction.atomic():
+        moved = _move(job, worker=worker, from_states=[S.SENDING], state=S.UNCERTAIN,
+                      last_error=error[:200], lease_until=None)  # fmt: skip
+        if moved:
+            _job_told(job.pk)
+            _printer_told(job.station_id)
+    return moved
+
+
+def print_job_retry(job: PrintJob, *, worker: str, error: str) -> bool:
+    """No byte of the ticket went out (the printer refused, timed out before, is off or out
+    of paper): back to ``queued``, tried again after the backoff."""
+    with transaction.atomic():
+        moved = PrintJob.objects.filter(pk=job.pk, state=S.CLAIMED, worker=worker).update(
+            state=S.QUEUED, worker="", lease_until=None, last_error=error[:200],
+            next_attempt_at=timezone.now() + backoff(job.attempts),
+        )  # fmt: skip
+        if moved:
+            _printer_told(job.station_id)
+    return bool(moved)
+
+
+def print_jobs_recover(now=None) -> tuple[int, int]:
+    """Jobs of workers that died (their lease ran out): ``claimed`` ones go back to the queue
+    (no byte went out), ``sending`` ones become ``uncertain`` (bytes may have). Returns
+    (requeued, uncertain)."""
+    now = now or timezone.now()
+    expired = Q(lease_until__lt=now) | Q(lease_until__isnull=True)
+    requeued = PrintJob.objects.filter(expired, state=S.CLAIMED).update(
+        state=S.QUEUED, worker="", lease_until=None, next_attempt_at=now
+    )
+    with transaction.atomic():
+        doubtful = list(
+            PrintJob.objects.filter(expired, state=S.SENDING).values_list("pk", "station_id")
+        )
+        for job_id, station_id in doubtful:
+            moved = PrintJob.objects.filter(pk=job_id, state=S.SENDING).update(
+                state=S.UNCERTAIN, lease_until=None,
+                last_error="the worker stopped while sending: it may have printed",
+            )  # fmt: skip
+            if moved:
+                _job_told(job_id)
+                _printer_told(station_id)
+    return requeued, len(doubtful)
+
+
+def printer_state_set(
+    printer: Printer, *, online: bool | None, paper: str | None = None, error: str = ""
+) -> None:
+    """What the worker learnt of ``printer`` now (``paper`` None: not asked, kept). The boards
+    are told when its state changed."""
+    now = timezone.now()
+    paper = paper or printer.paper
+    changed = (printer.online, printer.paper, printer.last_error) != (online, paper, error[:200])
+    fields = {"online": online, "paper": paper, "last_error": error[:200], "last_seen_at": now}
+    if changed:
+        fields["state_changed_at"] = now
+    with transaction.atomic():
+        Printer.objects.filter(pk=printer.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(printer, name, value)
+        if changed:
+            _printer_told(printer.station_id)
+
+
+# --- what a staff socket starts from -----------------------------------------------------------
+
+
+def printers_state(restaurant: Restaurant) -> list[dict]:
+    """The restaurant's printers as `printer.status` describes them (snapshot part
+    ``printers``)."""
+    printers = Printer.objects.filter(station__restaurant=restaurant)
+    queues = dict(
+        PrintJob.objects.filter(restaurant=restaurant, state__in=PENDING)
+        .values_list("station_id")
+        .annotate(n=Count("pk"))
+        .values_list("station_id", "n")
+    )
+    return [printer_payload(p, queues.get(p.station_id, 0)) for p in printers]
+
+
+def print_jobs_uncertain(restaurant: Restaurant) -> list[dict]:
+    """The restaurant's jobs that may have printed and that staff have not settled (snapshot
+    part ``print_jobs_uncertain``), oldest first."""
+    jobs = PrintJob.objects.filter(
+        restaurant=restaurant, state=S.UNCERTAIN, resolved_at__isnull=True
+    ).select_related("order__session__table")
+    return [print_job_payload(job) for job in jobs]

@@ -1,0 +1,224 @@
+"""The print worker: sends due print jobs to their printers, each exactly once or, where that
+cannot be known, marked "may have printed" (`uncertain`). Run by `manage.py print_worker`.
+
+One job, one TCP connection (docs/printing.md has the why of each step):
+
+1. claim it (``claimed``, leased to this worker; committed);
+2. connect, ask the printer's status (DLE EOT 1) and its paper sensor (DLE EOT 4): offline or
+   out of paper, or no connection, or no answer → back to ``queued`` with a backoff. No byte
+   of the ticket has gone out, so it may be sent again;
+3. commit ``sending``: from here on a failure cannot prove that nothing printed;
+4. send the ticket, then ask DLE EOT 1 again and wait for the answer. The printer reads its
+   input in order, so the answer comes after it has taken every byte of the ticket →
+   ``done``. No answer (the connection dropped, the printer stalled) → ``uncertain``.
+
+A worker killed at any point leaves its job ``claimed`` (recovery puts it back in the queue)
+or ``sending`` (recovery marks it ``uncertain``) once the lease runs out. Stations are served
+by threads, one job per station at a time: a printer that stalls holds up only its station.
+"""
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from django.db import close_old_connections, connection, connections
+
+from restaurant.printing import conf, services
+from restaurant.printing.models import Printer, PrintJob, printer_address
+
+logger = logging.getLogger(__name__)
+
+STATUS_PRINTER = b"\x10\x04\x01"  # DLE EOT 1: printer status, bit 3 = offline
+STATUS_PAPER = b"\x10\x04\x04"  # DLE EOT 4: roll paper sensor, bits 2-3 near end, 5-6 end
+OFFLINE = 0x08
+PAPER_NEAR_END = 0x0C
+PAPER_END = 0x60
+HELD_EVERY = 2.0  # seconds between looks at held rounds staff accepted
+
+
+_sqlite_turns = threading.Lock()
+
+
+def db_turn():
+    """The worker's threads take turns at the database on SQLite, which has one writer at a
+    time anyway; its in-memory database (the tests') refuses a second one at once
+    ("database table is locked") instead of waiting. Never held across a socket wait."""
+    return _sqlite_turns if connection.vendor == "sqlite" else contextlib.nullcontext()
+
+
+class NotSent(Exception):
+    """The ticket was not sent; trying again cannot print it twice."""
+
+
+class MaySent(Exception):
+    """Bytes of the ticket may have reached the printer, unconfirmed."""
+
+
+def paper_of(status: int) -> str:
+    if status & PAPER_END:
+        return Printer.Paper.OUT
+    if status & PAPER_NEAR_END:
+        return Printer.Paper.LOW
+    return Printer.Paper.OK
+
+
+class Connection:
+    """One conversation with a printer: ask a status, send bytes."""
+
+    def __init__(self, url: str) -> None:
+        host, port = printer_address(url)
+        self.sock = socket.create_connection(
+            (host, port), timeout=conf.seconds("PRINT_CONNECT_TIMEOUT")
+        )
+        self.sock.settimeout(conf.seconds("PRINT_REPLY_TIMEOUT"))
+
+    def ask(self, query: bytes) -> int:
+        """Send a real-time status query; its one-byte answer. Raises OSError (a timeout is
+        one) or ConnectionError when the printer closes instead."""
+        self.sock.sendall(query)
+        answer = self.sock.recv(1)
+        if not answer:
+            raise ConnectionError("the printer closed the connection")
+        return answer[0]
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+def job_send(job: PrintJob, printer: Printer, *, worker: str) -> None:
+    """Steps 2 to 4 of the module docstring for one claimed ``job``. Raises `NotSent` or
+    `MaySent`; returns once the printer confirmed (the job is ``done``)."""
+    try:
+        connection = Connection(printer.url)
+    except OSError as error:
+        with db_turn():
+            services.printer_state_set(printer, online=False, error=_error("connect", error))
+        raise NotSent(_error("connect", error)) from None
+    try:
+        try:
+            status = connection.ask(STATUS_PRINTER)
+            paper = paper_of(connection.ask(STATUS_PAPER))
+        except OSError as error:
+            with db_turn():
+                services.printer_state_set(printer, online=False, error=_error("status", error))
+            raise NotSent(_error("status", error)) from None
+        online = not status & OFFLINE
+        if paper == Printer.Paper.OUT or not online:
+            problem = "out of paper" if paper == Printer.Paper.OUT else "offline"
+            with db_turn():
+                services.printer_state_set(printer, online=online, paper=paper, error=problem)
+            raise NotSent(problem)
+        with db_turn():
+            services.printer_state_set(printer, online=True, paper=paper)
+            if not services.print_job_sending(job, worker=worker):
+                raise NotSent("the job is no longer this worker's")
+        try:
+            connection.sock.sendall(bytes(job.payload))
+            connection.ask(STATUS_PRINTER)  # answered once the ticket's bytes are in
+        except OSError as error:
+            with db_turn():
+                services.printer_state_set(printer, online=False, error=_error("send", error))
+            raise MaySent(_error("send", error)) from None
+        with db_turn():
+            services.print_job_done(job, worker=worker)
+    finally:
+        connection.close()
+
+
+def _error(step: str, error: Exception) -> str:
+    text = str(error) or type(error).__name__
+    return f"{step}: {text}"
+
+
+def job_run(station_id: int, *, worker: str) -> str | None:
+    """Claim and send ``station_id``'s next job; the state it ended in (None: nothing
+    claimed). Runs in a worker thread: its database connection is closed at the end."""
+    try:
+        with db_turn():
+            job = services.print_job_claim(station_id=station_id, worker=worker)
+        if job is None:
+            return None
+        try:
+            job_send(job, job.printer, worker=worker)
+            return PrintJob.State.DONE
+        except NotSent as error:
+            with db_turn():
+                services.print_job_retry(job, worker=worker, error=str(error))
+            return PrintJob.State.QUEUED
+        except MaySent as error:
+            with db_turn():
+                services.print_job_uncertain(job, worker=worker, error=str(error))
+            return PrintJob.State.UNCERTAIN
+    finally:
+        with db_turn():
+            connections.close_all()
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    """Finds due stations, runs one job per station at a time on a thread pool; recovers
+    expired leases at start and on every pass."""
+
+    def __init__(self, *, threads: int = 8, name: str | None = None) -> None:
+        self.name = name or worker_name()
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="print")
+        self.running: dict[int, object] = {}  # station id → its future
+        self.stopping = threading.Event()
+        self.wake = threading.Event()
+        self.held_checked = 0.0  # monotonic time of the last look at accepted held rounds
+
+    def pass_once(self) -> int:
+        """Recover, then start the due stations not already running. Returns how many
+        started."""
+        with db_turn():
+            close_old_connections()
+            services.print_jobs_recover()
+            if time.monotonic() - self.held_checked >= HELD_EVERY:
+                self.held_checked = time.monotonic()
+                services.print_jobs_for_accepted_rounds()
+            due = services.stations_due()
+        self.running = {s: f for s, f in self.running.items() if not f.done()}
+        started = 0
+        for station_id in dict.fromkeys(due):
+            if station_id in self.running:
+                continue
+            future = self.pool.submit(job_run, station_id, worker=self.name)
+            future.add_done_callback(lambda _: self.wake.set())
+            self.running[station_id] = future
+            started += 1
+        return started
+
+    def run_once(self) -> None:
+        """Every job due now, until none is (a job that fails goes back with a backoff and
+        is not due again at once): for tests and `--once`."""
+        while True:
+            started = self.pass_once()
+            for future in list(self.running.values()):
+                future.result()
+            if not started:
+                return
+
+    def run(self) -> None:
+        logger.info("print worker %s started", self.name)
+        poll = conf.seconds("PRINT_POLL_SECONDS")
+        while not self.stopping.is_set():
+            try:
+                self.pass_once()
+            except Exception:  # the database away for a moment: the next pass tries again
+                logger.exception("print worker pass failed")
+                time.sleep(1)
+            self.wake.wait(poll)
+            self.wake.clear()
+        self.pool.shutdown(wait=True)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
