@@ -3,6 +3,9 @@ never imports them (pyproject.toml, [tool.importlinter]).
 
 - `round_submitted_register(fn)`: ``fn(order)`` runs INSIDE the transaction that creates a
   round, after its items: what it writes (a print job) commits or rolls back with the round.
+- `round_confirmed_register(fn)`: ``fn(order)`` runs inside the transaction in which staff
+  accept a round that was held for them (`Order.awaiting_confirmation`): from then on it may
+  be cooked (its tickets print then, not at submit).
 - `item_voided_register(fn)`: ``fn(item)`` runs inside the transaction that voids a sent
   item (a void slip for its station).
 - `snapshot_part_register(name, fn)`: ``fn(restaurant) -> JSON`` adds ``name`` to every staff
@@ -16,6 +19,7 @@ from collections.abc import Callable
 from restaurant.kitchen.protocol import KITCHEN_OPS
 
 ROUND_SUBMITTED: list[Callable] = []
+ROUND_CONFIRMED: list[Callable] = []
 ITEM_VOIDED: list[Callable] = []
 SNAPSHOT_PARTS: dict[str, Callable] = {}
 STAFF_OPS: dict[type, tuple[Callable, object]] = {}
@@ -24,6 +28,11 @@ STAFF_OPS: dict[type, tuple[Callable, object]] = {}
 def round_submitted_register(fn: Callable) -> None:
     if fn not in ROUND_SUBMITTED:
         ROUND_SUBMITTED.append(fn)
+
+
+def round_confirmed_register(fn: Callable) -> None:
+    if fn not in ROUND_CONFIRMED:
+        ROUND_CONFIRMED.append(fn)
 
 
 def item_voided_register(fn: Callable) -> None:

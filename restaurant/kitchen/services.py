@@ -10,7 +10,12 @@ from restaurant.dining.models import CartLine, Diner, DiningSession
 from restaurant.dining.names import refuse_invisible
 from restaurant.dining.services import session_change, session_lock
 from restaurant.kitchen import hooks
-from restaurant.kitchen.items import items_follow_round, items_recall_round, round_status
+from restaurant.kitchen.items import (
+    items_follow_round,
+    items_recall_round,
+    round_status,
+    staff_station_id,
+)
 from restaurant.kitchen.models import ItemMove, Order, OrderItem, OrderMove, WaiterCall
 from restaurant.kitchen.payloads import call_payload, item_state, order_payload
 from restaurant.kitchen.rules import forbidden, recall_window, tell_kitchen
@@ -27,6 +32,8 @@ STATUS_RANK = {S.SUBMITTED: 0, S.ACCEPTED: 1, S.PREPARING: 2, S.READY: 3, S.SERV
 FINAL = {S.SERVED, S.CANCELLED}
 # A round held for staff (`Order.is_awaiting_confirmation`) may only be accepted or cancelled.
 HELD_MOVES = {S.ACCEPTED, S.CANCELLED}
+# The round moves that move its dishes with it (restaurant/kitchen/items.py ITEM_OF_ROUND).
+ITEM_MOVING = {S.PREPARING, S.READY, S.SERVED, S.CANCELLED}
 WAITER_REASONS = ("service", "bill", "water")
 
 
@@ -193,6 +200,11 @@ def order_status_set(
         raise OpError(
             "conflict", f"order {order_id} waits for staff to confirm it: accept or cancel it"
         )
+    was_held = order.is_awaiting_confirmation
+    if status in ITEM_MOVING and staff_station_id(restaurant, by_id) is not None:
+        # Someone kept to one station moves its dishes, not the other stations' with them.
+        raise OpError("forbidden", "move the dishes of your station one by one",
+                      action="station")  # fmt: skip
     moved_from = order.status
     order.status = status
     order.status_changed_at = timezone.now()
@@ -204,6 +216,9 @@ def order_status_set(
     )  # fmt: skip
     # Its dishes move with it, in the same event: one change for the table, not one a dish.
     moved = items_follow_round(order, status, move=move, reason=order.cancel_reason)
+    if was_held and status == S.ACCEPTED:
+        for hook in hooks.ROUND_CONFIRMED:  # now it may be cooked: its tickets, in this transaction
+            hook(order)
     event = {"type": "order.status", "order_id": order.pk, "status": status,
              "awaiting_confirmation": order.is_awaiting_confirmation,
              "items": [items_moved_payload(item) for item in moved]}  # fmt: skip
@@ -229,6 +244,9 @@ def order_recall(*, restaurant: Restaurant, order_id: int, by_id: int | None = N
     never recalled. Broadcast like any status change, marked `recalled`. Only ``restaurant``'s
     orders: another's id is unknown here."""
     order, session = _order_locked(restaurant, order_id)
+    if staff_station_id(restaurant, by_id) is not None:
+        raise OpError("forbidden", "take back your station's dishes one by one",
+                      action="station")  # fmt: skip
     last = order.moves.order_by("-at", "-pk").first()
     until = recall_until(last)
     if until is None or last.to_status != order.status:

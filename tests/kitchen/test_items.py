@@ -278,3 +278,36 @@ def test_only_a_dish_of_the_diners_own_meal(menu, stations):
     stranger = arrive(menu.other_table)
     assert diner_refusal(stranger, chicken, "x").code == "not_found"
     assert OrderItem.objects.get(pk=chicken.pk).nudges == 0
+
+
+@pytest.mark.django_db
+def test_a_cook_kept_to_a_station_accepts_rounds_but_moves_only_dishes(menu, stations):
+    _hot, cold = stations
+    cook = staff_user(menu.restaurant, "kitchen", username="cold")
+    StaffMember.objects.filter(user=cook).update(station=cold)
+    held = send(menu, menu.rice, held=True)
+    as_cook = {"restaurant": menu.restaurant, "order_id": held.pk, "by_id": cook.pk,
+               "role": "kitchen"}  # fmt: skip
+    order_status_set(status="accepted", **as_cook)
+    for status in ("preparing", "ready", "served", "cancelled"):
+        assert refusal(order_status_set, status=status, **as_cook) == "forbidden"
+    assert refusal(order_recall, restaurant=menu.restaurant, order_id=held.pk,
+                   by_id=cook.pk) == "forbidden"  # fmt: skip
+    assert Order.objects.get().status == "accepted"
+
+
+@pytest.mark.django_db
+def test_a_held_round_is_confirmed_once_accepted(menu, stations, monkeypatch):
+    from restaurant.kitchen import hooks
+
+    submitted, confirmed = [], []
+    monkeypatch.setattr(hooks, "ROUND_SUBMITTED", [lambda order: submitted.append(order.pk)])
+    monkeypatch.setattr(hooks, "ROUND_CONFIRMED", [lambda order: confirmed.append(order.pk)])
+    held = send(menu, menu.rice, held=True)
+    assert submitted == [held.pk] and confirmed == []
+    order_status_set(restaurant=menu.restaurant, order_id=held.pk, status="accepted")
+    assert confirmed == [held.pk]
+    # A round that was never held is not confirmed again by an accept.
+    flowing = send(menu, menu.chicken)
+    order_status_set(restaurant=menu.restaurant, order_id=flowing.pk, status="accepted")
+    assert confirmed == [held.pk] and submitted == [held.pk, flowing.pk]

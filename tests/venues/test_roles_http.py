@@ -10,7 +10,7 @@ from config.urls import restaurant_patterns
 from restaurant.dining.models import DiningSession
 from restaurant.dining.services import session_open
 from restaurant.kitchen.models import Order
-from restaurant.venues.models import StaffMember
+from restaurant.venues.models import StaffMember, Station
 from restaurant.venues.roles import PERMISSIONS, Action, role_may
 from tests.dining.helpers import apply, arrive
 from tests.factories import make_menu
@@ -34,6 +34,7 @@ HTTP_ACTIONS = [
     ("post", "staff/orders/{order}/accept/", Action.ORDER_ACCEPT),
     ("get", "kitchen/", Action.KITCHEN_VIEW),
     ("get", "kitchen/api/recent/", Action.KITCHEN_VIEW),
+    ("get", "kitchen/station/hot/", Action.KITCHEN_VIEW),
 ]
 
 
@@ -55,6 +56,7 @@ def test_every_staff_url_is_gated_with_the_action_listed_here():
 @pytest.fixture
 def place():
     menu = make_menu("a", "甲店")
+    Station.objects.create(restaurant=menu.restaurant, code="hot", name="热菜")
     diner = arrive(menu.table)  # a diner's scan opens table 1: its first round is held
     apply(diner, {"type": "cart.add", "id": "x", "dish_id": menu.rice.pk})
     session = DiningSession.objects.get(table=menu.table)
