@@ -8,8 +8,9 @@ from django.utils import timezone
 from restaurant.dining.models import DiningSession
 from restaurant.kitchen import hooks
 from restaurant.kitchen.items import staff_station_id
-from restaurant.kitchen.models import Order, OrderMove, WaiterCall
+from restaurant.kitchen.models import ItemMove, Order, OrderItem, OrderMove, WaiterCall
 from restaurant.kitchen.payloads import call_payload, order_payload, station_payload
+from restaurant.kitchen.rules import recall_window
 from restaurant.kitchen.services import FINAL, recall_until, waiter_call_event
 from restaurant.menu.selectors import dishes_sold_out
 from restaurant.venues.models import Restaurant, Station
@@ -55,6 +56,51 @@ def kitchen_recent_orders(
             **order_with_table(order),
             "finished_at": order.status_changed_at.isoformat(),
             "recall_until": until.isoformat() if until else None,
+        })  # fmt: skip
+    return result
+
+
+def kitchen_recent_items(
+    *,
+    restaurant: Restaurant,
+    station_id: int | None = None,
+    hours: float = 12,
+    limit: int = 200,
+) -> list[dict]:
+    """The shift's served and voided dishes of ``restaurant`` (of one station when
+    ``station_id``), last finished first: a station's history, where a dish sent out stays
+    findable. Each: ``{item_id, order_id, round, table, station_id, name, qty, option_names,
+    note, status, status_at, void_reason, recall_until}`` (``recall_until``: until when its
+    last move may be taken back, null when it may not)."""
+    since = timezone.now() - timedelta(hours=hours)
+    items = OrderItem.objects.filter(
+        order__restaurant=restaurant,
+        status__in=(OrderItem.Status.SERVED, OrderItem.Status.VOIDED),
+        status_changed_at__gte=since,
+    )
+    if station_id is not None:
+        items = items.filter(station_id=station_id)
+    items = (
+        items.select_related("order__session__table")
+        .prefetch_related(Prefetch("moves", ItemMove.objects.order_by("-at", "-pk")))
+        .order_by("-status_changed_at", "-pk")[:limit]
+    )  # fmt: skip
+    now, window = timezone.now(), recall_window()
+    result = []
+    for item in items:
+        last = next(iter(item.moves.all()), None)
+        takes_back = (
+            last is not None and not last.recall and last.order_move_id is None
+            and last.to_status == item.status and last.at + window > now
+        )  # fmt: skip
+        table = item.order.session.table
+        result.append({
+            "item_id": item.pk, "order_id": item.order_id, "round": item.order.round,
+            "table": {"number": table.number, "label": table.label},
+            "station_id": item.station_id, "name": item.name, "qty": item.qty,
+            "option_names": item.option_names, "note": item.note, "status": item.status,
+            "status_at": item.status_changed_at.isoformat(), "void_reason": item.void_reason,
+            "recall_until": (last.at + window).isoformat() if takes_back else None,
         })  # fmt: skip
     return result
 

@@ -311,3 +311,24 @@ def test_a_held_round_is_confirmed_once_accepted(menu, stations, monkeypatch):
     flowing = send(menu, menu.chicken)
     order_status_set(restaurant=menu.restaurant, order_id=flowing.pk, status="accepted")
     assert confirmed == [held.pk] and submitted == [held.pk, flowing.pk]
+
+
+@pytest.mark.django_db
+def test_a_stations_served_and_voided_dishes_stay_findable_for_the_shift(menu, stations):
+    from restaurant.kitchen.selectors import kitchen_recent_items
+
+    _hot, cold = stations
+    chicken, rice = items_of(send(menu, menu.chicken, menu.rice)).values()
+    move(menu, rice, "served")
+    move(menu, chicken, "voided", reason="太咸")
+    history = kitchen_recent_items(restaurant=menu.restaurant, station_id=cold.pk)
+    assert [(i["name"], i["status"]) for i in history] == [("米饭", "served")]
+    assert history[0]["recall_until"] is not None and history[0]["table"]["number"] == 1
+    everything = kitchen_recent_items(restaurant=menu.restaurant)
+    assert [(i["name"], i["void_reason"]) for i in everything] == [("宫保鸡丁", "太咸"),
+                                                                  ("米饭", "")]  # fmt: skip
+    # Past the window it is still listed, but can no longer be taken back from here.
+    ItemMove.objects.update(at=timezone.now() - timedelta(hours=1))
+    assert kitchen_recent_items(restaurant=menu.restaurant)[0]["recall_until"] is None
+    OrderItem.objects.update(status_changed_at=timezone.now() - timedelta(hours=13))
+    assert kitchen_recent_items(restaurant=menu.restaurant) == []
