@@ -25,10 +25,12 @@ def stations_make(menu) -> tuple[Station, Station]:
     return wok, rice
 
 
-def printers_point(**urls) -> None:
-    """``printers_point(wok=fake.url, ...)``: station code → printer address."""
+def printers_point(restaurant=None, **urls) -> None:
+    """``printers_point(wok=fake.url, ...)``: station code → printer address (of
+    ``restaurant``'s stations, where there are several restaurants)."""
+    stations = Station.objects.filter(restaurant=restaurant) if restaurant else Station.objects
     for code, url in urls.items():
-        printer_set(station=Station.objects.get(code=code), url=url)
+        printer_set(station=stations.get(code=code), url=url)
 
 
 def round_submit(menu, *lines: dict, table=None) -> Order:
