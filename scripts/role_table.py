@@ -13,12 +13,14 @@ from pathlib import Path
 # What each action is, for people. Every action of `Action` has a line (the test checks).
 WORDS = {
     "kitchen.view": "the kitchen display and its served-today list",
-    "order.advance": "move an order on: accepted → preparing → ready",
-    "order.serve": "mark an order served",
+    "order.advance": "move an order, or a dish, on: accepted → preparing → ready",
+    "order.serve": "mark an order, or a dish, served",
     "order.accept": "let a held first round through to the kitchen",
-    "order.recall": "take back an order's last move: the undo bar",
+    "order.recall": "take back an order's or a dish's last move: the undo bar",
     "order.cancel": "cancel an order (the table is told why)",
     "dish.sold_out": "mark a dish sold out, or back",
+    "item.void": "take a sent dish back (退菜), saying why",
+    "ticket.reprint": "reprint a station's ticket; settle one that may have printed",
     "floor.view": "the staff floor: every table live",
     "table.open": "open a table",
     "table.close": "close a table (its bill, an unsent cart)",

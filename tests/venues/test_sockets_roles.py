@@ -3,12 +3,15 @@ applied) or refused (`forbidden`, nothing applied, the socket stays open) exactl
 `restaurant/venues/roles.py` says, asked of the role the user holds at the socket's
 restaurant. Which socket a role opens, and who may open which, is tested too."""
 
+from types import SimpleNamespace
+
 import pytest
 from channels.db import database_sync_to_async
 
 from restaurant.dining.models import DiningSession
 from restaurant.dining.services import session_open
-from restaurant.kitchen.models import Order, WaiterCall
+from restaurant.kitchen.items import item_status_set
+from restaurant.kitchen.models import Order, OrderItem, WaiterCall
 from restaurant.kitchen.services import order_status_set
 from restaurant.menu.models import Dish
 from restaurant.venues.models import Restaurant, StaffMember
@@ -43,6 +46,14 @@ def _moved(menu, status: str) -> Order:
     for step in ("accepted", "ready") if status == "ready" else (status,):
         order_status_set(restaurant=menu.restaurant, order_id=order.pk, status=step)
     return Order.objects.get(pk=order.pk)
+
+
+def _item(menu, status: str | None = None) -> OrderItem:
+    """The one dish of a flowing round, moved to ``status`` by the kitchen first if given."""
+    item = _round(menu, menu.table, held=False).items.get()
+    if status is not None:
+        item_status_set(restaurant=menu.restaurant, item_id=item.pk, status=status)
+    return OrderItem.objects.get(pk=item.pk)
 
 
 # Every op a staff socket takes, with what it needs in the database, the action it is, and
@@ -91,6 +102,35 @@ CASES = {
         lambda o: {"type": "order.recall", "order_id": o.pk},
         lambda o: Order.objects.get(pk=o.pk).status == "submitted",
     ),
+    "item_advance": (
+        Action.ORDER_ADVANCE,
+        _item,
+        lambda i: {"type": "item.set_status", "item_id": i.pk, "status": "cooking"},
+        lambda i: OrderItem.objects.get(pk=i.pk).status == "cooking",
+    ),
+    "item_serve": (
+        Action.ORDER_SERVE,
+        lambda menu: _item(menu, "ready"),
+        lambda i: {"type": "item.set_status", "item_id": i.pk, "status": "served"},
+        lambda i: OrderItem.objects.get(pk=i.pk).status == "served",
+    ),
+    "item_void": (
+        Action.ITEM_VOID,
+        _item,
+        lambda i: {
+            "type": "item.set_status",
+            "item_id": i.pk,
+            "status": "voided",
+            "reason": "客人不要了",
+        },
+        lambda i: OrderItem.objects.get(pk=i.pk).status == "voided",
+    ),
+    "item_recall": (
+        Action.ORDER_RECALL,
+        lambda menu: _item(menu, "cooking"),
+        lambda i: {"type": "item.recall", "item_id": i.pk},
+        lambda i: OrderItem.objects.get(pk=i.pk).status == "queued",
+    ),
     "sold_out": (
         Action.DISH_SOLD_OUT,
         lambda menu: menu.rice,
@@ -113,10 +153,14 @@ CASES = {
 
 
 def test_every_socket_op_is_in_the_cases_and_every_case_is_an_action_of_the_table():
-    from restaurant.kitchen import ops, protocol
+    from restaurant.kitchen import hooks, ops, protocol
 
-    assert set(ops.OP_ACTIONS) == set(protocol.KITCHEN_OPS.values()) - {protocol.Sync}
+    ops_taken = set(protocol.KITCHEN_OPS.values()) - {protocol.Sync}
+    assert set(ops.OP_ACTIONS) | set(hooks.STAFF_OPS) == ops_taken
     assert {action for action, *_ in CASES.values()} <= set(PERMISSIONS)
+    # Every op the kitchen's own table lists is tried by some case, by every role.
+    tried = {CASES[case][2](SimpleNamespace(pk=1))["type"] for case in CASES}
+    assert {cls.__struct_config__.tag for cls in ops.OP_ACTIONS} <= tried
 
 
 async def socket_for(menu, role: str):
@@ -181,6 +225,11 @@ LITERAL = {
     ("kitchen", "call_done", True): True,  # ...and the kitchen's where it shows them
     ("cashier", "call_seen", False): True,
     ("manager", "recall", False): True,
+    ("waiter", "item_advance", False): False,  # a dish's cooking is the kitchen's
+    ("waiter", "item_serve", False): True,
+    ("waiter", "item_void", False): True,  # 退菜: the floor takes a dish back
+    ("cashier", "item_void", False): False,
+    ("kitchen", "item_recall", False): True,
 }
 
 
