@@ -1,5 +1,6 @@
 """`make run`: migrate, load the demo once, print each restaurant's links and logins, serve
-with daphne until Ctrl-C."""
+with daphne until Ctrl-C; beside it the print worker, and a fake kitchen printer per demo
+station (restaurant/printing/embedded.py)."""
 
 import os
 
@@ -9,9 +10,10 @@ from django.core.management.base import BaseCommand
 from django.urls import reverse
 
 from restaurant.core import asgi_server
-from restaurant.site.demo import demo_logins
+from restaurant.printing.embedded import EmbeddedPrinting
+from restaurant.site.demo import DEMO_SLUGS, demo_logins
 from restaurant.tables.links import served_site_url_save, table_links
-from restaurant.venues.models import Restaurant
+from restaurant.venues.models import Restaurant, Station
 
 # The platform's superuser: every restaurant, the whole admin. Each restaurant's staff have
 # logins of their own, with their role (the demo's are printed too).
@@ -29,6 +31,10 @@ class Command(BaseCommand):
             "--new-passwords", action="store_true",
             help="give the superuser and the demo logins new passwords (else kept in var/)",
         )  # fmt: skip
+        parser.add_argument("--no-print-worker", action="store_true",
+                            help="start no print worker (one runs elsewhere)")  # fmt: skip
+        parser.add_argument("--no-fake-printers", action="store_true",
+                            help="start no fake printers for the demo stations")  # fmt: skip
 
     def handle(self, *args, host, port, no_demo, new_passwords, **options):
         call_command("migrate", interactive=False, verbosity=0)
@@ -49,9 +55,41 @@ class Command(BaseCommand):
             settings.WS_ALLOWED_ORIGINS = socket_origins(site)
         layer = "Redis" if settings.REDIS_URL else "in-memory"
         self.print_guide(site, layer, logins)
+        printing = self.printing_start(options)
         self.stdout.write("Ctrl-C stops the server.\n")
         self.stdout.flush()
-        asgi_server.main(["-b", host, "-p", str(port), "config.asgi:application"])
+        try:
+            asgi_server.main(["-b", host, "-p", str(port), "config.asgi:application"])
+        finally:
+            printing.stop()
+
+    def printing_start(self, options) -> EmbeddedPrinting:
+        """The fake printers of the demo stations, then the print worker (a child process;
+        with the in-memory layer its events are relayed into this server's event loop)."""
+
+        def echo(line: str) -> None:
+            self.stdout.write(line)
+            self.stdout.flush()
+
+        printing = EmbeddedPrinting(echo=echo)
+        if not options["no_fake_printers"]:
+            stations = Station.objects.filter(restaurant__slug__in=DEMO_SLUGS).select_related(
+                "restaurant"
+            )
+            lines = printing.fake_printers_start(list(stations))
+            if lines:
+                self.stdout.write(self.style.SUCCESS("Kitchen printers"))
+                for line in lines:
+                    self.stdout.write(f"  {line}")
+                self.stdout.write("")
+        if not options["no_print_worker"]:
+            loop = None
+            if not settings.REDIS_URL:
+                from daphne.server import twisted_loop  # the loop daphne serves on
+
+                loop = twisted_loop
+            printing.worker_start(loop)
+        return printing
 
     @staticmethod
     def site_url(host: str, port: int) -> str:
