@@ -97,6 +97,7 @@ def test_every_layout_renders_files_nginx_and_supervisord_accept(tmp_path, args)
     nginx_test(root)
     environments = program_environments(root)
     assert environments, "no programs"
+    assert "print_worker" in environments  # the kitchen's printers are served
     for name, environment in environments.items():
         if name == "nginx":
             assert not environment  # nginx needs none of it

@@ -224,6 +224,12 @@ def worker_upstreams(stack: Stack) -> set[str]:
 
 
 # --- the tests ---------------------------------------------------------------------------------
+async def test_the_print_worker_runs_beside_the_servers(stack):
+    """The kitchen's printers are served in the rendered deployment too (docs/printing.md)."""
+    assert stack.status()["print_worker"] == "RUNNING", stack.logs()
+    assert "print worker" in stack.log("print_worker.log")
+
+
 async def test_pages_from_uwsgi_files_from_nginx_env_everywhere(stack):
     status, headers, _ = get(stack.url + "/")
     assert status == 200 and headers.get("X-App-Server") == "uwsgi", headers
