@@ -32,6 +32,7 @@ class FakePrinter:
         self.offline = False
         self.stall_after: int | None = None  # bytes of a ticket, then silence
         self.drop_after: int | None = None  # bytes of a ticket, then the connection closes
+        self.answer_delay = 0.0  # seconds before each status answer (a printer busy printing)
         self.received: list[bytearray] = []  # per connection: the ticket bytes it brought
         self.tickets: list[bytes] = []  # each one reported to on_ticket
         self.connections = 0
@@ -216,6 +217,8 @@ class FakePrinter:
         self._release.wait()
 
     def _answer(self, n: int) -> int:
+        if self.answer_delay:
+            self._stopping.wait(self.answer_delay)
         with self.changed:
             self.queries += 1
             self.changed.notify_all()
