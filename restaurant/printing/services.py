@@ -382,10 +382,13 @@ def print_job_claim(*, station_id: int, worker: str) -> PrintJob | None:
     taken moves on; SQLite takes the database's write lock for the transaction)."""
     now = timezone.now()
     with transaction.atomic():
+        # Only the printer's row is locked (`of`), without the ordering's joins: the
+        # restaurant's row would be locked too, and every other station skipped meanwhile.
         printer = (
-            Printer.objects.select_for_update(skip_locked=True)
+            Printer.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(station_id=station_id, enabled=True)
             .select_related("station")
+            .order_by()
             .first()
         )
         if printer is None:
