@@ -22,6 +22,7 @@ restaurant_patterns = [
     path("api/menu/", menu_views.menu_api, name="menu-api"),
     path("kitchen/", kitchen_views.kitchen_display, name="kitchen"),
     path("kitchen/api/recent/", kitchen_views.kitchen_recent, name="kitchen-recent"),
+    path("kitchen/station/<slug:code>/", kitchen_views.kitchen_station, name="kitchen-station"),
     path("staff/", floor_views.floor, name="staff-floor"),
     path("staff/api/floor/", floor_views.floor_api, name="staff-floor-api"),
     path("staff/tables/<int:number>/open/", floor_views.table_open, name="staff-table-open"),

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from restaurant.kitchen.selectors import kitchen_recent_orders
+from restaurant.kitchen.selectors import kitchen_recent_items, kitchen_recent_orders
 from restaurant.venues.http import staff_url, staff_view
 from restaurant.venues.models import StaffMember, Station
 from restaurant.venues.roles import Action
@@ -60,9 +60,14 @@ def kitchen_station(request, code: str):
 @staff_view(Action.KITCHEN_VIEW)
 @require_GET
 def kitchen_recent(request):
-    """The kitchen's history panel: the shift's served and cancelled orders."""
-    orders = kitchen_recent_orders(restaurant=request.restaurant)
+    """The kitchen's history panels: the shift's served and cancelled orders; with
+    ``?station=<code>``, that station's served and voided dishes instead (`items`)."""
+    code = request.GET.get("station")
+    if code is None:
+        body = {"orders": kitchen_recent_orders(restaurant=request.restaurant)}
+    else:
+        station = get_object_or_404(Station, restaurant=request.restaurant, code=code)
+        body = {"items": kitchen_recent_items(restaurant=request.restaurant, station_id=station.pk)}
     return JsonResponse(
-        {"now": timezone.now().isoformat(), "orders": orders},
-        json_dumps_params={"ensure_ascii": False},
+        {"now": timezone.now().isoformat(), **body}, json_dumps_params={"ensure_ascii": False}
     )

@@ -1,27 +1,32 @@
-// The kitchen display: open orders in columns by status, waiter calls, sold-out switches, tickets.
+// The kitchen display, the expo (the pass): open rounds in columns by status, each dish with its
+// state (tap: ready, then served), waiter calls, sold-out switches, tickets, the printers.
 //
 // The server's snapshot is the board; events move it on between snapshots. The kitchen socket
 // carries no seq, so nothing here can see a lost event: a `sync` every minute (one snapshot,
 // cheap) heals whatever the channel layer dropped, and every reconnect starts from a snapshot.
 // Split by concern: kitchen_state.js (state, helpers), kitchen_board.js (the tickets),
-// kitchen_sound.js (sound, its prompt, the new-order alarm), kitchen_history.js (served today).
+// kitchen_sound.js (sound, its prompt, the new-order alarm), kitchen_history.js (served today),
+// kitchen_items.js (each dish: moves, nudges, undo), kitchen_printers.js (printers, doubtful tickets).
 
 import { LiveSocket } from "./socket.js";
 import {
   $, EN, clock, closeDialog, h, localName, openDialog, staffConnection, toast, wireDialog,
 } from "./ui.js";
-import { board, cards, renderBoard, tick } from "./kitchen_board.js";
+import { EXPO_NEXT, board, cards, renderBoard, tick } from "./kitchen_board.js";
 import { historyChanged, initHistory } from "./kitchen_history.js";
 import {
-  CALLS_HERE, COLUMNS, CONFIG, S, dishName, errorText, icon, now, optionNames, since, t, tableName,
+  CALLS_HERE, COLUMNS, CONFIG, S, dishName, errorText, icon, now, optionNames, since, stationName, t, tableName,
 } from "./kitchen_state.js";
+import {
+  applyItemStatus, applyNudge, applyRoundItems, findItem, initItems, moveItem, offerUndo, pressable,
+} from "./kitchen_items.js";
+import { Printers } from "./kitchen_printers.js";
 import {
   CHIME_CALL, CHIME_ORDER, acknowledge, renderAlarm, renderSound, sound, startSound,
 } from "./kitchen_sound.js";
 
 const FRESH_FOR = 15_000; // a new order glows this long
 const SYNC_EVERY = 60_000;
-const UNDO_FOR = 10_000; // the undo bar stays this long after a move (the server allows longer)
 
 function markFresh(orderId) {
   S.fresh.set(orderId, now() + FRESH_FOR);
@@ -44,7 +49,8 @@ function setStatus(orderId, status, reason = "") {
     .then(() => {
       // The ack means it is committed: show it now, whether or not the event comes first.
       applyStatus(orderId, status);
-      offerUndo(order, status);
+      offerUndo(t("movedTo", { table: tableName(order.table), round: order.round, status: t(`status_${status}`) }),
+        () => recall(orderId));
       if (status === "served" || status === "cancelled") historyChanged();
     })
     .catch((err) => {
@@ -74,30 +80,6 @@ function applyStatus(orderId, status, ev = {}) {
   return true;
 }
 
-// One bar at the bottom: the last move made here, with Undo, for UNDO_FOR.
-const undoBar = $("#undo-bar");
-let undoing = null; // {orderId, timer}
-
-function offerUndo(order, status) {
-  clearTimeout(undoing?.timer);
-  undoing = { orderId: order.order_id, timer: setTimeout(hideUndo, UNDO_FOR) };
-  $("#undo-text").textContent = t("movedTo", {
-    table: tableName(order.table), round: order.round, status: t(`status_${status}`),
-  });
-  undoBar.hidden = false;
-  // Restart the countdown line: a new move gets the whole time again.
-  const line = $(".undo-time", undoBar);
-  line.classList.remove("is-running");
-  void line.offsetWidth;
-  line.classList.add("is-running");
-}
-
-function hideUndo() {
-  clearTimeout(undoing?.timer);
-  undoing = null;
-  undoBar.hidden = true;
-}
-
 function recall(orderId) {
   return sock.send("order.recall", { order_id: orderId })
     .then(() => {
@@ -108,13 +90,6 @@ function recall(orderId) {
       toast(errorText(err), "is-error");
     });
 }
-
-$("#undo-button").addEventListener("click", () => {
-  if (!undoing) return;
-  const { orderId } = undoing;
-  hideUndo();
-  recall(orderId);
-});
 
 const cancelDialog = $("#cancel-dialog");
 let cancelling = null;
@@ -166,6 +141,15 @@ function printTicket(orderId) {
 addEventListener("afterprint", () => {
   document.body.classList.remove("is-printing-ticket");
   $("#print-ticket").replaceChildren();
+});
+
+// A dish tapped at the pass: ready, then served (a long press opens it: kitchen_items.js).
+pressable(board, (itemId) => {
+  const [order, item] = findItem(itemId);
+  if (!item || !EXPO_NEXT[item.status]) return;
+  if (S.unseen.has(order.order_id)) acknowledge([order.order_id]);
+  S.nudged.delete(itemId);
+  moveItem(itemId, EXPO_NEXT[item.status]);
 });
 
 board.addEventListener("click", (e) => {
@@ -353,6 +337,12 @@ function applySnapshot(snap) {
   S.orders = new Map(snap.orders.map((o) => [o.order_id, o]));
   S.calls = new Map(CALLS_HERE ? snap.calls.map((c) => [c.call_id, c]) : []);
   S.soldOut = new Set(snap.dishes_sold_out);
+  S.stations = new Map((snap.stations || []).map((s) => [s.station_id, s]));
+  // Someone kept to one station works on its board (the page's server sends them there too;
+  // this catches a station given while the page is open).
+  const own = S.stations.get(snap.my_station_id);
+  if (own) location.replace(CONFIG.stationUrl.replace(/\/0\/$/, `/${encodeURIComponent(own.code)}/`));
+  printers.snapshot(snap);
   // New orders are unacknowledged: on the first snapshot (a reload must not hide what waits),
   // and later ones that came while this screen was away (or whose event was lost).
   const arrived = snap.orders.filter((o) => !knownOrders.has(o.order_id) && o.status === "submitted");
@@ -369,6 +359,7 @@ function applySnapshot(snap) {
 let floorSync = null;
 
 function applyEvent(ev) {
+  if (printers.event(ev)) return;
   switch (ev.type) {
     case "order.new": {
       if (S.orders.has(ev.order.order_id)) return;
@@ -383,9 +374,27 @@ function applyEvent(ev) {
       break;
     }
     case "order.status":
+      applyRoundItems(S.orders.get(ev.order_id), ev); // the dishes a whole-round move moved
       // An order this screen never saw: its order.new was lost. Ask for the whole board.
       if (!applyStatus(ev.order_id, ev.status, ev) && COLUMNS.includes(ev.status)) sock.send("sync").catch(() => {});
       if (ev.recalled || ev.status === "served" || ev.status === "cancelled") historyChanged();
+      renderOrders();
+      break;
+    case "item.status": {
+      const order = applyItemStatus(ev);
+      if (!order) {
+        if (["queued", "cooking", "ready"].includes(ev.status)) sock.send("sync").catch(() => {}); // its round never came
+        return;
+      }
+      applyStatus(order.order_id, ev.order_status || order.status, { awaiting_confirmation: order.awaiting_confirmation });
+      if (ev.recalled || ev.order_status === "served" || ev.order_status === "cancelled") historyChanged();
+      renderOrders();
+      break;
+    }
+    case "item.nudge":
+      // Where the restaurant has no stations, this is the one board: the nudge must show here.
+      toast(applyNudge(ev), "is-nudge", { key: `nudge-${ev.item_id}`, ms: 8000 });
+      sound.play(CHIME_CALL);
       renderOrders();
       break;
     case "waiter.call":
@@ -423,6 +432,13 @@ function renderAll() {
 }
 
 const sock = new LiveSocket(CONFIG.socketPath);
+const send = (type, fields) => sock.send(type, fields);
+const printers = new Printers({
+  t, send, toast, errorText, icon, tableName, name: stationName, only: null, compact: true,
+  strip: $("#printer-strip"), banner: $("#printer-banner"), doubts: $("#print-doubts"),
+  alert: () => sound.play(CHIME_CALL),
+});
+initItems({ send, render: renderOrders, moved: (status) => (status === "served" || status === "voided") && historyChanged() });
 sock.on("state", connection.render);
 sock.on("snapshot", applySnapshot);
 sock.on("event", applyEvent);

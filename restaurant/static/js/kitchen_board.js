@@ -5,8 +5,9 @@
 
 import { $, clock, customLabel, h } from "./ui.js";
 import {
-  COLUMNS, NEXT, S, dishName, elapsed, icon, now, optionNames, since, t, tableName,
+  COLUMNS, NEXT, S, dishName, elapsed, icon, now, optionNames, since, stationName, t, tableName,
 } from "./kitchen_state.js";
+import { chip, isFlashing, lateBy, marks } from "./kitchen_items.js";
 
 const AMBER_AFTER = 10 * 60_000; // an order waiting this long turns amber...
 const RED_AFTER = 20 * 60_000; // ...and this long, red
@@ -18,15 +19,36 @@ export const board = $("#board");
 const columns = Object.fromEntries(COLUMNS.map((s) => [s, $(`.column[data-status="${s}"]`, board)]));
 export const cards = new Map(); // order_id -> {el, sig}
 
-function itemRow(item) {
+// The pass moves a dish to ready, then served; a long press opens it (kitchen_items.js).
+export const EXPO_NEXT = { queued: "ready", cooking: "ready", ready: "served" };
+
+function itemRow(item, order, at) {
   const options = optionNames(item);
-  return h("li", { class: "tc-item" },
-    h("span", { class: "tc-qty" }, `${item.qty}×`),
-    h("div", { class: "tc-what" },
-      h("span", { class: "tc-name" }, dishName(item.dish_id, item.name)),
-      options.length ? h("span", { class: "tc-options" }, options.join(" · ")) : null,
-      item.note ? h("span", { class: "tc-note" }, icon("note"), h("span", {}, item.note)) : null));
+  const next = EXPO_NEXT[item.status];
+  const busy = S.busyItems.has(item.item_id);
+  const dish = dishName(item.dish_id, item.name);
+  const state = item.status || "queued"; // a server from before dishes had states: none
+  return h("li", {
+    class: `tc-item has-state is-${state}${isFlashing(item.item_id) ? " is-flashing" : ""}${busy ? " is-busy" : ""}`,
+    "data-item": item.item_id,
+  },
+    h("button", {
+      type: "button", class: "tc-item-tap", disabled: busy || order.awaiting_confirmation || !item.status,
+      "aria-label": next ? t("tapTo", { dish: `${item.qty}× ${dish}`, status: t(`item_${next}`) }) : null,
+    },
+      h("span", { class: "tc-qty" }, `${item.qty}×`),
+      h("div", { class: "tc-what" },
+        h("span", { class: "tc-name" }, dish),
+        options.length ? h("span", { class: "tc-options" }, options.join(" · ")) : null,
+        item.note ? h("span", { class: "tc-note" }, icon("note"), h("span", {}, item.note)) : null,
+        item.status ? h("span", { class: "tc-state" }, chip(item), marks(item, at),
+          item.station_id && S.stations.size > 1 ? h("span", { class: "tc-station" }, stationName(item.station_id)) : null,
+          item.void_reason ? h("span", { class: "tc-void" }, item.void_reason) : null) : null)));
 }
+
+// What a ticket shows of its dishes, to tell when it must be drawn again.
+const itemsSig = (order, at) => order.items.map((i) => [i.status, i.nudges, S.busyItems.has(i.item_id),
+  isFlashing(i.item_id), Math.max(-1, Math.floor(lateBy(i, at) / 60_000))].join(":")).join(",");
 
 function actionButton(to, primary) {
   const label = t(`to_${to}`);
@@ -68,7 +90,7 @@ function buildCard(order) {
       h("time", { class: "tc-age", datetime: order.created_at, title: t("orderedAt", { time: clock(order.created_at) }),
         "aria-label": t("age", { time: since(age) }) }, elapsed(age))),
     held ? h("p", { class: "tc-held", role: "note" }, icon("hourglass"), t("held")) : null,
-    h("ul", { class: "tc-items" }, order.items.map(itemRow)),
+    h("ul", { class: "tc-items" }, order.items.map((item) => itemRow(item, order, now()))),
     h("footer", { class: "tc-actions" },
       h("div", { class: "tc-moves" }, moves(order)),
       h("div", { class: "tc-minor" },
@@ -91,7 +113,7 @@ export function renderBoard() {
     column.classList.toggle("is-empty", orders.length === 0);
     weights.push(orders.length ? `minmax(220px, ${Math.min(orders.length, MOST_WEIGHT)}fr)` : "minmax(64px, 0.25fr)");
     orders.forEach((order, i) => {
-      const sig = `${order.status}|${S.busy.has(order.order_id)}|${Boolean(order.awaiting_confirmation)}|${stamp}`;
+      const sig = `${order.status}|${S.busy.has(order.order_id)}|${Boolean(order.awaiting_confirmation)}|${stamp}|${itemsSig(order, now())}`;
       let card = cards.get(order.order_id);
       if (!card || card.sig !== sig) {
         const el = buildCard(order);
@@ -122,6 +144,7 @@ export function renderBoard() {
 }
 
 export function tick() {
+  renderBoard(); // a dish turning late, a nudge's flash ending: only those tickets are redrawn
   const at = now();
   for (const { el } of cards.values()) {
     const age = at - Number(el.dataset.created);

@@ -1,8 +1,9 @@
 // The kitchen display's state and the small helpers its other modules share.
 //
-// kitchen.js wires the socket, the actions and the panels; kitchen_board.js draws the tickets;
+// kitchen.js wires the expo's socket, actions and panels; kitchen_board.js draws its tickets;
+// kitchen_station.js is one station's board; kitchen_items.js each dish's state and moves;
 // kitchen_sound.js owns the sound, the prompt that unlocks it and the new-order alarm;
-// kitchen_history.js the served-today panel.
+// kitchen_history.js the served-today panel; kitchen_printers.js the printers and doubtful tickets.
 
 import {
   $, EN, icon as sprite, serverClock, since as sinceText, strings, tableName as nameOf,
@@ -30,6 +31,9 @@ export const S = {
   categories: [],
   menuState: "loading", // loading | ready | error
   busy: new Set(), // order ids with a status op in flight
+  busyItems: new Set(), // item ids with a move in flight
+  nudged: new Map(), // item_id -> flash until (ms): a diner just hurried it (催菜)
+  stations: new Map(), // station_id -> station (the snapshot's `stations`)
   busyCalls: new Set(),
   busyDishes: new Set(),
   fresh: new Map(), // order_id -> glow until (ms)
@@ -74,7 +78,15 @@ export function optionNames(item) {
   return item.option_names || [];
 }
 
+// A station's name in the page's language.
+export function stationName(id) {
+  const station = S.stations.get(id);
+  return station ? (EN && station.name_en) || station.name : "";
+}
+
 export function errorText(err) {
+  // A person kept to one station touched another's dish.
+  if (err.code === "forbidden" && err.reply?.action === "station") return t("err_station");
   const key = `err_${err.code}`;
   return t.has(key) ? t(key) : t("err_other", { message: err.message || err.code });
 }
