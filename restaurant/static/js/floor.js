@@ -4,10 +4,15 @@
 // changed (an order, a call, a table opened or closed): any such event refetches the floor,
 // debounced, so a burst of events costs one request. Diners coming and going are not broadcast
 // to staff, so the floor also refreshes every 20 s while it is on screen.
+//
+// The socket's own state shows here too: a diner's nudge (催菜) of a late dish beside the table's
+// calls, until the dish is served or taken back (from the snapshot's rounds and the item events),
+// and the kitchen printers with their doubtful tickets (kitchen_printers.js).
 
+import { Printers } from "./kitchen_printers.js";
 import { LiveSocket } from "./socket.js";
 import {
-  $, csrfToken, h, icon as sprite, localName, moneyFormatter, openDialog, serverClock,
+  $, EN, csrfToken, h, icon as sprite, localName, moneyFormatter, openDialog, serverClock,
   since as sinceText, staffConnection, strings, tableName as nameOf, toast, wireDialog,
 } from "./ui.js";
 
@@ -36,6 +41,45 @@ const ago = (iso) => {
 const S = {
   tables: JSON.parse($("#floor-data").textContent),
   busy: new Set(), // "<number>:<action>", "call:<id>" and "accept:<id>" with a request in flight
+  orders: new Map(), // order_id -> open round (the socket's), for the nudged dishes
+  stations: new Map(), // station_id -> station
+  dismissed: new Set(), // "<item_id>:<nudges>": a nudge someone here acknowledged
+};
+const LIVE = new Set(["queued", "cooking", "ready"]);
+
+// A diner's nudges (催菜) of dishes not yet served, by table number: the last nudge first.
+function nudgesByTable() {
+  const by = new Map();
+  for (const order of S.orders.values()) {
+    for (const item of order.items) {
+      if (!item.nudged_at || !LIVE.has(item.status) || S.dismissed.has(`${item.item_id}:${item.nudges}`)) continue;
+      const n = order.table.number;
+      if (!by.has(n)) by.set(n, []);
+      by.get(n).push({ order, item });
+    }
+  }
+  return by;
+}
+
+function nudgeRows(nudges) {
+  if (!nudges?.length) return null;
+  return h("ul", { class: "tcard-calls tcard-nudges" }, nudges.map(({ order, item }) => {
+    const late = item.nudge_after ? now() - Date.parse(item.nudge_after) : 0;
+    return h("li", { class: "tcall is-nudge", "data-nudge": item.item_id },
+      icon("fire"),
+      h("span", { class: "tcall-what" },
+        h("strong", { class: "tcall-reason" }, `${t("hurryLabel")} · ${item.qty}× ${item.name}`),
+        h("span", { class: "tcall-since" }, [t("round", { n: order.round }), late > 0 ? lateText(late) : null,
+          item.nudges > 1 ? t("nudgedMark", { n: item.nudges }) : null, item.station_id ? stationName(item.station_id) : null]
+          .filter(Boolean).join(" · "))),
+      h("button", { type: "button", class: "btn btn-quiet btn-seen", "data-dismiss": `${item.item_id}:${item.nudges}` }, t("seen")));
+  }));
+}
+
+const lateText = (ms) => (ms < 60_000 ? t("lateNow") : t("lateBy", { time: sinceText(ms, t) }));
+const stationName = (id) => {
+  const station = S.stations.get(id);
+  return station ? (EN && station.name_en) || station.name : "";
 };
 
 function stat(label, value) {
@@ -57,13 +101,13 @@ function heldRounds(table) {
       icon("check"), t("accept")))));
 }
 
-function card(table) {
+function card(table, nudges) {
   const open = table.status === "open";
   const n = table.number;
   const busy = (action) => S.busy.has(`${n}:${action}`);
   const alerting = table.calls.length || table.held_orders?.length;
   return h("article", {
-    class: `table-card is-${table.status}${alerting ? " has-calls" : ""}`,
+    class: `table-card is-${table.status}${alerting ? " has-calls" : ""}${nudges?.length ? " has-nudges" : ""}`,
     "data-table": n,
   },
     h("header", { class: "tcard-head" },
@@ -88,6 +132,7 @@ function card(table) {
         h("button", { type: "button", class: "btn btn-done", "data-done": call.call_id, disabled: S.busy.has(`call:${call.call_id}`) },
           icon("check"), t("done")))))
       : null,
+    nudgeRows(nudges),
     heldRounds(table),
     open
       ? h("dl", { class: "tcard-stats" },
@@ -122,7 +167,8 @@ function summary() {
 }
 
 function render() {
-  $("#floor-grid").replaceChildren(...S.tables.map(card));
+  const nudges = nudgesByTable();
+  $("#floor-grid").replaceChildren(...S.tables.map((table) => card(table, nudges.get(table.number))));
   $("#floor-summary").replaceChildren(...summary());
 }
 
@@ -377,6 +423,10 @@ $("#floor-grid").addEventListener("click", (e) => {
   if (button.dataset.seen) return callOp("waiter.seen", Number(button.dataset.seen));
   if (button.dataset.done) return callOp("waiter.done", Number(button.dataset.done));
   if (button.dataset.accept) return acceptRound(Number(button.dataset.accept));
+  if (button.dataset.dismiss) {
+    S.dismissed.add(button.dataset.dismiss); // until the table hurries that dish again
+    return render();
+  }
   const action = button.dataset.action;
   if (!action) return;
   e.preventDefault();
@@ -394,11 +444,44 @@ function signedOutNow() {
 }
 
 const sock = new LiveSocket(CONFIG.socketPath);
-sock.on("state", connection.render);
-sock.on("snapshot", () => refetchSoon(0)); // a (re)connection: whatever happened meanwhile, fetch it
-sock.on("event", (ev) => {
-  if (REFRESH_ON.has(ev.type)) refetchSoon();
+const printers = new Printers({
+  t, send: (type, fields) => sock.send(type, fields), toast, icon, tableName, name: stationName, only: null,
+  errorText: (err) => (t.has(`err_${err.code}`) ? t(`err_${err.code}`) : t("err_other", { message: err.message || err.code })),
+  strip: $("#floor-printers"), banner: $("#printer-banner"), doubts: $("#print-doubts"),
 });
+
+function applyFloorSnapshot(snap) {
+  S.orders = new Map(snap.orders.map((o) => [o.order_id, o]));
+  S.stations = new Map((snap.stations || []).map((s) => [s.station_id, s]));
+  printers.snapshot(snap);
+  refetchSoon(0); // a (re)connection: whatever happened meanwhile, fetch it
+}
+
+function applyFloorEvent(ev) {
+  if (printers.event(ev)) return;
+  if (ev.type === "order.new") S.orders.set(ev.order.order_id, { ...ev.order, table: ev.table });
+  else if (ev.type === "order.status") {
+    const order = S.orders.get(ev.order_id);
+    for (const c of ev.items || []) Object.assign(order?.items.find((i) => i.item_id === c.item_id) || {}, c);
+    if (ev.status === "served" || ev.status === "cancelled") S.orders.delete(ev.order_id);
+  } else if (ev.type === "item.status") {
+    const item = S.orders.get(ev.order_id)?.items.find((i) => i.item_id === ev.item_id);
+    if (item) Object.assign(item, { status: ev.status, void_reason: ev.void_reason });
+    render();
+  } else if (ev.type === "item.nudge") {
+    const item = S.orders.get(ev.order_id)?.items.find((i) => i.item_id === ev.item_id);
+    if (item) Object.assign(item, { nudged_at: ev.at, nudges: ev.nudges });
+    else sock.send("sync").catch(() => {}); // a round this page never had
+    toast(t("nudgeToast", { table: tableName(ev.table), qty: ev.qty, dish: ev.name,
+      late: lateText(Math.max(0, ev.late_seconds) * 1000) }), "is-nudge", { key: `nudge-${ev.item_id}`, ms: 8000 });
+    render();
+  }
+  if (REFRESH_ON.has(ev.type)) refetchSoon();
+}
+
+sock.on("state", connection.render);
+sock.on("snapshot", applyFloorSnapshot);
+sock.on("event", applyFloorEvent);
 sock.on("closed", ({ code }) => {
   connection.render("closed");
   if (code === 4403) connection.signOut(); // signed out, deactivated or the password changed
