@@ -15,6 +15,7 @@ class PrintingConfig(AppConfig):
         from restaurant.venues.roles import Action
 
         hooks.round_submitted_register(services.print_jobs_for_round)
+        hooks.round_confirmed_register(services.print_jobs_for_confirmed_round)
         hooks.item_voided_register(services.print_job_void)
         hooks.staff_op_register(protocol.TicketReprint, ops.ticket_reprint, Action.TICKET_REPRINT)
         hooks.staff_op_register(

@@ -9,7 +9,7 @@ told to the restaurant's kitchen group (kitchen displays and the floor) after co
 from collections import defaultdict
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -102,38 +102,23 @@ def print_jobs_for_round(order: Order) -> list[PrintJob]:
 
 
 def print_jobs_for_confirmed_round(order: Order) -> list[PrintJob]:
-    """The tickets of a held round that staff have just accepted, inside that transaction."""
+    """The tickets of a held round that staff have just accepted, inside that transaction
+    (`restaurant.kitchen.hooks.round_confirmed_register`)."""
     return _round_jobs(order)
 
 
-HELD_LOOKBACK = timedelta(hours=12)  # a held round accepted later than this is not printed
-
-
-def print_jobs_for_accepted_rounds(now=None) -> int:
-    """Held rounds that staff accepted and that have no ticket yet get theirs; run by the
-    worker every few seconds. It stands in for `print_jobs_for_confirmed_round` until the
-    kitchen calls a hook when it accepts a round (docs/printing.md), and costs nothing after:
-    a round has one original ticket per station (the `one_ticket_per_round` constraint), so
-    a round found twice is printed once. Returns the jobs made."""
-    now = now or timezone.now()
-    printed = PrintJob.objects.filter(order=OuterRef("pk"), kind=PrintJob.Kind.TICKET)
-    printable = OrderItem.objects.filter(order=OuterRef("pk"), station__printer__enabled=True)
-    orders = Order.objects.filter(
-        awaiting_confirmation=True, created_at__gte=now - HELD_LOOKBACK
-    ).exclude(status__in=(Order.Status.SUBMITTED, Order.Status.CANCELLED))
-    made = 0
-    for order in orders.filter(Exists(printable), ~Exists(printed)):
-        try:
-            with transaction.atomic():
-                made += len(_round_jobs(order))
-        except IntegrityError:  # the kitchen's own hook was first
-            continue
-    return made
-
-
 def _round_jobs(order: Order) -> list[PrintJob]:
+    # A station that has the round's ticket already gets none again (a held round accepted,
+    # taken back and accepted again): a second copy is a reprint, asked for by staff.
+    printed = set(
+        PrintJob.objects.filter(order=order, kind=PrintJob.Kind.TICKET, reprint=False).values_list(
+            "station_id", flat=True
+        )
+    )
     by_station: dict[int, list[OrderItem]] = defaultdict(list)
     for item in order.items.all():
+        if item.station_id in printed:
+            continue
         if item.station_id is not None and item.status != OrderItem.Status.VOIDED:
             by_station[item.station_id].append(item)
     if not by_station:

@@ -37,7 +37,6 @@ STATUS_PAPER = b"\x10\x04\x04"  # DLE EOT 4: roll paper sensor, bits 2-3 near en
 OFFLINE = 0x08
 PAPER_NEAR_END = 0x0C
 PAPER_END = 0x60
-HELD_EVERY = 2.0  # seconds between looks at held rounds staff accepted
 
 
 _sqlite_turns = threading.Lock()
@@ -173,7 +172,6 @@ class Worker:
         self.running: dict[int, object] = {}  # station id → its future
         self.stopping = threading.Event()
         self.wake = threading.Event()
-        self.held_checked = 0.0  # monotonic time of the last look at accepted held rounds
 
     def pass_once(self) -> int:
         """Recover, then start the due stations not already running. Returns how many
@@ -181,9 +179,6 @@ class Worker:
         with db_turn():
             close_old_connections()
             services.print_jobs_recover()
-            if time.monotonic() - self.held_checked >= HELD_EVERY:
-                self.held_checked = time.monotonic()
-                services.print_jobs_for_accepted_rounds()
             due = services.stations_due()
         self.running = {s: f for s, f in self.running.items() if not f.done()}
         started = 0
