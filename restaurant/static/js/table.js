@@ -1,10 +1,6 @@
-// The table page: menu, shared cart, rounds sent to the kitchen, bill, waiter calls.
-// Plain DOM, no framework: the server's snapshot and events are the state. This module boots the
-// page, joins the table and wires the socket; the rest is split by concern:
-//   table_state.js    the state (snapshot + events) and what follows from it
-//   table_menu.js     the menu as drawn; table_render.js the rest of the page as drawn
-//   table_dish.js     the dish sheet; table_actions.js what a diner's taps do
-//   table_events.js   applying the server's snapshot and events
+// The table page: menu, shared cart, rounds, bill, waiter calls. Plain DOM, no framework: the
+// server's snapshot and events are the state. This boots the page, joins the table, wires the
+// socket; each table_*.js module says what it does (state, menu, render, dish, actions, events).
 
 import { $, csrfToken, toast, wireDialog } from "./ui.js";
 import { loadMenu, waiterCooldown } from "./table_actions.js";
@@ -18,7 +14,7 @@ for (const dialog of document.querySelectorAll("dialog.sheet")) {
 }
 $("#ended-reload").addEventListener("click", () => location.reload());
 
-// --- Joining ----------------------------------------------------------------------------------------
+// --- Joining
 // The page's GET made nothing (link previews and crawlers fetch it too): the diner is made, or found
 // again, by POST join/. Where no meal is open and this browser's last meal here has ended, the
 // server asks first (409 `ended`): an old tab, or a reload of it, must not start a new meal by

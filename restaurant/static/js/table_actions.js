@@ -12,11 +12,11 @@ import {
   cartSheet, confirmSheet, dot, ordersSheet, peopleSheet, refreshConfirm, render, renderCartSheet, renderConfirm,
   renderDiners, renderOrders, statusLabel,
 } from "./table_render.js";
-import { S, cartCount, config, dishName, setMenu, settlePending, shownQty, sock, t } from "./table_state.js";
+import { S, cartCount, config, dishName, itemById, setMenu, settlePending, shownQty, sock, t } from "./table_state.js";
 
 export { waiterCooldown } from "./table_calls.js";
 
-// --- Menu ----------------------------------------------------------------------------------------
+// --- Menu
 
 // One fetch at a time; a change announced while one is under way fetches once more after it.
 // The promise settles when the page has the newest menu it could get.
@@ -56,7 +56,7 @@ async function fetchMenu() {
   }
 }
 
-// --- The shared cart --------------------------------------------------------------------------
+// --- The shared cart
 
 // A line removed with the trash button can be put back for a few seconds, from the sheet it was
 // removed in (a toast could not be tapped over the sheet): in its diner's name, with its
@@ -121,7 +121,7 @@ $("#cart-button").addEventListener("click", () => {
   openSheet(cartSheet);
 });
 
-// --- Sending a round ---------------------------------------------------------------------------
+// --- Sending a round
 
 function openConfirm() {
   renderConfirm();
@@ -158,11 +158,23 @@ $("#confirm-send").addEventListener("click", async () => {
   }
 });
 
-// --- Rounds sent to the kitchen, and the bill ----------------------------------------------------
+// --- Rounds sent to the kitchen, and the bill
 
 $("#orders-strip").addEventListener("click", () => {
   openSheet(ordersSheet);
   renderOrders();
+});
+
+// 催菜: hurry a late dish (too early, just hurried: table_errors.js says so).
+$("#orders-body").addEventListener("click", (e) => {
+  const button = e.target.closest("[data-nudge]");
+  if (!button) return;
+  button.disabled = true;
+  const id = Number(button.dataset.nudge);
+  sock.send("item.nudge", { item_id: id }).then(() => {
+    itemById(id).nudged_at = new Date().toISOString();
+    toast(t("nudged"), "is-ok");
+  }).catch(showError).finally(renderOrders);
 });
 
 const billSheet = $("#bill-sheet");
@@ -191,7 +203,7 @@ $("#bill-button").addEventListener("click", async () => {
   }
 });
 
-// --- Who is at the table; renaming yourself ----------------------------------------------------------
+// --- Who is at the table; renaming yourself
 
 $("#people-button").addEventListener("click", () => {
   openSheet(peopleSheet);

@@ -40,7 +40,7 @@ export function applyCallEvent(ev) {
   } else callToast(ev.call);
 }
 
-// --- The waiter sheet --------------------------------------------------------------------------
+// --- The waiter sheet
 
 const waiterSheet = $("#waiter-sheet");
 const waiterButton = $("#waiter-button");

@@ -42,6 +42,9 @@ export function errorText(err) {
       }
       if (detail === "name") return t("nameInvalid");
       return t("errGeneric");
+    case "too_early":
+    case "cooldown":
+      return t(err.code, { m: Math.ceil((reply.seconds || 60) / 60) });
     case "closed":
       return t("closedTitle");
     case "internal":

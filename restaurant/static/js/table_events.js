@@ -9,7 +9,7 @@ import { updateDishCard } from "./table_menu.js";
 import {
   bump, confirmSheet, refreshConfirm, render, renderConfirm, showEnded, statusLabel,
 } from "./table_render.js";
-import { S, dinerName, dishName, setCurrency, settlePending, sock, t } from "./table_state.js";
+import { S, dinerName, dishName, itemById, setCurrency, settlePending, sock, t } from "./table_state.js";
 
 export function applySnapshot(snap) {
   if (S.snapshots++) {
@@ -57,6 +57,13 @@ function yourLineNotice(before, ev, after) {
   return true;
 }
 
+// A dish moved (`item.status`, or with its round: `order.status`'s items). Returns its name.
+function setItem(c) {
+  const item = itemById(c.item_id);
+  if (item) Object.assign(item, { status: c.status, void_reason: c.void_reason });
+  return item && dishName(item.dish_id, item.name);
+}
+
 export function applyEvent(ev) {
   switch (ev.type) {
     case "cart.line": {
@@ -92,6 +99,7 @@ export function applyEvent(ev) {
       break;
     case "order.status": {
       const order = S.orders.get(ev.order_id);
+      for (const c of ev.items || []) setItem(c);
       if (order) {
         order.status = ev.status;
         if ("awaiting_confirmation" in ev) order.awaiting_confirmation = ev.awaiting_confirmation;
@@ -99,6 +107,20 @@ export function applyEvent(ev) {
         const words = { n: order.round, status: statusLabel(ev.status), reason: ev.reason };
         toast(t(ev.reason ? "statusToastReason" : "statusToast", words), "", { key: `order-${order.order_id}` });
       }
+      break;
+    }
+    case "item.status": {
+      const dish = setItem(ev);
+      if (ev.order_status && S.orders.has(ev.order_id)) S.orders.get(ev.order_id).status = ev.order_status;
+      // A dish taken back says so, and why.
+      const status = [t("item_voided"), ev.void_reason].filter(Boolean).join(" · ");
+      if (dish && ev.status === "voided") toast(t("dishToast", { dish, status }), "is-notice");
+      break;
+    }
+    case "item.nudged": {
+      const item = itemById(ev.item_id);
+      if (item) item.nudged_at = ev.at;
+      if (item && ev.by !== S.me) toast(t("othersNudged", { name: dinerName(ev.by), dish: dishName(item.dish_id, item.name) }));
       break;
     }
     case "diner": {

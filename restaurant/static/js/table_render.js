@@ -51,7 +51,7 @@ function avatar(diner, extra = "") {
 
 export const dot = (color) => h("span", { class: "dot", style: `--c:${color}`, "aria-hidden": "true" });
 
-// --- The connection banner -----------------------------------------------------------------------
+// --- The connection banner
 
 const banner = $("#conn-banner");
 raisable(banner); // above an open sheet, too: a diner in the cart must see that they are offline
@@ -80,7 +80,7 @@ function keepFocus(draw) {
   if (key) document.querySelector(`[data-key="${key}"]`)?.focus({ preventScroll: true });
 }
 
-// --- The shared cart --------------------------------------------------------------------------
+// --- The shared cart
 
 function lineRow(line, { editable: editableView }) {
   const qty = shownQty(line);
@@ -176,7 +176,7 @@ export function bump() {
   el.classList.add("is-bumped");
 }
 
-// --- Sending a round: confirm what goes to the kitchen --------------------------------------------
+// --- Sending a round: confirm what goes to the kitchen
 
 // The confirm sheet follows the cart and the menu live: a line sold out meanwhile is marked, left
 // out of the total and removable here, and Confirm waits until it is gone (the server would
@@ -206,7 +206,7 @@ export function refreshConfirm() {
   if (isOpen(confirmSheet) && !S.submitting) renderConfirm(confirmAlert);
 }
 
-// --- Rounds sent to the kitchen ------------------------------------------------------------------
+// --- Rounds sent to the kitchen
 
 export const statusLabel = (status) => t(`status_${status}`);
 // A round held for staff (the first of a meal a scan opened) says so while it is `submitted`.
@@ -223,6 +223,19 @@ function progress(order) {
   return h("ol", { class: "progress", "aria-label": statusLabel(order.status) },
     STATUSES.map((s, i) => h("li", { class: `${i < at ? "is-done" : ""}${i === at ? " is-current" : ""}`,
       "aria-current": i === at ? "step" : null }, h("span", { class: "step-label" }, statusLabel(s)))));
+}
+
+// A dish's state, and 催菜 (Hurry) once it is late, not done, not hurried in the last 5 min.
+let hurryTimer = null;
+function dishState(item, soonest) {
+  const live = /^(queued|cooking|ready)$/.test(item.status) && item.nudge_after;
+  const wait = Math.max(Date.parse(item.nudge_after), Date.parse(item.nudged_at || 0) + 3e5) - Date.now();
+  if (live && wait > 0) soonest.ms = Math.min(soonest.ms, wait);
+  return item.status && h("span", { class: "dish-state" },
+    h("span", { class: `status-pill is-${item.status}` }, t(`item_${item.status}`)),
+    item.void_reason && h("span", { class: "cancel-reason" }, item.void_reason),
+    live && item.nudged_at && h("span", { class: "line-by" }, t("nudged")),
+    live && wait <= 0 && h("button", { type: "button", class: "btn btn-secondary btn-remove", "data-nudge": item.item_id }, t("hurry")));
 }
 
 export function renderOrders() {
@@ -243,7 +256,9 @@ export function renderOrders() {
       })),
       icon("chevron"));
   }
+  clearTimeout(hurryTimer);
   if (!isOpen(ordersSheet)) return;
+  const soonest = { ms: Infinity }; // when the next Hurry is due
   fill($("#orders-body"), orders.length
     ? orders.map((order) => h("article", { class: "order-card", "data-order": order.order_id },
       h("div", { class: "order-head" },
@@ -255,15 +270,17 @@ export function renderOrders() {
           h("span", { class: "line-name" }, `${item.qty} × ${dishName(item.dish_id, item.name)}`),
           item.options.length ? h("span", { class: "line-options" }, optionNames(item.options, item.option_names)) : null,
           item.note ? h("span", { class: "line-note" }, `“${item.note}”`) : null,
-          h("span", { class: "line-by" }, dot(S.diners.get(item.added_by)?.color || "#999"), dinerName(item.added_by))),
+          h("span", { class: "line-by" }, dot(S.diners.get(item.added_by)?.color || "#999"), dinerName(item.added_by)),
+          dishState(item, soonest)),
         h("div", { class: "line-side" }, h("span", { class: "line-price" }, money(item.price * item.qty)))))),
       h("div", { class: "order-foot" },
         h("span", { class: "muted" }, t("sentBy", { name: dinerName(order.by), time: clock(order.created_at) })),
         h("strong", {}, money(order.total)))))
     : h("p", { class: "empty" }, t("noOrders")));
+  if (soonest.ms < Infinity) hurryTimer = setTimeout(renderOrders, soonest.ms + 500);
 }
 
-// --- Who is at the table -----------------------------------------------------------------------------
+// --- Who is at the table
 
 export function renderDiners() {
   const diners = [...S.diners.values()];
@@ -280,7 +297,7 @@ export function renderDiners() {
       S.online.has(d.diner_id) ? t("online") : t("away")))));
 }
 
-// --- The whole page ---------------------------------------------------------------------------------
+// --- The whole page
 
 export function render() {
   renderCartBar();

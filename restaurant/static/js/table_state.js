@@ -50,6 +50,7 @@ export const dishName = (id, fallback) => {
   return dish ? localName(dish) : fallback || t("aDish"); // never an id
 };
 export const dinerName = (id) => S.diners.get(id)?.name || t("someone");
+export const itemById = (id) => [...S.orders.values()].flatMap((o) => o.items).find((i) => i.item_id === id);
 export const shownQty = (line) => S.pending.get(line.line_id)?.qty ?? line.qty;
 export const visibleLines = () => [...S.cart.values(), ...S.queued.values()].filter((line) => shownQty(line) > 0);
 // A line of a dish sold out since it was added cannot be sent: it is not in what the round costs.
