@@ -329,7 +329,8 @@ def item_nudge(*, session: DiningSession, diner: Diner, item_id: int) -> int:
     late = int((now - (item.target_at or item.order.created_at)).total_seconds())
     table = session.table
     tell_kitchen(session.restaurant_id, {
-        "type": "item.nudge", "item_id": item.pk, "order_id": item.order_id,
+        "type": "item.nudge", "item_id": item.pk, "dish_id": item.dish_id,
+        "order_id": item.order_id,
         "round": item.order.round, "station_id": item.station_id, "name": item.name,
         "qty": item.qty, "table": {"number": table.number, "label": table.label},
         "late_seconds": late, "nudges": item.nudges, "at": now.isoformat(),

@@ -69,9 +69,9 @@ def kitchen_recent_items(
 ) -> list[dict]:
     """The shift's served and voided dishes of ``restaurant`` (of one station when
     ``station_id``), last finished first: a station's history, where a dish sent out stays
-    findable. Each: ``{item_id, order_id, round, table, station_id, name, qty, option_names,
-    note, status, status_at, void_reason, recall_until}`` (``recall_until``: until when its
-    last move may be taken back, null when it may not)."""
+    findable. Each: ``{item_id, dish_id, order_id, round, table, station_id, name, qty,
+    option_names, note, status, status_at, void_reason, recall_until}`` (``recall_until``:
+    until when its last move may be taken back, null when it may not)."""
     since = timezone.now() - timedelta(hours=hours)
     items = OrderItem.objects.filter(
         order__restaurant=restaurant,
@@ -95,7 +95,8 @@ def kitchen_recent_items(
         )  # fmt: skip
         table = item.order.session.table
         result.append({
-            "item_id": item.pk, "order_id": item.order_id, "round": item.order.round,
+            "item_id": item.pk, "dish_id": item.dish_id, "order_id": item.order_id,
+            "round": item.order.round,
             "table": {"number": table.number, "label": table.label},
             "station_id": item.station_id, "name": item.name, "qty": item.qty,
             "option_names": item.option_names, "note": item.note, "status": item.status,

@@ -324,6 +324,7 @@ def test_a_stations_served_and_voided_dishes_stay_findable_for_the_shift(menu, s
     history = kitchen_recent_items(restaurant=menu.restaurant, station_id=cold.pk)
     assert [(i["name"], i["status"]) for i in history] == [("米饭", "served")]
     assert history[0]["recall_until"] is not None and history[0]["table"]["number"] == 1
+    assert history[0]["dish_id"] == menu.rice.pk
     everything = kitchen_recent_items(restaurant=menu.restaurant)
     assert [(i["name"], i["void_reason"]) for i in everything] == [("宫保鸡丁", "太咸"),
                                                                   ("米饭", "")]  # fmt: skip

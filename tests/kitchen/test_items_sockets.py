@@ -77,6 +77,7 @@ async def test_a_nudge_reaches_the_kitchen_and_the_floor_naming_the_dish(menu):
     for staff in (kitchen, floor):
         event, _ = await staff.recv_until("item.nudge")
         assert (event["name"], event["qty"], event["table"]["number"]) == ("宫保鸡丁", 1, 1)
+        assert event["dish_id"] == menu.chicken.pk  # its name in the page's language
         assert 600 <= event["late_seconds"] < 700
     again = await diner.op({"type": "item.nudge", "item_id": item["item_id"]})
     assert again["type"] == "error" and again["code"] == "cooldown"
