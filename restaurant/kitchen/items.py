@@ -144,6 +144,7 @@ def _item_event(item: OrderItem, order: Order, *, recalled: bool = False) -> dic
         **{k: v for k, v in item_state(item).items() if k in ("station_id", "status",
                                                              "status_at", "void_reason")},
         "order_status": order.status,
+        "order_total": order.total,  # a voided dish is not charged: the round's new total
     }  # fmt: skip
     if recalled:
         event["recalled"] = True

@@ -195,6 +195,10 @@ def test_a_dish_from_station_board_to_phone_with_a_nudge_and_the_floor(tmp_path)
             expect(expo_cold.locator(".item-chip")).to_have_text("Taken back")
             expect(cold_line.locator(".dish-state .status-pill")).to_have_text("Voided")
             expect(cold_line).to_contain_text(REASON)
+            # A dish taken back is not charged: the round's total drops to the hot dish's.
+            price = hot["price"]
+            round_total = phone.locator("#orders-sheet .order-foot strong")
+            expect(round_total).to_have_text(f"¥{price // 100}.{price % 100:02d}")
 
             # The hot dish: ready at the pass, then served; it leaves the wok's board.
             expo_hot.locator(".tc-item-tap").click()

@@ -52,6 +52,7 @@ async def test_a_dish_moved_on_a_board_reaches_every_phone_and_board(menu):
     assert status["status"] == "preparing"
     seen, _ = await kitchen.recv_until("item.status")
     assert seen["table"] == {"number": 1, "label": "1号桌"} and seen["station_id"] == hot.pk
+    assert event["order_total"] == order["total"]
     # Taken back: the phone follows.
     await kitchen.op({"type": "item.recall", "item_id": item["item_id"]})
     event, _ = await diner.recv_until("item.status")

@@ -111,7 +111,9 @@ export function applyEvent(ev) {
     }
     case "item.status": {
       const dish = setItem(ev);
-      if (ev.order_status && S.orders.has(ev.order_id)) S.orders.get(ev.order_id).status = ev.order_status;
+      const order = S.orders.get(ev.order_id);
+      if (order && ev.order_status) order.status = ev.order_status;
+      if (order && ev.order_total != null) order.total = ev.order_total; // a voided dish is not charged
       // A dish taken back says so, and why.
       const status = [t("item_voided"), ev.void_reason].filter(Boolean).join(" · ");
       if (dish && ev.status === "voided") toast(t("dishToast", { dish, status }), "is-notice");
