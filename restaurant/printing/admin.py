@@ -14,8 +14,8 @@ class PrinterAdmin(RestaurantScoped, admin.ModelAdmin):
                     "last_seen_at")  # fmt: skip
     list_filter = ("enabled", "paper", ("station__restaurant", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("station__restaurant",)
-    fields = ("station", "url", "enabled", "online", "paper", "last_error", "last_seen_at",
-              "state_changed_at")  # fmt: skip
+    fields = ("station", "url", "enabled", "answers_status", "online", "paper", "last_error",
+              "last_seen_at", "state_changed_at")  # fmt: skip
     readonly_fields = ("online", "paper", "last_error", "last_seen_at", "state_changed_at")
 
     @admin.display(description="restaurant")

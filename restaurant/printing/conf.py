@@ -12,6 +12,9 @@ DEFAULTS = {
     "PRINT_LEASE_SECONDS": 30.0,
     "PRINT_CONNECT_TIMEOUT": 3.0,  # to open the printer's TCP connection
     "PRINT_REPLY_TIMEOUT": 5.0,  # for each status answer (DLE EOT), and to hand it the bytes
+    # A printer without status (restaurant/printing/worker.py): how long the connection must
+    # stay up after the ticket's bytes are acknowledged (one that drops the ticket hangs up).
+    "PRINT_AFTER_TICKET_SECONDS": 0.3,
     # Retry of a printer that is off or out of paper: base, 2×base, 4×base... up to the cap.
     "PRINT_BACKOFF_SECONDS": 1.0,
     "PRINT_BACKOFF_MAX_SECONDS": 30.0,

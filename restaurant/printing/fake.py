@@ -4,8 +4,9 @@
 It records the bytes each connection brings, answers the real-time status queries as a
 printer does (DLE EOT 1: online/offline; DLE EOT 4: the paper sensor), and can be told to
 misbehave like one: refuse connections (its port closed), report paper out or low, go
-offline, stall (stop reading and answering after N bytes of a ticket), or drop the
-connection after N bytes. Tests wait on `wait_for` (a condition, no sleeps).
+offline, answer no status query at all (``mute``: a printer without status), stall (stop
+reading and answering after N bytes of a ticket), or drop the connection after N bytes.
+Tests wait on `wait_for` (a condition, no sleeps).
 """
 
 import contextlib
@@ -33,6 +34,7 @@ class FakePrinter:
         self.stall_after: int | None = None  # bytes of a ticket, then silence
         self.drop_after: int | None = None  # bytes of a ticket, then the connection closes
         self.answer_delay = 0.0  # seconds before each status answer (a printer busy printing)
+        self.mute = False  # answers no status query (a printer, or network card, without status)
         self.received: list[bytearray] = []  # per connection: the ticket bytes it brought
         self.tickets: list[bytes] = []  # each one reported to on_ticket
         self.connections = 0
@@ -179,7 +181,9 @@ class FakePrinter:
                     if len(chunk) > reported:
                         self._report(bytes(chunk[reported:]))
                         reported = len(chunk)
-                    sock.sendall(bytes([self._answer(pending[2])]))
+                    answer = self._answer(pending[2])
+                    if not self.mute:
+                        sock.sendall(bytes([answer]))
                     pending = pending[3:]
         except OSError:
             return

@@ -87,6 +87,16 @@ class Printer(models.Model):
     last_error = models.CharField(max_length=200, blank=True, editable=False)
     last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
     state_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Most kitchen printers answer ESC/POS status queries (DLE EOT): the worker asks before a
+    # ticket (online? paper?) and after it (the answer says it took every byte). Some, or
+    # their network cards, never answer: for those the printer's TCP acknowledgement of every
+    # byte is taken instead (restaurant/printing/worker.py, "printers without status").
+    answers_status = models.BooleanField(
+        default=True, verbose_name="answers status queries",
+        help_text="Turn off only for a printer that never answers ESC/POS status (DLE EOT): "
+        "its paper cannot be watched then, and a printer that stops reading cannot be told "
+        "from one that printed.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["station__restaurant", "station__sort_order", "pk"]

@@ -279,11 +279,15 @@ def _reprint_banner() -> bytes:
 
 
 @transaction.atomic
-def printer_set(*, station: Station, url: str | None, enabled: bool = True) -> Printer | None:
+def printer_set(
+    *, station: Station, url: str | None, enabled: bool = True, answers_status: bool = True
+) -> Printer | None:
     """Point ``station`` at the printer at ``url`` (tcp://HOST:PORT, port 9100 by default),
-    or remove its printer (``url`` None). Raises ValidationError for a bad address, nothing
-    changed. A printer removed or disabled takes its queued jobs with it (`cancelled`): a
-    ticket printed hours later, when a printer is set again, would be cooked again."""
+    or remove its printer (``url`` None). ``answers_status``: False for a printer that never
+    answers ESC/POS status queries (`Printer.answers_status`). Raises ValidationError for a
+    bad address, nothing changed. A printer removed or disabled takes its queued jobs with it
+    (`cancelled`): a ticket printed hours later, when a printer is set again, would be cooked
+    again."""
     printer = Printer.objects.select_for_update().filter(station=station).first()
     if url is None:
         if printer is not None:
@@ -295,6 +299,7 @@ def printer_set(*, station: Station, url: str | None, enabled: bool = True) -> P
     was = printer.url
     printer.url = url
     printer.enabled = enabled
+    printer.answers_status = answers_status
     printer.full_clean()
     if printer.url != was:  # another printer: what was known of the old one does not hold
         printer.online, printer.paper, printer.last_error = None, Printer.Paper.UNKNOWN, ""
@@ -476,10 +481,15 @@ def print_jobs_recover(now=None) -> tuple[int, int]:
 
 
 def printer_state_set(
-    printer: Printer, *, online: bool | None, paper: str | None = None, error: str = ""
+    printer: Printer,
+    *,
+    online: bool | None,
+    paper: str | None = None,
+    error: str = "",
+    speaks_status: bool | None = None,
 ) -> None:
-    """What the worker learnt of ``printer`` now (``paper`` None: not asked, kept). The boards
-    are told when its state changed."""
+    """What the worker learnt of ``printer`` now (``paper`` None: not asked, kept;
+    ``speaks_status`` None: not learnt, kept). The boards are told when its state changed."""
     now = timezone.now()
     paper = paper or printer.paper
     changed = (printer.online, printer.paper, printer.last_error) != (online, paper, error[:200])

@@ -12,15 +12,26 @@ One job, one TCP connection (docs/printing.md has the why of each step):
    input in order, so the answer comes after it has taken every byte of the ticket →
    ``done``. No answer (the connection dropped, the printer stalled) → ``uncertain``.
 
+Printers without status. Some printers (or their network cards) never answer DLE EOT; a
+manager marks them so (`Printer.answers_status` off, `printer_set --no-status`). Their ticket
+goes out without a question first, and "took the bytes" is the printer's TCP acknowledgement
+of every one of them (the kernel's unacknowledged send queue drained to 0) with the
+connection still up a moment later: the best such a printer can say. Nothing is known of its
+paper, and a printer that stops reading looks the same as one that printed: so this is never
+guessed from a printer's silence (a stalled printer is silent too), only set.
+
 A worker killed at any point leaves its job ``claimed`` (recovery puts it back in the queue)
 or ``sending`` (recovery marks it ``uncertain``) once the lease runs out. Stations are served
 by threads, one job per station at a time: a printer that stalls holds up only its station.
 """
 
+import array
 import contextlib
+import fcntl
 import logging
 import os
 import socket
+import termios
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -84,9 +95,25 @@ class Connection:
             raise ConnectionError("the printer closed the connection")
         return answer[0]
 
+    def acknowledged(self) -> None:
+        """Wait until the printer's TCP stack has acknowledged every byte sent (the send queue
+        is empty), within the reply timeout. Raises OSError (TimeoutError) otherwise."""
+        deadline = time.monotonic() + conf.seconds("PRINT_REPLY_TIMEOUT")
+        while unacknowledged(self.sock):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the printer did not acknowledge the ticket's bytes")
+            time.sleep(0.01)
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
+
+
+def unacknowledged(sock: socket.socket) -> int:
+    """Bytes sent on ``sock`` its peer has not acknowledged yet (Linux: SIOCOUTQ)."""
+    buffer = array.array("i", [0])
+    fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, buffer)  # SIOCOUTQ is TIOCOUTQ
+    return buffer[0]
 
 
 def job_send(job: PrintJob, printer: Printer, *, worker: str) -> None:
@@ -99,6 +126,8 @@ def job_send(job: PrintJob, printer: Printer, *, worker: str) -> None:
             services.printer_state_set(printer, online=False, error=_error("connect", error))
         raise NotSent(_error("connect", error)) from None
     try:
+        if not printer.answers_status:
+            return _send_plain(job, printer, connection, worker=worker)
         try:
             status = connection.ask(STATUS_PRINTER)
             paper = paper_of(connection.ask(STATUS_PAPER))
@@ -127,6 +156,46 @@ def job_send(job: PrintJob, printer: Printer, *, worker: str) -> None:
             services.print_job_done(job, worker=worker)
     finally:
         connection.close()
+
+
+def _send_plain(job: PrintJob, printer: Printer, connection: "Connection", *, worker: str) -> None:
+    """Send the ticket to a printer without status, and take its TCP acknowledgement of every
+    byte, with the connection still up a moment later, as "took them" (module docstring). A
+    printer that closes or resets the connection instead may have dropped the ticket midway:
+    `MaySent`. A status question goes after the ticket: a printer that answers it does speak
+    status after all, which the floor is told (its status is worth turning on)."""
+    with db_turn():
+        if not services.print_job_sending(job, worker=worker):
+            raise NotSent("the job is no longer this worker's")
+    try:
+        # The question after the ticket prints nothing (a real-time command).
+        connection.sock.sendall(bytes(job.payload) + STATUS_PRINTER)
+        connection.acknowledged()
+        answered = _still_up(connection)
+    except OSError as error:
+        with db_turn():
+            services.printer_state_set(printer, online=False, error=_error("send", error))
+        raise MaySent(_error("send", error)) from None
+    with db_turn():
+        services.print_job_done(job, worker=worker)
+        hint = "it answers status queries: turn them on for this printer" if answered else ""
+        services.printer_state_set(printer, online=True, error=hint)
+
+
+def _still_up(connection: "Connection") -> bool:
+    """After a ticket to a printer without status: whether it answered the question after
+    the ticket (True) or stayed silent (False), the connection up either way. Raises
+    ConnectionError when the printer closed or reset the connection instead."""
+    try:
+        connection.sock.settimeout(conf.seconds("PRINT_AFTER_TICKET_SECONDS"))
+        answer = connection.sock.recv(16)
+    except TimeoutError:
+        return False
+    finally:
+        connection.sock.settimeout(conf.seconds("PRINT_REPLY_TIMEOUT"))
+    if not answer:
+        raise ConnectionError("the printer closed the connection after the ticket")
+    return True
 
 
 def _error(step: str, error: Exception) -> str:

@@ -228,6 +228,11 @@ class TestPrinterSet:
         call_command("printer_set", "main", "rice", "--disable")
         assert not Printer.objects.exists()
         assert "main wok: tcp://127.0.0.1:9100" in capsys.readouterr().out
+        call_command("printer_set", "main", "wok", "tcp://10.0.0.6", "--no-status")
+        assert Printer.objects.get(station__code="wok").answers_status is False
+        call_command("printer_set", "main", "wok", "tcp://10.0.0.6")  # the default again
+        assert Printer.objects.get(station__code="wok").answers_status is True
+        assert "main wok: tcp://10.0.0.6:9100 (no status queries)" in capsys.readouterr().out
 
     @pytest.mark.parametrize(
         ("args", "message"),

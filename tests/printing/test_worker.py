@@ -200,3 +200,50 @@ def test_a_removed_printer_cancels_its_queue_and_a_disabled_one_prints_nothing(
     Worker().run_once()
     assert states() == [S.CANCELLED] and fakes[0].connections == 0
     assert ticket_text(b"") == ""
+
+
+def test_a_printer_without_status_prints_once_on_its_tcp_acknowledgement(menu, stations, fakes):
+    """A printer that never answers DLE EOT, marked so: the ticket goes out unasked and its
+    TCP acknowledgement counts as taken (its paper stays unknown)."""
+    wok = fakes[0]
+    wok.mute = True
+    services.printer_set(station=stations[0], url=wok.url, answers_status=False)
+    round_submit(menu, chicken(menu))
+    Worker().run_once()
+    assert states() == [S.DONE]
+    assert wok.wait_for(lambda fake: fake.tickets)
+    assert wok.text().count("宫保鸡丁") == 1
+    printer = Printer.objects.get()
+    assert (printer.online, printer.paper, printer.last_error) == (True, "unknown", "")
+
+
+def test_a_printer_without_status_that_drops_the_ticket_leaves_it_uncertain(
+    menu, stations, fakes, settings
+):
+    # Long enough for the fake's hang-up to arrive on a busy machine (it is waited for).
+    settings.PRINTING = {"PRINT_AFTER_TICKET_SECONDS": 10}
+    wok = fakes[0]
+    wok.mute, wok.drop_after = True, 20
+    services.printer_set(station=stations[0], url=wok.url, answers_status=False)
+    round_submit(menu, chicken(menu))
+    Worker().run_once()
+    assert states() == [S.UNCERTAIN]  # bytes went out, the printer hung up: never resent
+
+
+def test_a_printer_marked_without_status_that_answers_says_so(menu, stations, fakes):
+    wok = fakes[0]
+    services.printer_set(station=stations[0], url=wok.url, answers_status=False)
+    round_submit(menu, chicken(menu))
+    Worker().run_once()
+    assert states() == [S.DONE] and "turn them on" in Printer.objects.get().last_error
+
+
+def test_a_printer_with_status_that_stays_silent_is_never_sent_a_ticket(menu, stations, fakes):
+    """Silence from a printer that should answer is a stall, not a printer without status:
+    nothing goes out (a stalled printer's kernel would acknowledge the bytes all the same)."""
+    wok = fakes[0]
+    wok.mute = True
+    printers_point(wok=wok.url)
+    round_submit(menu, chicken(menu))
+    Worker().run_once()
+    assert states() == [S.QUEUED] and wok.printed() == b""
