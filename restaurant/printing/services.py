@@ -6,6 +6,8 @@ by recovery is never moved on by the worker that lost it. Every change staff sho
 told to the restaurant's kitchen group (kitchen displays and the floor) after commit.
 """
 
+import os
+import socket
 from collections import defaultdict
 from datetime import timedelta
 
@@ -457,27 +459,57 @@ def print_job_retry(job: PrintJob, *, worker: str, error: str) -> bool:
 
 
 def print_jobs_recover(now=None) -> tuple[int, int]:
-    """Jobs of workers that died (their lease ran out): ``claimed`` ones go back to the queue
-    (no byte went out), ``sending`` ones become ``uncertain`` (bytes may have). Returns
-    (requeued, uncertain)."""
+    """Jobs of workers that died: their lease ran out, or the worker ran on this machine and
+    its process is gone (`workers_gone`: a worker killed and started again goes on at once,
+    not a lease later). ``claimed`` ones go back to the queue (no byte went out), ``sending``
+    ones become ``uncertain`` (bytes may have). Returns (requeued, uncertain).
+
+    Every move is a compare-and-set on the state and the worker, so a worker wrongly taken
+    for dead (another machine's process of the same host name and pid) cannot then print:
+    its own next move finds the job no longer its."""
     now = now or timezone.now()
-    expired = Q(lease_until__lt=now) | Q(lease_until__isnull=True)
+    held = PrintJob.objects.filter(state__in=(S.CLAIMED, S.SENDING))
+    gone = workers_gone(set(held.values_list("worker", flat=True)))
+    expired = Q(lease_until__lt=now) | Q(lease_until__isnull=True) | Q(worker__in=gone)
     requeued = PrintJob.objects.filter(expired, state=S.CLAIMED).update(
         state=S.QUEUED, worker="", lease_until=None, next_attempt_at=now
     )
     with transaction.atomic():
         doubtful = list(
-            PrintJob.objects.filter(expired, state=S.SENDING).values_list("pk", "station_id")
+            PrintJob.objects.filter(expired, state=S.SENDING).values_list(
+                "pk", "station_id", "worker"
+            )
         )
-        for job_id, station_id in doubtful:
-            moved = PrintJob.objects.filter(pk=job_id, state=S.SENDING).update(
+        moved_count = 0
+        for job_id, station_id, worker in doubtful:
+            moved = PrintJob.objects.filter(expired, pk=job_id, state=S.SENDING,
+                                            worker=worker).update(
                 state=S.UNCERTAIN, lease_until=None,
                 last_error="the worker stopped while sending: it may have printed",
             )  # fmt: skip
             if moved:
+                moved_count += 1
                 _job_told(job_id)
                 _printer_told(station_id)
-    return requeued, len(doubtful)
+    return requeued, moved_count
+
+
+def workers_gone(workers: set[str]) -> set[str]:
+    """Of the workers named ``HOST:PID`` (restaurant/printing/worker.py `worker_name`), those
+    of this machine whose process no longer exists. Another machine's are never judged here:
+    their leases run out."""
+    here, gone = socket.gethostname(), set()
+    for name in workers:
+        host, _, pid = name.rpartition(":")
+        if host != here or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)  # signal 0: asks whether the process exists, sends nothing
+        except ProcessLookupError:
+            gone.add(name)
+        except PermissionError:
+            pass  # it exists (another user's)
+    return gone
 
 
 def printer_state_set(

@@ -275,3 +275,19 @@ def test_the_admin_shows_a_manager_only_their_restaurants_printers(menu, printed
     cook = staff_user(menu.restaurant, "kitchen", username="cook")
     client.force_login(cook)
     assert client.get("/admin/printing/printer/").status_code in (302, 403)
+
+
+def test_only_this_machines_workers_whose_process_is_gone_count_as_gone():
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from restaurant.printing.services import workers_gone
+
+    here = socket.gethostname()
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    dead = f"{here}:{ended.stdout.strip()}"  # a process that has exited (its pid is free)
+    alive = f"{here}:{os.getppid()}"
+    assert workers_gone({dead, alive, f"{here}:{os.getpid()}", "elsewhere:1", "bad", ""}) == {dead}
