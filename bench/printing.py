@@ -84,6 +84,31 @@ class Arrivals:
                 self.times.setdefault(int(number), []).append(now)
 
 
+def tally(jobs: list[dict], arrivals: Arrivals, started: dict[int, float]) -> dict:
+    """Every job counted against what the printers received (also the main bench's W6).
+
+    ``jobs``: the print jobs (``pk``, ``order_id``, ``state``) after the queue drained;
+    ``started``: order id → the monotonic time its latency counts from. Latency: from there to
+    the first time its ticket arrived whole (ms)."""
+    arrived = arrivals.times
+    latencies = [
+        (arrived[j["pk"]][0] - started[j["order_id"]]) * 1000
+        for j in jobs if j["pk"] in arrived and j["order_id"] in started
+    ]  # fmt: skip
+    uncertain = [j for j in jobs if j["state"] == "uncertain"]
+    return {
+        "printed": sum(1 for j in jobs if len(arrived.get(j["pk"], ())) == 1),
+        "lost": sum(1 for j in jobs if j["pk"] not in arrived and j["state"] != "uncertain"),
+        "doubled": sum(1 for j in jobs if len(arrived.get(j["pk"], ())) > 1),
+        "uncertain": len(uncertain),
+        "uncertain_arrived": sum(1 for j in uncertain if j["pk"] in arrived),
+        "torn": arrivals.torn,
+        "p50_ms": percentile(latencies, 50),
+        "p99_ms": percentile(latencies, 99),
+        "max_ms": max(latencies, default=None),
+    }
+
+
 class Bench:
     def __init__(self, args, database_url: str) -> None:
         self.args = args
@@ -222,27 +247,8 @@ class Bench:
 
         jobs = list(PrintJob.objects.filter(restaurant=restaurant).values("pk", "order_id",
                                                                          "state"))  # fmt: skip
-        arrived = self.arrivals.times
-        latencies = [
-            (arrived[j["pk"]][0] - committed[j["order_id"]]) * 1000
-            for j in jobs if j["pk"] in arrived and j["order_id"] in committed
-        ]  # fmt: skip
-        uncertain = [j for j in jobs if j["state"] == "uncertain"]
-        return {
-            "run": name,
-            "rounds": len(committed),
-            "jobs": len(jobs),
-            "kills": kills,
-            "printed": sum(1 for j in jobs if len(arrived.get(j["pk"], ())) == 1),
-            "lost": sum(1 for j in jobs if j["pk"] not in arrived and j["state"] != "uncertain"),
-            "doubled": sum(1 for j in jobs if len(arrived.get(j["pk"], ())) > 1),
-            "uncertain": len(uncertain),
-            "uncertain_arrived": sum(1 for j in uncertain if j["pk"] in arrived),
-            "torn": self.arrivals.torn,
-            "p50_ms": percentile(latencies, 50),
-            "p99_ms": percentile(latencies, 99),
-            "max_ms": max(latencies, default=None),
-        }
+        return {"run": name, "rounds": len(committed), "jobs": len(jobs), "kills": kills,
+                **tally(jobs, self.arrivals, committed)}  # fmt: skip
 
 
 def render(rows: list[dict]) -> str:
