@@ -7,7 +7,9 @@ never imports them (pyproject.toml, [tool.importlinter]).
   accept a round that was held for them (`Order.awaiting_confirmation`): from then on it may
   be cooked (its tickets print then, not at submit).
 - `item_voided_register(fn)`: ``fn(item)`` runs inside the transaction that voids a sent
-  item (a void slip for its station).
+  item, on its own or with its round (a void slip for its station).
+- `item_unvoided_register(fn)`: ``fn(item)`` runs inside the transaction that takes a void
+  back (the item's recall, or its round's): the dish is owed again.
 - `snapshot_part_register(name, fn)`: ``fn(restaurant) -> JSON`` adds ``name`` to every staff
   socket's snapshot (the printers' state).
 - `staff_op_register(op_cls, handler, action)`: a staff socket op of another app, applied
@@ -21,6 +23,7 @@ from restaurant.kitchen.protocol import KITCHEN_OPS
 ROUND_SUBMITTED: list[Callable] = []
 ROUND_CONFIRMED: list[Callable] = []
 ITEM_VOIDED: list[Callable] = []
+ITEM_UNVOIDED: list[Callable] = []
 SNAPSHOT_PARTS: dict[str, Callable] = {}
 STAFF_OPS: dict[type, tuple[Callable, object]] = {}
 
@@ -38,6 +41,11 @@ def round_confirmed_register(fn: Callable) -> None:
 def item_voided_register(fn: Callable) -> None:
     if fn not in ITEM_VOIDED:
         ITEM_VOIDED.append(fn)
+
+
+def item_unvoided_register(fn: Callable) -> None:
+    if fn not in ITEM_UNVOIDED:
+        ITEM_UNVOIDED.append(fn)
 
 
 def snapshot_part_register(name: str, fn: Callable) -> None:

@@ -237,6 +237,7 @@ def item_recall(*, restaurant: Restaurant, item_id: int, by_id: int | None = Non
         raise OpError("conflict", f"the meal of item {item_id} has ended")
     ItemMove.objects.create(item=item, from_status=item.status, to_status=last.from_status,
                             recall=True, by_id=by_id, at=now)  # fmt: skip
+    unvoided = item.status == I.VOIDED
     item.status = last.from_status
     item.status_changed_at = now
     item.void_reason = ""
@@ -245,6 +246,9 @@ def item_recall(*, restaurant: Restaurant, item_id: int, by_id: int | None = Non
     _announce(item, order, session, recalled=True)
     if round_moved:
         _announce_round(order, session)
+    if unvoided:
+        for hook in hooks.ITEM_UNVOIDED:  # the dish is owed again: its station is told
+            hook(item)
     return item
 
 
@@ -273,6 +277,9 @@ def items_follow_round(order: Order, status: str, *, move: OrderMove, reason: st
         item.void_reason = (reason or "cancelled") if target == I.VOIDED else ""
         item.save(update_fields=["status", "status_changed_at", "void_reason"])
         moved.append(item)
+        if target == I.VOIDED:
+            for hook in hooks.ITEM_VOIDED:  # a cancelled round's dishes: as each voided
+                hook(item)
     return moved
 
 
@@ -286,11 +293,15 @@ def items_recall_round(order: Order, move: OrderMove, *, by_id: int | None, at) 
         ItemMove.objects.create(item=item, from_status=item.status,
                                 to_status=item_move.from_status, recall=True, by_id=by_id,
                                 at=at)  # fmt: skip
+        unvoided = item.status == I.VOIDED
         item.status = item_move.from_status
         item.status_changed_at = at
         item.void_reason = ""
         item.save(update_fields=["status", "status_changed_at", "void_reason"])
         moved.append(item)
+        if unvoided:
+            for hook in hooks.ITEM_UNVOIDED:
+                hook(item)
     return moved
 
 
@@ -305,8 +316,8 @@ def item_nudge(*, session: DiningSession, diner: Diner, item_id: int) -> int:
     and the floor are told which dish and how late (`item.nudge`), the table sees it nudged
     (`item.nudged`). The caller holds the session lock. Returns the new seq.
 
-    Errors: not_found (not a dish of this meal), conflict (served or voided), too_early and
-    cooldown (each with ``seconds`` until it may be nudged)."""
+    Errors: not_found (not a dish of this meal), conflict (served or voided, or its round
+    still held for staff to confirm), too_early and cooldown (each with ``seconds`` until it may be nudged)."""
     item = (
         OrderItem.objects.select_for_update()
         .filter(pk=item_id, order__session_id=session.pk)
@@ -317,6 +328,8 @@ def item_nudge(*, session: DiningSession, diner: Diner, item_id: int) -> int:
         raise OpError("not_found", f"no dish {item_id} in this meal", detail="item")
     if item.status not in NUDGEABLE:
         raise OpError("conflict", f"that dish is already {item.status}")
+    if item.order.is_awaiting_confirmation:  # on no board yet: staff accept it first
+        raise OpError("conflict", "this round waits for staff to confirm it")
     now = timezone.now()
     if item.target_at and now < item.target_at:
         seconds = int((item.target_at - now).total_seconds()) + 1

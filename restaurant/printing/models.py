@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from restaurant.kitchen.models import Order
+from restaurant.kitchen.models import Order, OrderItem
 from restaurant.venues.models import Restaurant, Station
 
 DEFAULT_PORT = 9100  # raw TCP printing (JetDirect), what kitchen printers listen on
@@ -129,6 +129,7 @@ class PrintJob(models.Model):
     class Kind(models.TextChoices):
         TICKET = "ticket"  # a round's dishes of one station
         VOID = "void"  # 退菜: a sent dish taken back
+        RESTORE = "restore"  # a void taken back: the dish is owed again
 
     class State(models.TextChoices):
         QUEUED = "queued"
@@ -141,11 +142,19 @@ class PrintJob(models.Model):
     restaurant = models.ForeignKey(
         Restaurant, on_delete=models.CASCADE, related_name="+", editable=False
     )
-    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="+")
+    # PROTECT: a station that has printed keeps its tickets (a "may have printed" one is the
+    # only trace staff have to check); route its dishes elsewhere instead of deleting it.
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey(
         Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # The dish a void (or restore) slip is about: taking the void back finds its slip.
+    item = models.ForeignKey(
+        OrderItem, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TICKET)
+    # A ticket's dishes (item ids) as its bytes list them: what the station has on paper.
+    item_ids = models.JSONField(default=list, blank=True)
     reprint = models.BooleanField(default=False)  # printed under a big 重印 / REPRINT
     reprint_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reprints"

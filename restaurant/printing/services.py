@@ -136,24 +136,68 @@ def _round_jobs(order: Order) -> list[PrintJob]:
             ticket=_round_ticket(
                 order, printer.station, by_station[printer.station_id], reprint=False
             ),
+            item_ids=[item.pk for item in by_station[printer.station_id]],
         )
         for printer in sorted(printers, key=lambda p: (p.station.sort_order, p.station_id))
     ]
 
 
-def print_job_void(item: OrderItem) -> PrintJob | None:
-    """A 退菜 (void) slip for a sent dish taken back, to its station's printer if it has an
-    enabled one. Runs inside the transaction that voids the item
-    (`restaurant.kitchen.hooks.item_voided_register`)."""
-    if item.station_id is None:
+UNSENT = (S.QUEUED, S.CLAIMED)  # no byte of it has gone out: it may still change
+
+
+def _printer_of(station_id: int | None) -> Printer | None:
+    if station_id is None:
         return None
-    printer = (
-        Printer.objects.filter(station_id=item.station_id, enabled=True)
+    return (
+        Printer.objects.filter(station_id=station_id, enabled=True)
         .select_related("station")
         .first()
     )
-    if printer is None:
-        return None
+
+
+def _round_tickets(item: OrderItem):
+    """The round's tickets at ``item``'s station, originals and reprints."""
+    return PrintJob.objects.filter(
+        order_id=item.order_id, station_id=item.station_id, kind=PrintJob.Kind.TICKET
+    )
+
+
+def _tickets_rewrite(item: OrderItem) -> bool:
+    """The round's tickets at ``item``'s station not yet sent, rendered again with the
+    station's live dishes (cancelled when none is left): a dish voided, or a void taken back,
+    before its ticket printed is printed as it is now, and no slip has to say so. Each one
+    is changed only if it is still unsent (a compare-and-set on its state: a worker that
+    claimed it meanwhile finds it no longer its, and takes it again with the new bytes).
+    Returns whether any ticket was rewritten."""
+    order = Order.objects.select_related("session__table", "session__restaurant").get(
+        pk=item.order_id
+    )
+    live = list(
+        order.items.filter(station_id=item.station_id).exclude(status=OrderItem.Status.VOIDED)
+    )
+    rewritten = False
+    for job in _round_tickets(item).filter(state__in=UNSENT).select_related("station"):
+        if live:
+            ticket = _round_ticket(order, job.station, live, reprint=job.reprint)
+            ticket.number = str(job.pk)
+            changed = {"payload": ticket_render(ticket), "state": S.QUEUED,
+                       "item_ids": [i.pk for i in live]}  # fmt: skip
+        else:
+            changed = {
+                "state": S.CANCELLED,
+                "last_error": "every dish taken back before it printed",
+            }
+        moved = PrintJob.objects.filter(pk=job.pk, state__in=UNSENT).update(
+            worker="", lease_until=None, **changed
+        )
+        if moved:
+            rewritten = True
+            _job_told(job.pk)
+            _printer_told(job.station_id)
+    return rewritten
+
+
+def _slip_make(item: OrderItem, printer: Printer, kind: str) -> PrintJob:
     order = Order.objects.select_related("session__table", "session__restaurant").get(
         pk=item.order_id
     )
@@ -164,11 +208,80 @@ def print_job_void(item: OrderItem) -> PrintJob | None:
         at=timezone.localtime().strftime("%H:%M"),
         round=order.round,
         items=[_ticket_item(item)],
-        void=True,
-        void_reason=item.void_reason,
+        void=kind == PrintJob.Kind.VOID,
+        void_reason=item.void_reason if kind == PrintJob.Kind.VOID else "",
+        restore=kind == PrintJob.Kind.RESTORE,
     )
-    return _job_make(station=printer.station, order=order, ticket=ticket,
-                     kind=PrintJob.Kind.VOID)  # fmt: skip
+    return _job_make(station=printer.station, order=order, ticket=ticket, kind=kind, item=item)
+
+
+def _station_has_it(item: OrderItem) -> bool | None:
+    """What ``item``'s station will have on paper about the dish once every slip it has, or
+    is to get, is printed: True (it has the dish to make), False (its last word is a void,
+    or its tickets never listed it), None (it never had a ticket of the round: it works
+    from its board). Replays the station's jobs of the round in print order (each station
+    prints its queue oldest first): a ticket listing the dish, a void slip, a back-on slip.
+    A job that may have printed counts as printed: the station may have it."""
+    jobs = (
+        PrintJob.objects.filter(order_id=item.order_id, station_id=item.station_id)
+        .exclude(state=S.CANCELLED)
+        .order_by("created_at", "pk")
+    )
+    if not PrintJob.objects.filter(
+        order_id=item.order_id, station_id=item.station_id, kind=PrintJob.Kind.TICKET
+    ).exists():
+        return None
+    has_it = False
+    for job in jobs:
+        if job.kind == PrintJob.Kind.TICKET:
+            has_it = has_it or item.pk in job.item_ids
+        elif job.item_id == item.pk:
+            has_it = job.kind == PrintJob.Kind.RESTORE
+    return has_it
+
+
+def _slips_cancel(item: OrderItem, kind: str) -> None:
+    """``item``'s slips of ``kind`` not yet sent, cancelled (compare-and-set)."""
+    slips = PrintJob.objects.filter(item=item, kind=kind, state__in=UNSENT)
+    for job_id in list(slips.values_list("pk", flat=True)):
+        if PrintJob.objects.filter(pk=job_id, state__in=UNSENT).update(
+            state=S.CANCELLED, worker="", lease_until=None, last_error="overtaken"
+        ):
+            _job_told(job_id)
+
+
+def print_job_void(item: OrderItem) -> PrintJob | None:
+    """A sent dish was taken back (on its own, or with its round). Runs inside that
+    transaction (`restaurant.kitchen.hooks.item_voided_register`). The station hears of it
+    only as it must: its back-on slip not yet printed is cancelled, a ticket of the round not
+    yet printed is printed without the dish (or not at all), and a 退菜 (void) slip follows
+    only where the station still has, or may have, the dish on paper (`_station_has_it`).
+    Returns the void slip, if one was made."""
+    printer = _printer_of(item.station_id)
+    if printer is None:
+        return None
+    _slips_cancel(item, PrintJob.Kind.RESTORE)
+    _tickets_rewrite(item)
+    if not _station_has_it(item):
+        return None
+    return _slip_make(item, printer, PrintJob.Kind.VOID)
+
+
+def print_job_unvoid(item: OrderItem) -> PrintJob | None:
+    """A void was taken back (the dish's recall, or its round's): the dish is owed again.
+    Runs inside that transaction (`restaurant.kitchen.hooks.item_unvoided_register`). Its
+    void slip not yet printed is cancelled, a ticket of the round not yet printed is printed
+    with the dish again, and a 恢复 BACK ON slip says to make it only where the station's
+    paper would otherwise say it is not to be made (`_station_has_it`). Returns the slip, if
+    one was made."""
+    printer = _printer_of(item.station_id)
+    if printer is None:
+        return None
+    _slips_cancel(item, PrintJob.Kind.VOID)
+    _tickets_rewrite(item)
+    if _station_has_it(item) is not False:
+        return None
+    return _slip_make(item, printer, PrintJob.Kind.RESTORE)
 
 
 # --- staff: reprint, and settle a job that may have printed ----------------------------------
@@ -214,6 +327,9 @@ def ticket_reprint(
     )
     if station is None or order is None:
         raise OpError("not_found", f"no order {order_id} at station {station_id}")
+    if order.is_awaiting_confirmation:
+        # Nobody may cook it yet: its ticket prints when staff accept it.
+        raise OpError("conflict", f"order {order_id} waits for staff to confirm it")
     _may_print_at(restaurant, by_id, station.pk)
     _printer_enabled(station)
     items = order.items.filter(station=station).exclude(status=OrderItem.Status.VOIDED)
@@ -227,7 +343,7 @@ def ticket_reprint(
         )
     ticket = _round_ticket(order, station, items, reprint=True)
     return _job_make(station=station, order=order, ticket=ticket, reprint=True,
-                     reprint_of=reprint_of)  # fmt: skip
+                     reprint_of=reprint_of, item_ids=[item.pk for item in items])  # fmt: skip
 
 
 @transaction.atomic
@@ -257,7 +373,7 @@ def print_job_resolve(
             _printer_enabled(job.station)
             made = PrintJob.objects.create(
                 restaurant_id=job.restaurant_id, station_id=job.station_id, order=job.order,
-                kind=job.kind, reprint=True, reprint_of=job,
+                kind=job.kind, reprint=True, reprint_of=job, item_id=job.item_id,
                 payload=_reprint_banner() + bytes(job.payload),
             )  # fmt: skip
             _job_told(made.pk)
@@ -322,11 +438,23 @@ def printer_saved(printer: Printer) -> None:
         _printer_told(printer.station_id)
 
 
+def printer_deleted(sender, instance: Printer, **kwargs) -> None:
+    """A printer deleted (post_delete): its station's unsent jobs are cancelled."""
+    _queue_cancel(instance.station_id)
+    _printer_told(instance.station_id)
+
+
 def _queue_cancel(station_id: int) -> None:
+    """The station's jobs no byte of which went out, cancelled: those a worker holds too (its
+    next move, a compare-and-set, finds the job no longer its and sends nothing)."""
     ids = list(
-        PrintJob.objects.filter(station_id=station_id, state=S.QUEUED).values_list("pk", flat=True)
+        PrintJob.objects.filter(station_id=station_id, state__in=UNSENT).values_list(
+            "pk", flat=True
+        )
     )
-    PrintJob.objects.filter(pk__in=ids, state=S.QUEUED).update(state=S.CANCELLED)
+    PrintJob.objects.filter(pk__in=ids, state__in=UNSENT).update(
+        state=S.CANCELLED, worker="", lease_until=None
+    )
     for job_id in ids:
         _job_told(job_id)
 

@@ -44,6 +44,7 @@ class Ticket:
     reprint: bool = False
     void: bool = False
     void_reason: str = ""
+    restore: bool = False  # a void taken back: make the dish after all
     number: str = ""  # the job's number, printed small at the foot (staff name it)
 
 
@@ -73,6 +74,9 @@ def ticket_render(ticket: Ticket) -> bytes:
         slip.line("** 重印 REPRINT **", size=2, bold=True, align="center")
     if ticket.void:
         slip.line("** 退菜 VOID **", size=2, bold=True, align="center")
+    if ticket.restore:
+        slip.line("** 恢复 BACK ON **", size=2, bold=True, align="center")
+        slip.line("退菜已撤回，照做 The void was taken back: make it", align="center")
     slip.line(ticket.restaurant, align="center")
     slip.line(ticket.station, bold=True, align="center")
     slip.line(ticket.table, size=2, bold=True, align="center")

@@ -191,8 +191,10 @@ class StaffMember(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # A kitchen person or tablet kept to one station: they see its board and move only its
     # dishes (restaurant/kitchen/services.py). Null: the whole kitchen.
+    # PROTECT: deleting the station must not quietly free its cooks to move every station's
+    # dishes; they are moved (or freed) first.
     station = models.ForeignKey(
-        Station, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Station, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:

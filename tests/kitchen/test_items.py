@@ -333,3 +333,14 @@ def test_a_stations_served_and_voided_dishes_stay_findable_for_the_shift(menu, s
     assert kitchen_recent_items(restaurant=menu.restaurant)[0]["recall_until"] is None
     OrderItem.objects.update(status_changed_at=timezone.now() - timedelta(hours=13))
     assert kitchen_recent_items(restaurant=menu.restaurant) == []
+
+
+@pytest.mark.django_db
+def test_a_dish_of_a_round_held_for_staff_is_not_nudged(menu, stations):
+    """A held round is on no station's board and printed nowhere: staff must accept it
+    first (the table calls a waiter for that), so a nudge is refused, nobody told."""
+    order = send(menu, menu.rice, held=True)
+    OrderItem.objects.update(target_at=timezone.now() - timedelta(minutes=5))
+    diner = arrive(menu.table)
+    assert diner_refusal(diner, order.items.get(), "n").code == "conflict"
+    assert OrderItem.objects.get().nudges == 0

@@ -225,10 +225,11 @@ function progress(order) {
       "aria-current": i === at ? "step" : null }, h("span", { class: "step-label" }, statusLabel(s)))));
 }
 
-// A dish's state, and 催菜 (Hurry) once it is late, not done, not hurried in the last 5 min.
+// A dish's state, and 催菜 (Hurry) once it is late, not done, not hurried in the last 5 min,
+// its round not held for staff (on no board yet).
 let hurryTimer = null;
-function dishState(item, soonest) {
-  const live = /^(queued|cooking|ready)$/.test(item.status) && item.nudge_after;
+function dishState(item, soonest, held) {
+  const live = /^(queued|cooking|ready)$/.test(item.status) && item.nudge_after && !held;
   const wait = Math.max(Date.parse(item.nudge_after), Date.parse(item.nudged_at || 0) + 3e5) - Date.now();
   if (live && wait > 0) soonest.ms = Math.min(soonest.ms, wait);
   return item.status && h("span", { class: "dish-state" },
@@ -271,7 +272,7 @@ export function renderOrders() {
           item.options.length ? h("span", { class: "line-options" }, optionNames(item.options, item.option_names)) : null,
           item.note ? h("span", { class: "line-note" }, `“${item.note}”`) : null,
           h("span", { class: "line-by" }, dot(S.diners.get(item.added_by)?.color || "#999"), dinerName(item.added_by)),
-          dishState(item, soonest)),
+          dishState(item, soonest, order.awaiting_confirmation)),
         h("div", { class: "line-side" }, h("span", { class: "line-price" }, money(item.price * item.qty)))))),
       h("div", { class: "order-foot" },
         h("span", { class: "muted" }, t("sentBy", { name: dinerName(order.by), time: clock(order.created_at) })),
