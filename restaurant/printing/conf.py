@@ -19,6 +19,8 @@ DEFAULTS = {
     "PRINT_BACKOFF_SECONDS": 1.0,
     "PRINT_BACKOFF_MAX_SECONDS": 30.0,
     "PRINT_POLL_SECONDS": 0.2,  # how often an idle worker looks for due jobs
+    # An idle printer is asked how it is this often (its state on the floor stays live).
+    "PRINT_PROBE_SECONDS": 30.0,
 }
 
 

@@ -495,6 +495,23 @@ def stations_due(now=None) -> list[int]:
     )
 
 
+def printers_to_probe(now=None) -> list[tuple[int, int]]:
+    """(printer id, station id) of the enabled printers that answer status and that nobody
+    has heard from for PRINT_PROBE_SECONDS (or ever), their station with no job in hand."""
+    now = now or timezone.now()
+    since = now - timedelta(seconds=conf.seconds("PRINT_PROBE_SECONDS"))
+    busy = PrintJob.objects.filter(
+        station_id=OuterRef("station_id"), state__in=(S.CLAIMED, S.SENDING)
+    )
+    return list(
+        Printer.objects.filter(enabled=True, answers_status=True)
+        .filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=since))
+        .filter(~Exists(busy))
+        .order_by()
+        .values_list("pk", "station_id")
+    )
+
+
 def print_job_claim(*, station_id: int, worker: str) -> PrintJob | None:
     """Take ``station_id``'s oldest queued job, if it is due and the station has no job in
     hand: ``claimed``, leased to ``worker``, its try counted; None if another worker was

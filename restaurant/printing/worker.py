@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 STATUS_PRINTER = b"\x10\x04\x01"  # DLE EOT 1: printer status, bit 3 = offline
 STATUS_PAPER = b"\x10\x04\x04"  # DLE EOT 4: roll paper sensor, bits 2-3 near end, 5-6 end
+# Every DLE EOT answer: bit 1 and bit 4 set, bit 0 and bit 7 clear.
+STATUS_FIXED_MASK, STATUS_FIXED = 0x93, 0x12
 OFFLINE = 0x08
 PAPER_NEAR_END = 0x0C
 PAPER_END = 0x60
@@ -87,13 +89,37 @@ class Connection:
         self.sock.settimeout(conf.seconds("PRINT_REPLY_TIMEOUT"))
 
     def ask(self, query: bytes) -> int:
-        """Send a real-time status query; its one-byte answer. Raises OSError (a timeout is
-        one) or ConnectionError when the printer closes instead."""
+        """Send a real-time status query; its one-byte answer. Bytes the printer sent of its
+        own before (Automatic Status Back, an answer that came late) are dropped first, and
+        a byte that is no status answer (DLE EOT n answers have bits 1 and 4 set, 0 and 7
+        clear) is skipped: only the answer to this query may say the printer took what came
+        before it. Raises OSError (a timeout is one) or ConnectionError when the printer
+        closes instead."""
+        self._drain()
         self.sock.sendall(query)
-        answer = self.sock.recv(1)
-        if not answer:
-            raise ConnectionError("the printer closed the connection")
-        return answer[0]
+        deadline = time.monotonic() + conf.seconds("PRINT_REPLY_TIMEOUT")
+        try:
+            while True:
+                self.sock.settimeout(max(0.001, deadline - time.monotonic()))
+                answer = self.sock.recv(1)
+                if not answer:
+                    raise ConnectionError("the printer closed the connection")
+                if answer[0] & STATUS_FIXED_MASK == STATUS_FIXED:
+                    return answer[0]
+        finally:
+            self.sock.settimeout(conf.seconds("PRINT_REPLY_TIMEOUT"))
+
+    def _drain(self) -> None:
+        """Drop what the printer has sent and nobody read."""
+        self.sock.setblocking(False)
+        try:
+            while True:
+                if not self.sock.recv(256):
+                    raise ConnectionError("the printer closed the connection")
+        except BlockingIOError:
+            pass
+        finally:
+            self.sock.settimeout(conf.seconds("PRINT_REPLY_TIMEOUT"))
 
     def acknowledged(self) -> None:
         """Wait until the printer's TCP stack has acknowledged every byte sent (the send queue
@@ -147,13 +173,16 @@ def job_send(job: PrintJob, printer: Printer, *, worker: str) -> None:
                 raise NotSent("the job is no longer this worker's")
         try:
             connection.sock.sendall(bytes(job.payload))
-            connection.ask(STATUS_PRINTER)  # answered once the ticket's bytes are in
+            after = connection.ask(STATUS_PRINTER)  # answered once the ticket's bytes are in
         except OSError as error:
             with db_turn():
                 services.printer_state_set(printer, online=False, error=_error("send", error))
             raise MaySent(_error("send", error)) from None
         with db_turn():
             services.print_job_done(job, worker=worker)
+        # What the printer says now (the ticket may have used the last of the paper) is
+        # for the floor; the job is done whatever it says.
+        state_report(printer, connection, status=after)
     finally:
         connection.close()
 
@@ -196,6 +225,47 @@ def _still_up(connection: "Connection") -> bool:
     if not answer:
         raise ConnectionError("the printer closed the connection after the ticket")
     return True
+
+
+def state_report(printer: Printer, connection: "Connection", *, status: int | None = None) -> None:
+    """Ask ``printer`` (DLE EOT 1, unless its ``status`` answer is at hand, and DLE EOT 4) and
+    tell the floor. Raises OSError when it does not answer."""
+    if status is None:
+        status = connection.ask(STATUS_PRINTER)
+    try:
+        paper = paper_of(connection.ask(STATUS_PAPER))
+    except OSError:
+        paper = None  # the online answer stands; the paper stays as last known
+    online = not status & OFFLINE
+    problem = "out of paper" if paper == Printer.Paper.OUT else "" if online else "offline"
+    with db_turn():
+        services.printer_state_set(printer, online=online, paper=paper, error=problem)
+
+
+def printer_probe(printer_id: int) -> None:
+    """An idle printer asked how it is, so the floor knows before the next ticket does (a
+    printer switched off, out of paper, back). Runs in a worker thread."""
+    try:
+        with db_turn():
+            printer = Printer.objects.filter(pk=printer_id, enabled=True).first()
+        if printer is None or not printer.answers_status:
+            return
+        try:
+            connection = Connection(printer.url)
+        except OSError as error:
+            with db_turn():
+                services.printer_state_set(printer, online=False, error=_error("connect", error))
+            return
+        try:
+            state_report(printer, connection)
+        except OSError as error:
+            with db_turn():
+                services.printer_state_set(printer, online=False, error=_error("status", error))
+        finally:
+            connection.close()
+    finally:
+        with db_turn():
+            connections.close_all()
 
 
 def _error(step: str, error: Exception) -> str:
@@ -242,9 +312,9 @@ class Worker:
         self.stopping = threading.Event()
         self.wake = threading.Event()
 
-    def pass_once(self) -> int:
-        """Recover, then start the due stations not already running. Returns how many
-        started."""
+    def pass_once(self, *, probe: bool = False) -> int:
+        """Recover, then start the due stations not already running (and, with ``probe``,
+        ask the idle printers how they are). Returns how many jobs started."""
         with db_turn():
             close_old_connections()
             services.print_jobs_recover()
@@ -258,7 +328,19 @@ class Worker:
             future.add_done_callback(lambda _: self.wake.set())
             self.running[station_id] = future
             started += 1
+        if probe:
+            self.probe_idle()
         return started
+
+    def probe_idle(self) -> None:
+        """Ask the printers nobody has heard from for PRINT_PROBE_SECONDS (and with no job
+        in hand here) how they are: one at a time each, between tickets."""
+        with db_turn():
+            idle = services.printers_to_probe()
+        for printer_id, station_id in idle:
+            if station_id in self.running:
+                continue
+            self.running[station_id] = self.pool.submit(printer_probe, printer_id)
 
     def run_once(self) -> None:
         """Every job due now, until none is (a job that fails goes back with a backoff and
@@ -275,7 +357,7 @@ class Worker:
         poll = conf.seconds("PRINT_POLL_SECONDS")
         while not self.stopping.is_set():
             try:
-                self.pass_once()
+                self.pass_once(probe=True)
             except Exception:  # the database away for a moment: the next pass tries again
                 logger.exception("print worker pass failed")
                 time.sleep(1)

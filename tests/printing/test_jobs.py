@@ -110,7 +110,9 @@ def test_a_held_round_prints_once_staff_accept_it(menu, printed):
 
 
 def test_a_voided_dish_prints_a_void_slip_at_its_station(menu, printed):
+    """Once its ticket printed (before, the ticket itself changes: tests/printing/test_edges.py)."""
     round_submit(menu, chicken(menu), rice(menu))
+    PrintJob.objects.update(state=S.DONE)
     item = OrderItem.objects.get(dish=menu.rice)
     item.status, item.void_reason = OrderItem.Status.VOIDED, "客人取消"
     item.save()

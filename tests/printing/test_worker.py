@@ -221,7 +221,7 @@ def test_a_printer_without_status_that_drops_the_ticket_leaves_it_uncertain(
     menu, stations, fakes, settings
 ):
     # Long enough for the fake's hang-up to arrive on a busy machine (it is waited for).
-    settings.PRINTING = {"PRINT_AFTER_TICKET_SECONDS": 10}
+    settings.PRINTING = {**settings.PRINTING, "PRINT_AFTER_TICKET_SECONDS": 10}
     wok = fakes[0]
     wok.mute, wok.drop_after = True, 20
     services.printer_set(station=stations[0], url=wok.url, answers_status=False)
