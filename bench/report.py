@@ -113,6 +113,16 @@ def summarize(results: dict) -> dict:
             f"lost {row.get('orders_lost')}",
             "met": k.get("p99") is not None and k["p99"] <= 50 and not row.get("orders_lost"),
         })  # fmt: skip
+    for row in results.get("W6", []):
+        t = row.get("print") or {}
+        targets.append({
+            "target": f"W6 tickets under W1: 0 lost, 0 doubled ({row['server']})",
+            "measured": f"{t.get('jobs')} tickets of {t.get('rounds')} rounds: lost "
+            f"{t.get('lost')}, doubled {t.get('doubled')}, uncertain {t.get('uncertain')}; "
+            f"p50 {t.get('p50_ms')} p99 {t.get('p99_ms')} ms",
+            "met": bool(t.get("jobs")) and t.get("lost") == 0 and t.get("doubled") == 0
+            and t.get("jobs") == t.get("tickets_expected"),
+        })  # fmt: skip
     w5 = [r for r in results.get("W5", []) if r.get("axis") == "tables"]
     if len(w5) >= 2:
         lo, hi = w5[0], w5[-1]
@@ -212,6 +222,16 @@ def render(document: dict) -> str:
             f"\nW4 order -> kitchen ({r['server']}): {k.get('count')} orders, p50 {k.get('p50')}"
             f" p95 {k.get('p95')} p99 {k.get('p99')} max {k.get('max')} ms, lost "
             f"{r.get('orders_lost')}, errors {r.get('order_errors')}"
+        )
+    for r in results.get("W6", []):
+        t = r.get("print") or {}
+        lines.append(
+            f"\nW6 order -> ticket at the printer ({r['server']}, {r.get('stations')} stations, "
+            f"{r.get('layer')}): {t.get('rounds')} rounds, {t.get('jobs')} tickets (expected "
+            f"{t.get('tickets_expected')}), p50 {t.get('p50_ms')} p99 {t.get('p99_ms')} max "
+            f"{t.get('max_ms')} ms; printed {t.get('printed')}, lost {t.get('lost')}, doubled "
+            f"{t.get('doubled')}, uncertain {t.get('uncertain')}, torn {t.get('torn')}; round "
+            f"errors {t.get('round_errors')}; print_worker CPU {r.get('print_worker_cpu_pct')}%"
         )
     for r in results.get("profile", []):
         prof = r.get("profile")
