@@ -317,7 +317,8 @@ def item_nudge(*, session: DiningSession, diner: Diner, item_id: int) -> int:
     (`item.nudged`). The caller holds the session lock. Returns the new seq.
 
     Errors: not_found (not a dish of this meal), conflict (served or voided, or its round
-    still held for staff to confirm), too_early and cooldown (each with ``seconds`` until it may be nudged)."""
+    still held for staff to confirm), too_early and cooldown (each with ``seconds`` until it
+    may be nudged)."""
     item = (
         OrderItem.objects.select_for_update()
         .filter(pk=item_id, order__session_id=session.pk)
