@@ -6,6 +6,9 @@ never imports them (pyproject.toml, [tool.importlinter]).
 - `round_confirmed_register(fn)`: ``fn(order)`` runs inside the transaction in which staff
   accept a round that was held for them (`Order.awaiting_confirmation`): from then on it may
   be cooked (its tickets print then, not at submit).
+- `round_held_again_register(fn)`: ``fn(order)`` runs inside the transaction in which
+  staff take back their accept of a held round: it waits for them again (tickets not yet
+  printed wait with it).
 - `item_voided_register(fn)`: ``fn(item)`` runs inside the transaction that voids a sent
   item, on its own or with its round (a void slip for its station).
 - `item_unvoided_register(fn)`: ``fn(item)`` runs inside the transaction that takes a void
@@ -22,6 +25,7 @@ from restaurant.kitchen.protocol import KITCHEN_OPS
 
 ROUND_SUBMITTED: list[Callable] = []
 ROUND_CONFIRMED: list[Callable] = []
+ROUND_HELD_AGAIN: list[Callable] = []
 ITEM_VOIDED: list[Callable] = []
 ITEM_UNVOIDED: list[Callable] = []
 SNAPSHOT_PARTS: dict[str, Callable] = {}
@@ -36,6 +40,11 @@ def round_submitted_register(fn: Callable) -> None:
 def round_confirmed_register(fn: Callable) -> None:
     if fn not in ROUND_CONFIRMED:
         ROUND_CONFIRMED.append(fn)
+
+
+def round_held_again_register(fn: Callable) -> None:
+    if fn not in ROUND_HELD_AGAIN:
+        ROUND_HELD_AGAIN.append(fn)
 
 
 def item_voided_register(fn: Callable) -> None:

@@ -271,6 +271,9 @@ def order_recall(*, restaurant: Restaurant, order_id: int, by_id: int | None = N
         order=order, from_status=last.to_status, to_status=order.status, recall=True,
         by_id=by_id, at=now,
     )  # fmt: skip
+    if order.is_awaiting_confirmation:  # the accept taken back: held for staff again
+        for hook in hooks.ROUND_HELD_AGAIN:
+            hook(order)
     event = {"type": "order.status", "order_id": order.pk, "status": order.status,
              "awaiting_confirmation": order.is_awaiting_confirmation,
              "items": [items_moved_payload(item) for item in moved]}  # fmt: skip

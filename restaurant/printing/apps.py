@@ -16,6 +16,7 @@ class PrintingConfig(AppConfig):
 
         hooks.round_submitted_register(services.print_jobs_for_round)
         hooks.round_confirmed_register(services.print_jobs_for_confirmed_round)
+        hooks.round_held_again_register(services.print_jobs_held_again)
         hooks.item_voided_register(services.print_job_void)
         hooks.item_unvoided_register(services.print_job_unvoid)
         hooks.staff_op_register(protocol.TicketReprint, ops.ticket_reprint, Action.TICKET_REPRINT)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from restaurant.dining.services import session_lock
 from restaurant.kitchen.models import Order, OrderItem
 from restaurant.printing import conf
 from restaurant.printing.models import Printer, PrintJob
@@ -111,12 +112,12 @@ def print_jobs_for_confirmed_round(order: Order) -> list[PrintJob]:
 
 def _round_jobs(order: Order) -> list[PrintJob]:
     # A station that has the round's ticket already gets none again (a held round accepted,
-    # taken back and accepted again): a second copy is a reprint, asked for by staff.
-    printed = set(
-        PrintJob.objects.filter(order=order, kind=PrintJob.Kind.TICKET, reprint=False).values_list(
-            "station_id", flat=True
-        )
-    )
+    # taken back and accepted again): a second copy is a reprint, asked for by staff. One
+    # set aside when the round was held again, unsent, is printed now as the round is.
+    originals = PrintJob.objects.filter(order=order, kind=PrintJob.Kind.TICKET, reprint=False)
+    printed = set(originals.values_list("station_id", flat=True))
+    for job in originals.filter(state=S.CANCELLED, last_error=SET_ASIDE_HELD):
+        _tickets_rewrite_at(order.pk, job.station_id)
     by_station: dict[int, list[OrderItem]] = defaultdict(list)
     for item in order.items.all():
         if item.station_id in printed:
@@ -162,42 +163,71 @@ def _round_tickets(item: OrderItem):
     )
 
 
+# Why a ticket was cancelled while it was unsent, where it may come back: every dish taken back
+# (one taken back again revives it), the round held for staff again (its accept revives it).
+ALL_TAKEN_BACK = "every dish taken back before it printed"
+SET_ASIDE_HELD = "the round is held for staff again"
+REVIVABLE = (ALL_TAKEN_BACK, SET_ASIDE_HELD)
+
+
 def _tickets_rewrite(item: OrderItem) -> bool:
-    """The round's tickets at ``item``'s station not yet sent, rendered again with the
-    station's live dishes (cancelled when none is left): a dish voided, or a void taken back,
-    before its ticket printed is printed as it is now, and no slip has to say so. Each one
-    is changed only if it is still unsent (a compare-and-set on its state: a worker that
-    claimed it meanwhile finds it no longer its, and takes it again with the new bytes).
-    Returns whether any ticket was rewritten."""
-    order = Order.objects.select_related("session__table", "session__restaurant").get(
-        pk=item.order_id
+    return _tickets_rewrite_at(item.order_id, item.station_id)
+
+
+def _tickets_rewrite_at(order_id: int, station_id: int) -> bool:
+    """The round's tickets at the station not yet sent, rendered again with the station's
+    live dishes (cancelled when none is left), and its original ticket cancelled that way
+    (or set aside while the round was held again) brought back when there are live dishes
+    again: a dish voided, or a void taken back, before its ticket printed is printed as it
+    is now, and no slip has to say so. Each one is changed only if it is still unsent, or
+    still cancelled for that reason (a compare-and-set on its state: a worker that claimed
+    it meanwhile finds it no longer its, and takes it again with the new bytes). Returns
+    whether any ticket was rewritten."""
+    order = Order.objects.select_related("session__table", "session__restaurant").get(pk=order_id)
+    if order.is_awaiting_confirmation:
+        return False  # held: nothing prints until staff accept it
+    live = list(order.items.filter(station_id=station_id).exclude(status=OrderItem.Status.VOIDED))
+    tickets = PrintJob.objects.filter(
+        order_id=order_id, station_id=station_id, kind=PrintJob.Kind.TICKET
     )
-    live = list(
-        order.items.filter(station_id=item.station_id).exclude(status=OrderItem.Status.VOIDED)
-    )
+    revivable = Q(state=S.CANCELLED, reprint=False, last_error__in=REVIVABLE)
     rewritten = False
-    for job in _round_tickets(item).filter(state__in=UNSENT).select_related("station"):
+    for job in tickets.filter(Q(state__in=UNSENT) | revivable).select_related("station"):
+        was = Q(state__in=UNSENT) if job.state in UNSENT else revivable
         if live:
             ticket = _round_ticket(order, job.station, live, reprint=job.reprint)
             ticket.number = str(job.pk)
-            changed = {"payload": ticket_render(ticket), "state": S.QUEUED,
-                       "item_ids": [i.pk for i in live]}  # fmt: skip
+            changed = {"payload": ticket_render(ticket), "state": S.QUEUED, "last_error": "",
+                       "item_ids": [i.pk for i in live],
+                       "next_attempt_at": timezone.now()}  # fmt: skip
+        elif job.state in UNSENT:
+            changed = {"state": S.CANCELLED, "last_error": ALL_TAKEN_BACK}
         else:
-            changed = {
-                "state": S.CANCELLED,
-                "last_error": "every dish taken back before it printed",
-            }
-        moved = PrintJob.objects.filter(pk=job.pk, state__in=UNSENT).update(
-            worker="", lease_until=None, **changed
-        )
-        if moved:
+            continue
+        if PrintJob.objects.filter(was, pk=job.pk).update(worker="", lease_until=None, **changed):
             rewritten = True
             _job_told(job.pk)
             _printer_told(job.station_id)
     return rewritten
 
 
-def _slip_make(item: OrderItem, printer: Printer, kind: str) -> PrintJob:
+def print_jobs_held_again(order: Order) -> None:
+    """Staff took back the accept of a held round (it waits for them again): its tickets not
+    yet sent are set aside, and print, as the round is then, once it is accepted again
+    (`restaurant.kitchen.hooks.round_held_again_register`). A ticket already sent stays on
+    paper: the floor holds the round, the kitchen's board shows it held."""
+    for job_id in PrintJob.objects.filter(
+        order=order, kind=PrintJob.Kind.TICKET, state__in=UNSENT
+    ).values_list("pk", flat=True):
+        if PrintJob.objects.filter(pk=job_id, state__in=UNSENT).update(
+            state=S.CANCELLED, worker="", lease_until=None, last_error=SET_ASIDE_HELD
+        ):
+            _job_told(job_id)
+
+
+def _slip_make(
+    item: OrderItem, printer: Printer, kind: str, *, reprint_of: PrintJob | None = None
+) -> PrintJob:
     order = Order.objects.select_related("session__table", "session__restaurant").get(
         pk=item.order_id
     )
@@ -211,28 +241,31 @@ def _slip_make(item: OrderItem, printer: Printer, kind: str) -> PrintJob:
         void=kind == PrintJob.Kind.VOID,
         void_reason=item.void_reason if kind == PrintJob.Kind.VOID else "",
         restore=kind == PrintJob.Kind.RESTORE,
+        reprint=reprint_of is not None,
     )
-    return _job_make(station=printer.station, order=order, ticket=ticket, kind=kind, item=item)
+    return _job_make(station=printer.station, order=order, ticket=ticket, kind=kind, item=item,
+                     reprint=reprint_of is not None, reprint_of=reprint_of)  # fmt: skip
 
 
-def _station_has_it(item: OrderItem) -> bool | None:
+UNKNOWN = "unknown"  # the station's paper cannot be told: a slip of it may have printed
+
+
+def _station_has_it(item: OrderItem) -> bool | str | None:
     """What ``item``'s station will have on paper about the dish once every slip it has, or
     is to get, is printed: True (it has the dish to make), False (its last word is a void,
     or its tickets never listed it), None (it never had a ticket of the round: it works
-    from its board). Replays the station's jobs of the round in print order (each station
-    prints its queue oldest first): a ticket listing the dish, a void slip, a back-on slip.
-    A job that may have printed counts as printed: the station may have it."""
-    jobs = (
-        PrintJob.objects.filter(order_id=item.order_id, station_id=item.station_id)
-        .exclude(state=S.CANCELLED)
-        .order_by("created_at", "pk")
-    )
-    if not PrintJob.objects.filter(
-        order_id=item.order_id, station_id=item.station_id, kind=PrintJob.Kind.TICKET
-    ).exists():
+    from its board), `UNKNOWN` while a ticket of the round or a slip of the dish may have
+    printed and staff have not said (settling it decides: `print_job_resolve`). Replays
+    the station's jobs of the round in print order (each station prints its queue oldest
+    first): a ticket listing the dish, a void slip, a back-on slip."""
+    jobs = PrintJob.objects.filter(order_id=item.order_id, station_id=item.station_id)
+    if not jobs.filter(kind=PrintJob.Kind.TICKET).exists():
         return None
+    about_it = Q(kind=PrintJob.Kind.TICKET) | Q(item_id=item.pk)
+    if jobs.filter(about_it, state=S.UNCERTAIN, resolved_at__isnull=True).exists():
+        return UNKNOWN
     has_it = False
-    for job in jobs:
+    for job in jobs.exclude(state=S.CANCELLED).order_by("created_at", "pk"):
         if job.kind == PrintJob.Kind.TICKET:
             has_it = has_it or item.pk in job.item_ids
         elif job.item_id == item.pk:
@@ -250,6 +283,24 @@ def _slips_cancel(item: OrderItem, kind: str) -> None:
             _job_told(job_id)
 
 
+def _station_reconcile(item: OrderItem, *, reprint_of: PrintJob | None = None):
+    """A slip for ``item``'s station where its paper, once printed, would say otherwise than
+    the dish is: 退菜 VOID for a dish taken back that the paper lists, 恢复 BACK ON for a live
+    dish the paper says is not to be made. None where it agrees (or the station never had a
+    ticket of the round, or has no printer), and while its paper cannot be told (a slip in
+    doubt: staff settling it reconcile again). ``reprint_of``: the doubtful slip this one
+    stands for (printed under REPRINT)."""
+    printer = _printer_of(item.station_id)
+    if printer is None:
+        return None
+    has_it = _station_has_it(item)
+    live = item.status != OrderItem.Status.VOIDED
+    if has_it is None or has_it is UNKNOWN or has_it == live:
+        return None
+    kind = PrintJob.Kind.RESTORE if live else PrintJob.Kind.VOID
+    return _slip_make(item, printer, kind, reprint_of=reprint_of)
+
+
 def print_job_void(item: OrderItem) -> PrintJob | None:
     """A sent dish was taken back (on its own, or with its round). Runs inside that
     transaction (`restaurant.kitchen.hooks.item_voided_register`). The station hears of it
@@ -257,31 +308,25 @@ def print_job_void(item: OrderItem) -> PrintJob | None:
     yet printed is printed without the dish (or not at all), and a 退菜 (void) slip follows
     only where the station still has, or may have, the dish on paper (`_station_has_it`).
     Returns the void slip, if one was made."""
-    printer = _printer_of(item.station_id)
-    if printer is None:
+    if _printer_of(item.station_id) is None:
         return None
     _slips_cancel(item, PrintJob.Kind.RESTORE)
     _tickets_rewrite(item)
-    if not _station_has_it(item):
-        return None
-    return _slip_make(item, printer, PrintJob.Kind.VOID)
+    return _station_reconcile(item)
 
 
 def print_job_unvoid(item: OrderItem) -> PrintJob | None:
     """A void was taken back (the dish's recall, or its round's): the dish is owed again.
     Runs inside that transaction (`restaurant.kitchen.hooks.item_unvoided_register`). Its
-    void slip not yet printed is cancelled, a ticket of the round not yet printed is printed
-    with the dish again, and a 恢复 BACK ON slip says to make it only where the station's
-    paper would otherwise say it is not to be made (`_station_has_it`). Returns the slip, if
-    one was made."""
-    printer = _printer_of(item.station_id)
-    if printer is None:
+    void slip not yet printed is cancelled, a ticket of the round not yet printed (or
+    cancelled with every dish taken back) is printed with the dish again, and a 恢复 BACK ON
+    slip says to make it only where the station's paper would otherwise say it is not to be
+    made (`_station_has_it`). Returns the slip, if one was made."""
+    if _printer_of(item.station_id) is None:
         return None
     _slips_cancel(item, PrintJob.Kind.VOID)
     _tickets_rewrite(item)
-    if _station_has_it(item) is not False:
-        return None
-    return _slip_make(item, printer, PrintJob.Kind.RESTORE)
+    return _station_reconcile(item)
 
 
 # --- staff: reprint, and settle a job that may have printed ----------------------------------
@@ -327,6 +372,10 @@ def ticket_reprint(
     )
     if station is None or order is None:
         raise OpError("not_found", f"no order {order_id} at station {station_id}")
+    # The meal's lock, as every writer of its rounds takes it first: a void committing
+    # meanwhile cannot slip between the dishes read here and the job written.
+    session_lock(order.session_id)
+    order.refresh_from_db(fields=["status", "awaiting_confirmation"])
     if order.is_awaiting_confirmation:
         # Nobody may cook it yet: its ticket prints when staff accept it.
         raise OpError("conflict", f"order {order_id} waits for staff to confirm it")
@@ -350,36 +399,58 @@ def ticket_reprint(
 def print_job_resolve(
     *, restaurant: Restaurant, job_id: int, reprint: bool, by_id: int | None = None
 ) -> PrintJob | None:
-    """Staff settle a job that may have printed (`uncertain`): ``reprint`` makes a new job
-    marked 重印 / REPRINT (returned); otherwise it is taken as printed (`done`). Either way
-    it leaves the station's list of doubtful jobs. Another restaurant's job is `not_found`,
-    a job not in doubt (or settled already) is `conflict`."""
-    job = (
-        PrintJob.objects.select_for_update().filter(pk=job_id, restaurant_id=restaurant.pk).first()
+    """Staff settle a job that may have printed (`uncertain`), having looked at the printer.
+    ``reprint`` (it did not come out): the job counts as never printed (`cancelled`), and
+    what the station must have on paper now is printed under 重印 / REPRINT: a round's
+    ticket with its dishes as they are now (none if every one was taken back since), a
+    void or back-on slip only if the dish's state since still needs one
+    (`_station_reconcile`). Otherwise it is taken as printed (`done`). Returns the job made,
+    if any. Another restaurant's job is `not_found`, a job not in doubt (or settled already)
+    is `conflict`."""
+    found = (
+        PrintJob.objects.filter(pk=job_id, restaurant_id=restaurant.pk)
+        .values("order__session_id")
+        .first()
     )
-    if job is None:
+    if found is None:
         raise OpError("not_found", f"no print job {job_id}")
+    if found["order__session_id"] is not None:
+        # The meal first, then the job: the order every writer of its rounds locks in.
+        session_lock(found["order__session_id"])
+    job = (
+        PrintJob.objects.select_for_update(of=("self",))
+        .select_related("order", "item")
+        .get(pk=job_id)
+    )
     _may_print_at(restaurant, by_id, job.station_id)
     if job.state != S.UNCERTAIN or job.resolved_at is not None:
         raise OpError("conflict", f"print job {job_id} is {job.state}, not in doubt")
+    if reprint:
+        _printer_enabled(job.station)
     job.resolved_by_id = by_id
     job.resolved_at = timezone.now()
-    made = None
     if reprint:
-        if job.order_id is not None and job.kind == PrintJob.Kind.TICKET:
-            made = ticket_reprint(restaurant=restaurant, order_id=job.order_id,
-                                  station_id=job.station_id, reprint_of=job)  # fmt: skip
-        else:  # a void slip (or one of no order): the same bytes, under the banner
-            _printer_enabled(job.station)
-            made = PrintJob.objects.create(
-                restaurant_id=job.restaurant_id, station_id=job.station_id, order=job.order,
-                kind=job.kind, reprint=True, reprint_of=job, item_id=job.item_id,
-                payload=_reprint_banner() + bytes(job.payload),
-            )  # fmt: skip
-            _job_told(made.pk)
+        job.state, job.last_error = S.CANCELLED, "staff: it did not print"
     else:
         job.state = S.DONE
-    job.save(update_fields=["state", "resolved_by", "resolved_at"])
+    job.save(update_fields=["state", "last_error", "resolved_by", "resolved_at"])
+    made = None
+    if reprint and job.kind == PrintJob.Kind.TICKET and job.order_id is not None:
+        live = job.order.items.filter(station_id=job.station_id).exclude(
+            status=OrderItem.Status.VOIDED
+        )
+        if live.exists():
+            made = ticket_reprint(restaurant=restaurant, order_id=job.order_id,
+                                  station_id=job.station_id, reprint_of=job)  # fmt: skip
+    # Now that staff said what is on paper, the dishes it is about are reconciled with it
+    # (a void or its recall made while it was in doubt printed nothing then).
+    if job.order_id is not None:
+        about = job.order.items.filter(station_id=job.station_id)
+        if job.kind != PrintJob.Kind.TICKET:
+            about = about.filter(pk=job.item_id)
+        for item in about:
+            slip = _station_reconcile(item, reprint_of=job if reprint else None)
+            made = made or slip
     _job_told(job.pk)
     _printer_told(job.station_id)
     return made

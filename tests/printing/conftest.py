@@ -25,6 +25,15 @@ def stations(menu):
 
 
 @pytest.fixture
+def printed(menu, stations):
+    """The stations, each with a printer (at addresses nothing answers: no worker runs)."""
+    from tests.support.fake_printer import printers_point
+
+    printers_point(wok="tcp://192.0.2.1", rice="tcp://192.0.2.2:9101")
+    return stations
+
+
+@pytest.fixture
 def events(monkeypatch):
     """What the kitchen group is told, each event once its transaction committed."""
     told: list[dict] = []

@@ -18,7 +18,7 @@ from restaurant.printing.services import printer_set
 from restaurant.printing.tickets import ticket_text
 from restaurant.realtime.errors import OpError
 from restaurant.venues.models import StaffMember, Station
-from tests.support.fake_printer import chicken, printers_point, rice, round_submit
+from tests.support.fake_printer import chicken, rice, round_submit
 from tests.support.people import staff_user
 
 pytestmark = pytest.mark.django_db
@@ -28,12 +28,6 @@ S = PrintJob.State
 def staff_op(user, restaurant, message: dict, role: str = "kitchen") -> None:
     op = msgspec.convert(message, KITCHEN_OPS[message["type"]])
     ops.staff_op_apply(staff=ops.Staff(user.pk, role, restaurant), op_id=message["id"], op=op)
-
-
-@pytest.fixture
-def printed(menu, stations):
-    printers_point(wok="tcp://192.0.2.1", rice="tcp://192.0.2.2:9101")
-    return stations
 
 
 def test_a_held_round_cannot_be_reprinted_before_staff_accept_it(menu, printed):
@@ -148,9 +142,10 @@ def test_a_dish_voided_before_its_ticket_printed_leaves_the_ticket_and_no_slip(m
     assert ticket.state == S.CANCELLED  # its only dish: nothing to print
     assert slips("void") == []
     recall(menu, rice_item)
-    # The ticket went nowhere; the dish is owed: a back-on slip says to make it.
-    assert slips("restore") == [S.QUEUED]
-    assert "米饭" in ticket_text(bytes(PrintJob.objects.get(kind="restore").payload))
+    # The ticket never went out: it comes back, and prints with the dish; no slip.
+    ticket.refresh_from_db()
+    assert ticket.state == S.QUEUED and ticket.item_ids == [rice_item.pk]
+    assert "米饭" in ticket_text(bytes(ticket.payload)) and slips("restore") == []
     # A station with two dishes: its unsent ticket is printed again without the one voided.
     second = round_submit(menu, rice(menu), {"dish_id": menu.rice.pk, "note": "少饭"})
     first_rice, second_rice = OrderItem.objects.filter(order=second).order_by("pk")
@@ -161,7 +156,7 @@ def test_a_dish_voided_before_its_ticket_printed_leaves_the_ticket_and_no_slip(m
     recall(menu, first_rice)
     ticket.refresh_from_db()
     assert sorted(ticket.item_ids) == [first_rice.pk, second_rice.pk]
-    assert slips("void") == [] and slips("restore") == [S.QUEUED]  # none for this round
+    assert slips("void") == [] and slips("restore") == []
 
 
 def test_a_void_taken_back_before_its_slip_printed_cancels_the_slip(menu, printed):
@@ -184,15 +179,91 @@ def test_a_void_on_paper_taken_back_prints_back_on_once(menu, printed):
     printed_now("ticket")
     rice_item = OrderItem.objects.get(order=order, dish=menu.rice)
     void(menu, rice_item)
-    PrintJob.objects.filter(kind="void").update(state=S.UNCERTAIN)  # it may have printed
+    printed_now("void")
     recall(menu, rice_item)
     assert slips("restore") == [S.QUEUED]
     text = ticket_text(bytes(PrintJob.objects.get(kind="restore").payload))
     assert "BACK ON" in text and "米饭" in text
     # Voided again before the back-on printed: that slip is cancelled, and no new void slip
-    # (the station's paper, once printed, would say "voided" already).
+    # (the station's paper, once printed, says "voided" already).
     void(menu, rice_item)
-    assert slips("restore") == [S.CANCELLED] and slips("void") == [S.UNCERTAIN]
+    assert slips("restore") == [S.CANCELLED] and slips("void") == [S.DONE]
+
+
+@pytest.mark.parametrize("it_printed", [True, False])
+def test_a_void_in_doubt_waits_for_staff_to_say_what_is_on_paper(menu, printed, it_printed):
+    """The void slip may have printed (the printer stalled on it) when the void is taken
+    back: a back-on slip now could have a dish made twice, none could leave it unmade. No
+    slip until staff settle the void slip: it printed → back on; it did not → nothing (the
+    station's paper lists the dish)."""
+    order = round_submit(menu, chicken(menu), rice(menu))
+    printed_now("ticket")
+    rice_item = OrderItem.objects.get(order=order, dish=menu.rice)
+    void(menu, rice_item)
+    PrintJob.objects.filter(kind="void").update(state=S.UNCERTAIN)
+    recall(menu, rice_item)
+    assert slips("restore") == []
+    doubtful = PrintJob.objects.get(kind="void")
+    made = services.print_job_resolve(restaurant=menu.restaurant, job_id=doubtful.pk,
+                                      reprint=not it_printed)  # fmt: skip
+    if it_printed:
+        assert made.kind == "restore" and slips("restore") == [S.QUEUED]
+    else:
+        assert made is None and slips("restore") == [] and slips("void") == [S.CANCELLED]
+
+
+def test_a_back_on_in_doubt_settled_after_the_dish_was_voided_again(menu, printed):
+    order = round_submit(menu, chicken(menu), rice(menu))
+    printed_now("ticket")
+    rice_item = OrderItem.objects.get(order=order, dish=menu.rice)
+    void(menu, rice_item)
+    printed_now("void")
+    recall(menu, rice_item)
+    PrintJob.objects.filter(kind="restore").update(state=S.UNCERTAIN)
+    void(menu, rice_item, reason="客人不要了")  # in doubt: no slip yet
+    assert slips("void") == [S.DONE]
+    doubtful = PrintJob.objects.get(kind="restore")
+    # It did not come out: the paper's last word is the first void, as the dish is: nothing.
+    assert services.print_job_resolve(restaurant=menu.restaurant, job_id=doubtful.pk,
+                                      reprint=True) is None  # fmt: skip
+    assert slips("void") == [S.DONE] and slips("restore") == [S.CANCELLED]
+
+
+@pytest.mark.django_db(transaction=True)  # the events go out on commit
+def test_a_ticket_staff_say_did_not_print_is_not_on_paper(menu, printed, events):
+    """Settled "print it again", the doubtful ticket is off every screen (its event says so)
+    and off the station's paper: a round cancelled and taken back after it still prints."""
+    order = round_submit(menu, rice(menu))
+    ticket = PrintJob.objects.get()
+    PrintJob.objects.filter(pk=ticket.pk).update(state=S.UNCERTAIN)
+    events.clear()
+    again = services.print_job_resolve(restaurant=menu.restaurant, job_id=ticket.pk,
+                                       reprint=True)  # fmt: skip
+    told = [e for e in events if e["type"] == "print.job" and e["job_id"] == ticket.pk]
+    assert told and told[-1]["state"] == "cancelled"
+    assert again.state == S.QUEUED and again.reprint
+    order_status_set(restaurant=menu.restaurant, order_id=order.pk, status="cancelled")
+    assert PrintJob.objects.get(pk=again.pk).state == S.CANCELLED  # nothing to make
+    order_recall(restaurant=menu.restaurant, order_id=order.pk)
+    queued = list(PrintJob.objects.filter(state=S.QUEUED).values_list("kind", flat=True))
+    assert queued, "nothing would tell the rice station to make 米饭"
+
+
+def test_an_accept_taken_back_sets_its_unsent_ticket_aside_until_accepted_again(menu, printed):
+    from restaurant.kitchen.models import Order
+
+    menu.restaurant.hold_first_round = True
+    menu.restaurant.save()
+    order = round_submit(menu, chicken(menu))
+    order_status_set(restaurant=menu.restaurant, order_id=order.pk, status="accepted")
+    ticket = PrintJob.objects.get()
+    order_recall(restaurant=menu.restaurant, order_id=order.pk)  # a mis-tap on "accept"
+    assert Order.objects.get(pk=order.pk).is_awaiting_confirmation
+    ticket.refresh_from_db()
+    assert ticket.state == S.CANCELLED  # nobody may cook it yet
+    order_status_set(restaurant=menu.restaurant, order_id=order.pk, status="accepted")
+    ticket.refresh_from_db()
+    assert ticket.state == S.QUEUED and PrintJob.objects.count() == 1  # once, not twice
 
 
 def test_a_cancelled_round_prints_voids_only_where_its_ticket_went_out(menu, printed):
@@ -204,11 +275,10 @@ def test_a_cancelled_round_prints_voids_only_where_its_ticket_went_out(menu, pri
     assert wok_void.station == printed[0] and "客人走了" in ticket_text(bytes(wok_void.payload))
     assert PrintJob.objects.get(kind="ticket", station=printed[1]).state == S.CANCELLED
     # Taken back: the wok's void slip not yet printed is cancelled, and the rice station's
-    # ticket, cancelled with nothing on paper, becomes a back-on slip (the dish is owed).
+    # ticket, cancelled with nothing on paper, comes back as it was.
     order_recall(restaurant=menu.restaurant, order_id=order.pk)
-    assert slips("void") == [S.CANCELLED]
-    (restore,) = PrintJob.objects.filter(kind="restore")
-    assert restore.station == printed[1]
+    assert slips("void") == [S.CANCELLED] and slips("restore") == []
+    assert PrintJob.objects.get(kind="ticket", station=printed[1]).state == S.QUEUED
 
 
 def test_a_held_round_cancelled_prints_nothing(menu, printed):
