@@ -4,6 +4,24 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def tickets_list_their_dishes(apps, schema_editor):
+    """Tickets made before they recorded their dishes: each lists its station's dishes of
+    the round, the voided ones too where the station got a void slip of the round (the
+    ticket had them: the slip came after), else only the live ones (voided before it, or
+    never on it)."""
+    PrintJob = apps.get_model("printing", "PrintJob")
+    OrderItem = apps.get_model("kitchen", "OrderItem")
+    for job in PrintJob.objects.filter(kind="ticket", order__isnull=False).iterator():
+        items = OrderItem.objects.filter(order_id=job.order_id, station_id=job.station_id)
+        slipped = PrintJob.objects.filter(
+            order_id=job.order_id, station_id=job.station_id, kind="void"
+        ).exists()
+        if not slipped:
+            items = items.exclude(status="voided")
+        job.item_ids = list(items.values_list("pk", flat=True))
+        job.save(update_fields=["item_ids"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -33,4 +51,5 @@ class Migration(migrations.Migration):
             name='station',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='venues.station'),
         ),
+        migrations.RunPython(tickets_list_their_dishes, migrations.RunPython.noop),
     ]
