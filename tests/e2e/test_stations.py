@@ -224,18 +224,21 @@ def test_a_dish_from_station_board_to_phone_with_a_nudge_and_the_floor(tmp_path)
             # printed, settled with "It printed".
             shell(database_url,
                   "from restaurant.printing.models import Printer, PrintJob; "
-                  "Printer.objects.filter(station__code='hot').update(online=True, paper='out', "
-                  "last_error='paper out'); "
+                  "Printer.objects.filter(station__code='hot').update(online=False, paper='out', "
+                  "last_error='out of paper'); "
                   "Printer.objects.filter(station__code='cold').update(online=True, paper='ok'); "
                   "PrintJob.objects.filter(station__code='cold', kind='ticket')"
                   ".update(state='uncertain')")  # fmt: skip
             floor.reload()
             expect(floor.locator("#conn")).to_have_attribute("data-state", "online")
             expect(floor.locator("#floor-printers .printer-pill")).to_have_count(2)
+            # A printer out of paper also says it is offline: the banner says what to fix.
             expect(floor.locator("#printer-banner")).to_contain_text("out of paper")
+            expect(floor.locator("#printer-banner")).not_to_contain_text("offline")
             doubt = floor.locator("#print-doubts .doubt")
             expect(doubt).to_have_count(1)
             expect(doubt).to_contain_text("Round 1")
+            expect(doubt).to_contain_text("Ticket")  # not a void or back-on slip
             no_toasts(floor).screenshot(path=str(RESULTS / "floor-printers.png"), full_page=True)
             doubt.locator('button[data-reprint="0"]').click()
             expect(doubt).to_have_count(0)

@@ -64,6 +64,16 @@ export class Printers {
     return new Set([...this.printers.values()].filter((p) => this.mine(p.station_id) && bad(p)).map((p) => p.station_id));
   }
 
+  // Why a printer cannot print, in the page's language (the worker's own words stay in the
+  // tooltip, for whoever fixes it); nothing where the banner already says it.
+  why(p) {
+    const error = p.last_error || "";
+    if (!error || p.paper === "out" || /^(out of paper|offline)$/.test(error)) return "";
+    if (error.startsWith("connect")) return this.t("printerUnreachable");
+    if (/^(status|send)/.test(error)) return this.t("printerNoAnswer");
+    return error;
+  }
+
   paperText(p) {
     return this.t(`paper_${["ok", "low", "out"].includes(p.paper) ? p.paper : "unknown"}`);
   }
@@ -78,7 +88,9 @@ export class Printers {
       this.strip.hidden = shown.length === 0;
       this.strip.replaceChildren(...shown.map((p) => {
         const level = bad(p) ? "is-bad" : p.paper !== "ok" || !p.online || p.queue > 0 ? "is-warn" : "is-ok";
-        const state = p.online === false ? t("printerOffline") : p.paper === "ok" && p.online ? t("printerOnline") : this.paperText(p);
+        // Out of paper first: a printer that runs out also says it is offline.
+        const state = p.paper === "out" ? this.paperText(p) : p.online === false ? t("printerOffline")
+          : p.paper === "ok" && p.online ? t("printerOnline") : this.paperText(p);
         const words = [this.only == null ? this.name(p.station_id) : null, this.compact ? null : state,
           p.queue ? t("printerQueue", { n: p.queue }) : null].filter(Boolean).join(" · ");
         return h("span", {
@@ -91,10 +103,10 @@ export class Printers {
     if (this.banner) {
       const lines = shown.filter(bad).map((p) => h("p", { class: "printer-banner-line", "data-station": p.station_id },
         this.icon("print"),
-        h("strong", {}, p.online === false
-          ? t("printerOffBanner", { station: this.name(p.station_id), n: p.queue || 0 })
-          : t("printerOutBanner", { station: this.name(p.station_id), n: p.queue || 0 })),
-        p.last_error ? h("span", { class: "printer-error" }, p.last_error) : null));
+        h("strong", {}, p.paper === "out"
+          ? t("printerOutBanner", { station: this.name(p.station_id), n: p.queue || 0 })
+          : t("printerOffBanner", { station: this.name(p.station_id), n: p.queue || 0 })),
+        this.why(p) ? h("span", { class: "printer-error", title: p.last_error }, this.why(p)) : null));
       this.banner.hidden = lines.length === 0;
       this.banner.replaceChildren(...lines);
     }
@@ -112,11 +124,12 @@ export class Printers {
       h("ul", { class: "doubt-list" }, jobs.map((job) => {
         const busy = this.busy.has(job.job_id);
         const where = job.table ? `${this.tableName(job.table)} · ${t("round", { n: job.round })}` : `#${job.job_id}`;
+        const kind = t(`jobKind_${job.kind}`) || job.kind; // the ticket, or a void or back-on slip
         return h("li", { class: "doubt", "data-job-row": job.job_id },
           h("span", { class: "doubt-what" },
             h("strong", {}, where),
-            h("span", {}, [this.only == null ? this.name(job.station_id) : null, job.reprint ? t("reprintMark") : null]
-              .filter(Boolean).join(" · "))),
+            h("span", {}, [kind, this.only == null ? this.name(job.station_id) : null, job.reprint ? t("reprintMark") : null,
+              `#${job.job_id}`].filter(Boolean).join(" · "))),
           h("button", { type: "button", class: "btn btn-secondary", "data-job": job.job_id, "data-reprint": "1", disabled: busy },
             this.icon("print"), t("reprint")),
           h("button", { type: "button", class: "btn btn-done", "data-job": job.job_id, "data-reprint": "0", disabled: busy },
@@ -132,7 +145,13 @@ export class Printers {
         this.jobs.delete(jobId);
         this.toast(this.t(reprint ? "reprintSent" : "markedPrinted"), "is-ok");
       })
-      .catch((err) => this.toast(this.errorText(err), "is-error"))
+      .catch((err) => {
+        // Settled on another screen meanwhile: it leaves this list too.
+        if (err?.code === "conflict") {
+          this.jobs.delete(jobId);
+          this.toast(this.t("doubtSettled"), "is-notice");
+        } else this.toast(this.errorText(err), "is-error");
+      })
       .finally(() => {
         this.busy.delete(jobId);
         this.renderJobs();
