@@ -608,7 +608,13 @@ def print_job_claim(*, station_id: int, worker: str) -> PrintJob | None:
         head.state, head.worker = S.CLAIMED, worker
         head.lease_until = now + _lease()
         head.attempts += 1
-        head.save(update_fields=["state", "worker", "lease_until", "attempts"])
+        # A compare-and-set, as every later move: where the lock is the database's (SQLite),
+        # a worker that read the same head is refused here, not let overwrite the claim.
+        claimed = PrintJob.objects.filter(pk=head.pk, state=S.QUEUED).update(
+            state=S.CLAIMED, worker=worker, lease_until=head.lease_until, attempts=head.attempts
+        )
+        if not claimed:
+            return None
     head.printer = printer
     return head
 
