@@ -51,6 +51,7 @@ class EmbeddedPrinting:
         self.fakes: list[FakePrinter] = []
         self.worker: subprocess.Popen | None = None
         self.stopping = threading.Event()
+        self._starting = threading.Lock()
         self._supervisor: threading.Thread | None = None
 
     # --- fake printers ---------------------------------------------------------------------
@@ -105,12 +106,15 @@ class EmbeddedPrinting:
         command = [sys.executable, "-m", "django", "print_worker"]
         if loop is not None:
             command.append("--relay")
-        while not self.stopping.is_set():
-            self.worker = subprocess.Popen(
-                command, cwd=settings.BASE_DIR, start_new_session=True,
-                stdout=subprocess.PIPE if loop is not None else None,
-                preexec_fn=_die_with_parent,
-            )  # fmt: skip
+        while True:
+            with self._starting:  # `stop` either sees this child, or this sees it stopping
+                if self.stopping.is_set():
+                    return
+                self.worker = subprocess.Popen(
+                    command, cwd=settings.BASE_DIR, start_new_session=True,
+                    stdout=subprocess.PIPE if loop is not None else None,
+                    preexec_fn=_die_with_parent,
+                )  # fmt: skip
             if loop is not None:
                 relay.pass_on(self.worker.stdout, loop, self.echo)
             code = self.worker.wait()
@@ -120,7 +124,8 @@ class EmbeddedPrinting:
             self.stopping.wait(RESTART_SECONDS)
 
     def stop(self) -> None:
-        self.stopping.set()
+        with self._starting:
+            self.stopping.set()
         if self.worker is not None and self.worker.poll() is None:
             self.worker.terminate()
             try:

@@ -34,7 +34,9 @@ def serve(*args: str) -> list[str]:
     """Run `manage.py serve` up to the point where it would start serving; returns the
     arguments it would have served with."""
     with mock.patch.object(asgi_server, "main") as main:
-        call_command("serve", "--no-demo", *args)
+        # No print worker or fake printers: a worker process on this test's database (in
+        # memory, out of its reach) would only fail (restaurant/printing/embedded.py).
+        call_command("serve", "--no-demo", "--no-print-worker", "--no-fake-printers", *args)
     (argv,) = main.call_args.args
     return argv
 
