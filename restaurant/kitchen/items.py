@@ -89,7 +89,9 @@ def _item_locked(restaurant: Restaurant, item_id: int) -> tuple[OrderItem, Order
         raise OpError("not_found", f"no item {item_id}", detail="item")
     order_id, session_id = found
     session = session_lock(session_id)
-    order = Order.objects.select_for_update().select_related("session__table").get(pk=order_id)
+    # Only the order's row (`of`): the joined meal is locked already, its table need not be.
+    orders = Order.objects.select_for_update(of=("self",)).select_related("session__table")
+    order = orders.get(pk=order_id)
     item = OrderItem.objects.select_for_update().get(pk=item_id)
     return item, order, session
 
@@ -320,7 +322,7 @@ def item_nudge(*, session: DiningSession, diner: Diner, item_id: int) -> int:
     still held for staff to confirm), too_early and cooldown (each with ``seconds`` until it
     may be nudged)."""
     item = (
-        OrderItem.objects.select_for_update()
+        OrderItem.objects.select_for_update(of=("self",))
         .filter(pk=item_id, order__session_id=session.pk)
         .select_related("order")
         .first()

@@ -477,7 +477,10 @@ def printer_set(
     bad address, nothing changed. A printer removed or disabled takes its queued jobs with it
     (`cancelled`): a ticket printed hours later, when a printer is set again, would be cooked
     again."""
-    printer = Printer.objects.select_for_update().filter(station=station).first()
+    # Only the printer's row: its ordering's joins would lock the restaurant's too.
+    printer = (
+        Printer.objects.select_for_update(of=("self",)).filter(station=station).order_by().first()
+    )
     if url is None:
         if printer is not None:
             printer.delete()
