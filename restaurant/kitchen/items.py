@@ -16,7 +16,7 @@ from restaurant.dining.names import refuse_invisible
 from restaurant.dining.services import session_change, session_lock
 from restaurant.kitchen import hooks
 from restaurant.kitchen.models import ItemMove, Order, OrderItem, OrderMove
-from restaurant.kitchen.payloads import item_state
+from restaurant.kitchen.payloads import item_moved_payload
 from restaurant.kitchen.rules import forbidden, recall_window, tell_kitchen
 from restaurant.realtime.errors import OpError
 from restaurant.venues.models import Restaurant, StaffMember
@@ -142,9 +142,7 @@ def _item_event(item: OrderItem, order: Order, *, recalled: bool = False) -> dic
     event = {
         "type": "item.status",
         "order_id": order.pk,
-        "item_id": item.pk,
-        **{k: v for k, v in item_state(item).items() if k in ("station_id", "status",
-                                                             "status_at", "void_reason")},
+        **item_moved_payload(item),
         "order_status": order.status,
         "order_total": order.total,  # a voided dish is not charged: the round's new total
     }  # fmt: skip

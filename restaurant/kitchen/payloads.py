@@ -46,6 +46,13 @@ def item_state(item: OrderItem) -> dict:
     }
 
 
+def item_moved_payload(item: OrderItem) -> dict:
+    """A dish that moved, as `item.status` and `order.status` (its ``items``) carry it."""
+    state = item_state(item)
+    return {"item_id": item.pk, "station_id": item.station_id, "status": item.status,
+            "status_at": state["status_at"], "void_reason": item.void_reason}  # fmt: skip
+
+
 def station_payload(station: Station) -> dict:
     return {
         "station_id": station.pk,

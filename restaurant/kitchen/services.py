@@ -17,7 +17,7 @@ from restaurant.kitchen.items import (
     staff_station_id,
 )
 from restaurant.kitchen.models import ItemMove, Order, OrderItem, OrderMove, WaiterCall
-from restaurant.kitchen.payloads import call_payload, item_state, order_payload
+from restaurant.kitchen.payloads import call_payload, item_moved_payload, order_payload
 from restaurant.kitchen.rules import forbidden, recall_window, tell_kitchen
 from restaurant.menu.pricing import options_by_id, unit_price
 from restaurant.realtime import groups
@@ -146,13 +146,6 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
     return new_seq
 
 
-def items_moved_payload(item: OrderItem) -> dict:
-    """A dish a round's move (or its recall) moved, as `order.status` carries it."""
-    state = item_state(item)
-    return {"item_id": item.pk, "status": item.status, "status_at": state["status_at"],
-            "void_reason": item.void_reason}  # fmt: skip
-
-
 def _station_of(dish, stations: dict[int, Station], default: Station | None) -> Station | None:
     """Where ``dish`` is made (`Dish.station_for`), from the restaurant's ``stations`` read
     once per round rather than a query per dish."""
@@ -221,7 +214,7 @@ def order_status_set(
             hook(order)
     event = {"type": "order.status", "order_id": order.pk, "status": status,
              "awaiting_confirmation": order.is_awaiting_confirmation,
-             "items": [items_moved_payload(item) for item in moved]}  # fmt: skip
+             "items": [item_moved_payload(item) for item in moved]}  # fmt: skip
     if order.cancel_reason:
         event["reason"] = order.cancel_reason
     session_change(session, dict(event))
@@ -276,7 +269,7 @@ def order_recall(*, restaurant: Restaurant, order_id: int, by_id: int | None = N
             hook(order)
     event = {"type": "order.status", "order_id": order.pk, "status": order.status,
              "awaiting_confirmation": order.is_awaiting_confirmation,
-             "items": [items_moved_payload(item) for item in moved]}  # fmt: skip
+             "items": [item_moved_payload(item) for item in moved]}  # fmt: skip
     session_change(session, {**event, "recalled": True})
     # The kitchen gets the order whole: a served or cancelled one had left its board.
     order = Order.objects.prefetch_related("items").get(pk=order.pk)

@@ -4,7 +4,7 @@
 // (a dish served with its whole round is recalled with the round, on the expo).
 
 import { $, clock, fill, h, openDialog, wireDialog } from "./ui.js";
-import { CONFIG, S, dishName, icon, t, tableName } from "./kitchen_state.js";
+import { CONFIG, dishName, icon, t, tableName } from "./kitchen_state.js";
 import { recallItem } from "./kitchen_items.js";
 
 const panel = $("#history-panel");
@@ -30,12 +30,8 @@ async function load() {
 }
 
 const left = (item) => (item.recall_until ? Date.parse(item.recall_until) - (Date.now() + H.skew) : 0);
-// The dish's name in the page's language: by its id where the list gives it, else by the name
-// it was sent with (the menu's Chinese name), else that name.
-function nameOf(item) {
-  const id = item.dish_id ?? [...S.dishes.values()].find((d) => d.name === item.name)?.id;
-  return id == null ? item.name : dishName(id, item.name);
-}
+// The dish's name in the page's language (the name it was sent with where the menu has none).
+const nameOf = (item) => dishName(item.dish_id, item.name);
 
 function row(item) {
   const ms = left(item);
