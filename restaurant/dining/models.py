@@ -1,5 +1,6 @@
 """A table's visit: its diners, their shared cart and the log of ops they made."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -33,6 +34,16 @@ class DiningSession(models.Model):
     # A meal with no one online and nothing ordered ends this long after it (`sessions_end_idle`).
     last_active_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # How many people sit at the meal (人数), as staff or a diner say; None until someone does.
+    guests = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A note for the whole meal (整单备注: "one child", "no coriander at all"): the kitchen
+    # sees it with every round.
+    note = models.CharField(max_length=140, blank=True)
+    # Joined into another table's meal (并台): this one is closed, its diners, cart, rounds and
+    # calls are the other's now, until the join is undone (restaurant/floor/moves.py).
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
 
     class Meta:
         constraints = [
@@ -59,11 +70,22 @@ class Diner(models.Model):
     # never collides in the constraint) on rows from before it was recorded.
     browser = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
     joined_at = models.DateTimeField(auto_now_add=True)
+    # A staff member ordering for the table (代客下单): their lines are theirs on the shared
+    # cart and on the split bill, as a diner's are. One such diner per person and meal.
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["pk"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "browser"], name="one_diner_per_browser")
+            models.UniqueConstraint(fields=["session", "browser"], name="one_diner_per_browser"),
+            models.UniqueConstraint(
+                fields=["session", "staff"],
+                condition=Q(staff__isnull=False),
+                name="one_diner_per_staff",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -121,3 +143,40 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return self.channel_name
+
+
+class MealTransfer(models.Model):
+    """A meal moved to another table (转台), joined into another table's meal (并台), or split
+    back out of one: the audit trail of the floor, and what undoing a join needs to know."""
+
+    class Kind(models.TextChoices):
+        MOVE = "move"
+        JOIN = "join"
+        SPLIT = "split"  # a join undone
+
+    restaurant = models.ForeignKey(
+        Restaurant, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    # The meal that moved, or was joined into ``into`` (or split back out of it).
+    session = models.ForeignKey(DiningSession, on_delete=models.PROTECT, related_name="+")
+    into = models.ForeignKey(
+        DiningSession, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_table = models.ForeignKey(Table, on_delete=models.PROTECT, related_name="+")
+    to_table = models.ForeignKey(Table, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    at = models.DateTimeField(default=timezone.now)
+    # A join: what came over (diner ids, each round's id and its round number before), so
+    # that splitting it back returns exactly that. ``undone_at``: when it was split back.
+    detail = models.JSONField(default=dict)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.from_table_id} → {self.to_table_id} (meal {self.session_id})"

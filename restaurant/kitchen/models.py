@@ -5,10 +5,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from restaurant.core.models import Bilingual
 from restaurant.dining.models import Diner, DiningSession
 from restaurant.menu.models import Dish
 from restaurant.tables.models import Table
-from restaurant.venues.models import Restaurant, Station
+from restaurant.venues.models import Restaurant, Station, StaysWithItsRestaurant
 
 
 class Order(models.Model):
@@ -89,6 +90,13 @@ class OrderItem(models.Model):
     target_at = models.DateTimeField(null=True, blank=True)
     nudged_at = models.DateTimeField(null=True, blank=True)  # the last nudge
     nudges = models.PositiveSmallIntegerField(default=0)
+    # On the house (赠菜): on the bill at 0, its price kept to show what was given.
+    comped = models.BooleanField(default=False)
+    # A part of a sent item taken back or comped on its own (2 of 3 bowls): the row it was
+    # split from (restaurant/kitchen/adjustments.py).
+    split_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="parts"
+    )
 
     class Meta:
         ordering = ["pk"]
@@ -96,6 +104,68 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.qty} × {self.name}"
+
+
+class AdjustReason(StaysWithItsRestaurant, Bilingual):
+    """A reason the restaurant keeps for taking a dish back or giving it (a list, so the night's
+    report can count them): "cold", "wrong dish", "regular customer"."""
+
+    restaurant = models.ForeignKey(Restaurant, on_delete=models.PROTECT, related_name="+")
+    for_void = models.BooleanField(default=True, help_text="Offered when a dish is taken back.")
+    for_comp = models.BooleanField(default=False, help_text="Offered when a dish is given free.")
+    active = models.BooleanField(default=True)
+    sort_order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "pk"]
+
+
+class ItemAdjustment(models.Model):
+    """A quantity of one sent item taken back (退菜) or comped (赠菜), asked for by staff; where
+    the restaurant wants it, waiting for a manager's approval. The audit trail: who, when,
+    why, the item before and after."""
+
+    class Kind(models.TextChoices):
+        VOID = "void"
+        COMP = "comp"
+
+    class State(models.TextChoices):
+        PENDING = "pending"  # waits for a manager
+        APPLIED = "applied"
+        REFUSED = "refused"
+
+    restaurant = models.ForeignKey(
+        Restaurant, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    session = models.ForeignKey(DiningSession, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(OrderItem, on_delete=models.PROTECT, related_name="adjustments")
+    # The row the adjusted quantity became (the item itself when the whole of it).
+    part = models.ForeignKey(
+        OrderItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    qty = models.PositiveSmallIntegerField()
+    reason = models.ForeignKey(AdjustReason, null=True, blank=True, on_delete=models.PROTECT)
+    reason_text = models.CharField(max_length=120)  # as it read then
+    state = models.CharField(max_length=7, choices=State.choices, default=State.APPLIED)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    before = models.JSONField(default=dict)  # {qty, status, comped, amount}
+    after = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.qty} of item {self.item_id} ({self.state})"
 
 
 class ItemMove(models.Model):

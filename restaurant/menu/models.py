@@ -11,6 +11,8 @@ from restaurant.venues.models import Restaurant, Station, StaysWithItsRestaurant
 
 class Category(StaysWithItsRestaurant, Bilingual):
     restaurant = models.ForeignKey(Restaurant, on_delete=models.PROTECT, related_name="categories")
+    # Paused by hand (the fryer is down): its dishes cannot be sent until it is back.
+    ordering_paused = models.BooleanField(default=False)
     sort_order = models.IntegerField(default=0)
     # Where its dishes are made, unless a dish says otherwise (Dish.station_for).
     station = models.ForeignKey(
@@ -108,3 +110,34 @@ class Option(Bilingual):
 
     class Meta:
         ordering = ["sort_order", "pk"]
+
+
+class ServiceHours(models.Model):
+    """When a restaurant takes orders (no rows: always), or a category is served (breakfast,
+    lunch, the late menu; no rows: whenever the restaurant is). One row per weekday and
+    span; a span that closes at or before it opens runs past midnight. In the restaurant's
+    time zone (settings.TIME_ZONE)."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    restaurant = models.ForeignKey(Restaurant, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.CASCADE, related_name="hours"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "opens", "pk"]
+        verbose_name_plural = "service hours"
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"

@@ -60,6 +60,17 @@ class Restaurant(Bilingual):
         default=False,
         help_text="When on, waiter calls show on the kitchen display too, not only on the floor.",
     )
+    ordering_paused = models.BooleanField(
+        default=False,
+        help_text="A swamped kitchen: while on, diners cannot send rounds (staff still can).",
+    )
+    pause_note = models.CharField(
+        max_length=120, blank=True, help_text="What diners read while ordering is paused."
+    )
+    adjust_needs_approval = models.BooleanField(
+        default=False,
+        help_text="When on, a dish a waiter takes back or gives free waits for a manager.",
+    )
     # Bumped by every menu change (restaurant/menu/signals.py), so that a page can tell its
     # copy of the menu is old and each process its cached catalog (restaurant/menu/catalog.py).
     menu_version = models.PositiveIntegerField(default=1)
