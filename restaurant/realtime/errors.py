@@ -20,6 +20,7 @@ class OpError(Exception):
             "closed",
             "too_early",  # a dish nudged before its target time (``seconds`` left)
             "cooldown",  # a dish nudged again too soon (``seconds`` left)
+            "ordering_closed",  # paused or outside service hours (``reason``, ``opens_at``)
         }
     )
 

@@ -28,6 +28,12 @@ class Action(StrEnum):
     DISH_SOLD_OUT = "dish.sold_out"  # mark a dish sold out or back
     ITEM_VOID = "item.void"  # take a sent dish back (退菜), with a reason
     TICKET_REPRINT = "ticket.reprint"  # print a station's ticket again, or settle a doubtful one
+    ITEM_COMP = "item.comp"  # give a sent dish free (赠菜), saying why
+    ADJUST_APPROVE = "adjust.approve"  # approve or refuse a waiter's void or comp
+    ORDER_FOR_TABLE = "order.for_table"  # order for a table on its shared cart (代客下单)
+    TABLE_MOVE = "table.move"  # move a meal to another table, join two, split a join back
+    MEAL_EDIT = "meal.edit"  # a meal's guest count and its note to the kitchen
+    ORDERING_PAUSE = "ordering.pause"  # pause ordering (the whole menu or a category)
     FLOOR_VIEW = "floor.view"  # the floor page, its API and socket
     TABLE_OPEN = "table.open"
     TABLE_CLOSE = "table.close"
@@ -51,6 +57,12 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.DISH_SOLD_OUT: frozenset({MANAGER, WAITER, KITCHEN}),
     Action.ITEM_VOID: frozenset({MANAGER, WAITER, KITCHEN}),
     Action.TICKET_REPRINT: frozenset({MANAGER, WAITER, KITCHEN}),
+    Action.ITEM_COMP: frozenset({MANAGER, WAITER}),
+    Action.ADJUST_APPROVE: frozenset({MANAGER}),
+    Action.ORDER_FOR_TABLE: frozenset({MANAGER, CASHIER, WAITER}),
+    Action.TABLE_MOVE: frozenset({MANAGER, CASHIER, WAITER}),
+    Action.MEAL_EDIT: frozenset({MANAGER, CASHIER, WAITER}),
+    Action.ORDERING_PAUSE: frozenset({MANAGER, KITCHEN}),
     Action.FLOOR_VIEW: frozenset({MANAGER, CASHIER, WAITER}),
     Action.TABLE_OPEN: frozenset({MANAGER, CASHIER, WAITER}),
     Action.TABLE_CLOSE: frozenset({MANAGER, CASHIER, WAITER}),
