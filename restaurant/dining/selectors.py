@@ -77,20 +77,30 @@ def _currency_of(session: DiningSession) -> str:
 
 def dining_bill(*, session: DiningSession) -> dict:
     """The session's orders (cancelled ones left out), a total per diner by who added what;
-    a dish staff took back (voided) is not charged."""
+    a dish staff took back (voided) is not charged, one on the house (``comped``) is listed
+    and charged 0: ``comped`` is what those would have cost (minor units), per diner too."""
     orders = [o for o in _meal_part("orders", session) if o["status"] != "cancelled"]
     per_diner: dict[int, int] = defaultdict(int)
+    comped: dict[int, int] = defaultdict(int)
     for order in orders:
         for item in order["items"]:
             if item.get("status") != "voided":
-                per_diner[item["added_by"]] += item["price"] * item["qty"]
+                owed = comped if item.get("comped") else per_diner
+                owed[item["added_by"]] += item["price"] * item["qty"]
     diners = {d.pk: d for d in session.diners.all()}
     return {
         "currency": _currency_of(session),
         "orders": orders,
         "per_diner": [
-            {"diner_id": d.pk, "name": d.name, "color": d.color, "total": per_diner.get(d.pk, 0)}
+            {
+                "diner_id": d.pk,
+                "name": d.name,
+                "color": d.color,
+                "total": per_diner.get(d.pk, 0),
+                "comped": comped.get(d.pk, 0),
+            }
             for d in diners.values()
         ],
         "total": sum(per_diner.values()),
+        "comped": sum(comped.values()),
     }

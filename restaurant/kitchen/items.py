@@ -106,14 +106,15 @@ def _check_station(restaurant: Restaurant, item: OrderItem, by_id: int | None) -
 
 
 def _round_follow(order: Order, session: DiningSession, now) -> bool:
-    """Set the round's status from its items, and its total from the live ones (a voided dish
-    is not charged; a round with all voided is cancelled and keeps the total it had, as a
-    round cancelled whole does). Returns whether the status changed (the caller tells the
-    table and the kitchen: `_announce_round`)."""
+    """Set the round's status from its items, and its total from the live ones (a voided or
+    comped dish is not charged; a round with all voided is cancelled and keeps the total it
+    had, as a round cancelled whole does). Returns whether the status changed (the caller
+    tells the table and the kitchen: `_announce_round`)."""
     items = list(order.items.all())
     status = round_status(order, items)
     live = [i for i in items if i.status != I.VOIDED]
-    total = sum(i.unit_price * i.qty for i in live) if live else order.total
+    # A dish on the house (comped) charges nothing: its price stays on the dish.
+    total = sum(i.unit_price * i.qty for i in live if not i.comped) if live else order.total
     changed = status != order.status
     fields = []
     if total != order.total:

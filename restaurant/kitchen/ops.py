@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from restaurant.dining.models import AppliedOp
 from restaurant.kitchen import hooks, protocol
+from restaurant.kitchen.adjustments import adjust_decide, item_adjust
 from restaurant.kitchen.items import item_recall, item_status_set
 from restaurant.kitchen.selectors import kitchen_snapshot
 from restaurant.kitchen.services import (
@@ -44,6 +45,8 @@ OP_ACTIONS: dict[type, Action | None] = {
     protocol.OrderRecall: Action.ORDER_RECALL,
     protocol.ItemSetStatus: None,  # ORDER_ADVANCE, ORDER_SERVE or ITEM_VOID: as for orders
     protocol.ItemRecall: Action.ORDER_RECALL,
+    protocol.ItemAdjust: None,  # ITEM_VOID or ITEM_COMP, by its kind (asked by the service)
+    protocol.AdjustDecide: Action.ADJUST_APPROVE,
     protocol.DishSetSoldOut: Action.DISH_SOLD_OUT,
     protocol.WaiterDone: Action.CALL_HANDLE,
     protocol.WaiterSeen: Action.CALL_HANDLE,
@@ -71,6 +74,21 @@ HANDLERS: dict[type, Callable[[protocol._Op, Staff], object]] = {
     ),
     protocol.ItemRecall: lambda op, staff: item_recall(
         restaurant=staff.restaurant, item_id=op.item_id, by_id=staff.user_id
+    ),
+    protocol.ItemAdjust: lambda op, staff: item_adjust(
+        restaurant=staff.restaurant,
+        item_id=op.item_id,
+        kind=op.kind,
+        qty=op.qty,
+        reason_id=op.reason_id,
+        by_id=staff.user_id,
+        role=staff.role,
+    ),
+    protocol.AdjustDecide: lambda op, staff: adjust_decide(
+        restaurant=staff.restaurant,
+        adjustment_id=op.adjustment_id,
+        approve=op.approve,
+        by_id=staff.user_id,
     ),
     protocol.DishSetSoldOut: lambda op, staff: dish_set_sold_out(
         restaurant=staff.restaurant, dish_id=op.dish_id, sold_out=op.sold_out

@@ -23,6 +23,10 @@ def order_payload(order: Order) -> dict:
                 "note": item.note,
                 "added_by": item.added_by_id,
                 "price": item.unit_price,
+                # On the house (赠菜): on the bill at 0. Always there, false when not.
+                "comped": item.comped,
+                # The dish this row is a part of (taken back or comped on its own), or null.
+                "split_from": item.split_from_id,
                 **item_state(item),
             }
             for item in order.items.all()

@@ -39,6 +39,23 @@ class ItemRecall(_Op, tag="item.recall"):
     item_id: Id
 
 
+class ItemAdjust(_Op, tag="item.adjust"):
+    """Take ``qty`` of a sent dish back (``void``) or give it free (``comp``), for one of the
+    restaurant's reasons (restaurant/kitchen/adjustments.py)."""
+
+    item_id: Id
+    kind: Annotated[str, Meta(max_length=8)]
+    qty: Annotated[int, Meta(ge=1, le=999)]
+    reason_id: Id
+
+
+class AdjustDecide(_Op, tag="adjust.decide"):
+    """A manager approves or refuses a pending adjustment."""
+
+    adjustment_id: Id
+    approve: bool
+
+
 class DishSetSoldOut(_Op, tag="dish.set_sold_out"):
     dish_id: Id
     sold_out: bool
@@ -65,6 +82,8 @@ KITCHEN_OPS: dict[str, type[_Op]] = {
         OrderRecall,
         ItemSetStatus,
         ItemRecall,
+        ItemAdjust,
+        AdjustDecide,
         DishSetSoldOut,
         WaiterDone,
         WaiterSeen,

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from restaurant.dining.models import DiningSession
 from restaurant.kitchen import hooks
+from restaurant.kitchen.adjustments import adjust_reasons, adjustments_pending
 from restaurant.kitchen.items import staff_station_id
 from restaurant.kitchen.models import ItemMove, Order, OrderItem, OrderMove, WaiterCall
 from restaurant.kitchen.payloads import call_payload, order_payload, station_payload
@@ -119,7 +120,8 @@ def kitchen_snapshot(
     """What a staff socket of ``restaurant`` starts from. ``calls``: whether this socket is
     told of waiter calls (the floor always; the kitchen display where the restaurant shows
     them there). Without, `calls` is empty. `stations`: the restaurant's, in order;
-    `my_station_id`: the one station ``user_id`` is kept to there, or null. The apps above
+    `my_station_id`: the one station ``user_id`` is kept to there, or null;
+    `adjust_reasons` and `adjustments_pending` (restaurant/kitchen/adjustments.py). The apps above
     the kitchen add their parts (the printers: restaurant/kitchen/hooks.py)."""
     return {
         "type": "snapshot",
@@ -128,6 +130,9 @@ def kitchen_snapshot(
         "dishes_sold_out": dishes_sold_out(restaurant=restaurant),
         "stations": [station_payload(s) for s in Station.objects.filter(restaurant=restaurant)],
         "my_station_id": staff_station_id(restaurant, user_id),
+        # What a dish may be taken back or given free for, and what waits for a manager.
+        "adjust_reasons": adjust_reasons(restaurant),
+        "adjustments_pending": adjustments_pending(restaurant),
         **{name: part(restaurant) for name, part in hooks.SNAPSHOT_PARTS.items()},
     }
 

@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from restaurant.dining.services import session_lock
-from restaurant.kitchen.models import Order, OrderItem
+from restaurant.kitchen.models import ItemMove, Order, OrderItem
 from restaurant.printing import conf
 from restaurant.printing.models import Printer, PrintJob
 from restaurant.printing.payloads import print_job_payload, printer_payload
@@ -310,9 +310,35 @@ def print_job_void(item: OrderItem) -> PrintJob | None:
     Returns the void slip, if one was made."""
     if _printer_of(item.station_id) is None:
         return None
+    _part_on_parents_paper(item)
     _slips_cancel(item, PrintJob.Kind.RESTORE)
     _tickets_rewrite(item)
     return _station_reconcile(item)
+
+
+def _part_on_parents_paper(item: OrderItem) -> None:
+    """A part of a dish (`OrderItem.split_from`: 2 of 3 bowls taken back) was never on a
+    ticket itself: its dish was, with the part in its quantity. The station's tickets already
+    out (sent, or in doubt) that list the dish and not the part are recorded as listing the
+    part too, so that the paper replay (`_station_has_it`) counts it there: a void slip for
+    the part's quantity follows. Tickets not yet sent are printed as the round is now (the
+    dish without the part) and are left as they are. Done on the part's first void only:
+    what the station had on paper then stays what it had."""
+    if item.split_from_id is None:
+        return
+    if ItemMove.objects.filter(item=item, to_status=OrderItem.Status.VOIDED).count() > 1:
+        return  # voided before: its paper was settled then
+    # A part of a part (comped, then some of it taken back): the dish first on paper counts.
+    ancestors, above = set(), item.split_from_id
+    while above is not None and above not in ancestors:
+        ancestors.add(above)
+        above = OrderItem.objects.filter(pk=above).values_list("split_from_id", flat=True).first()
+    tickets = PrintJob.objects.filter(
+        order_id=item.order_id, station_id=item.station_id, kind=PrintJob.Kind.TICKET
+    ).exclude(state__in=(*UNSENT, S.CANCELLED))
+    for job in tickets:
+        if ancestors.intersection(job.item_ids) and item.pk not in job.item_ids:
+            PrintJob.objects.filter(pk=job.pk).update(item_ids=[*job.item_ids, item.pk])
 
 
 def print_job_unvoid(item: OrderItem) -> PrintJob | None:
