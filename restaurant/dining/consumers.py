@@ -106,3 +106,27 @@ class TableConsumer(OpConsumer):
 
     async def table_revoked(self, message: dict) -> None:
         await self.close(code=CLOSE_REVOKED)
+
+    async def table_moved(self, message: dict) -> None:
+        """The meal moved to another table, joined another table's meal or was split back
+        out of one (restaurant/floor/moves.py): a socket of that meal (of its ``diner_ids``
+        when named) follows it to the new table's group, shows the event, and starts again
+        from a snapshot (what it missed meanwhile is in it). The diner's id does not change,
+        so the cookie that let it in still does, with the new table's token."""
+        if self.session_id not in message["session_ids"]:
+            return
+        if message.get("diner_ids") is not None and self.diner_id not in message["diner_ids"]:
+            return
+        old = groups.table_group(self.table_id)
+        new = groups.table_group(message["table_id"])
+        await self.join_groups([new])  # before leaving: nothing between falls through
+        await self.leave_groups([old])
+        self.groups_joined = [new, *(g for g in self.groups_joined if g not in (old, new))]
+        self.table_id, self.session_id = message["table_id"], message["session_id"]
+        await self.send(text_data=message["text"])
+        await self.send_snapshot()
+
+    async def table_resync(self, message: dict) -> None:
+        """The meal changed as a whole (another joined it, or left it): start again from a
+        snapshot."""
+        await self.send_snapshot()

@@ -7,3 +7,13 @@ class FloorConfig(AppConfig):
 
     name = "restaurant.floor"
     label = "floor"
+
+    def ready(self) -> None:
+        # Moving, joining and splitting meals are staff socket ops of the floor, applied by
+        # the kitchen's op path (restaurant/kitchen/hooks.py), which never imports this app.
+        from restaurant.floor import moves, protocol
+        from restaurant.kitchen import hooks
+        from restaurant.venues.roles import Action
+
+        for op_cls in protocol.FLOOR_OPS:
+            hooks.staff_op_register(op_cls, moves.table_op_apply, Action.TABLE_MOVE)

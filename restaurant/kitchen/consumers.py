@@ -116,6 +116,12 @@ class KitchenConsumer(OpConsumer):
 
     menu_event = kitchen_event
 
+    async def staff_resync(self, message: dict) -> None:
+        """Meals moved between tables (restaurant/floor/moves.py): every order on screen may
+        show another table now. Start again from a snapshot."""
+        if self.access is not None:
+            await self.send_snapshot()
+
     async def staff_recheck(self, message: dict) -> None:
         """The user's access changed (restaurant/venues/access.py): ask again."""
         if self.access is None:
