@@ -12,6 +12,7 @@ from django.urls import path
 
 from restaurant.dining.consumers import TableConsumer
 from restaurant.floor.consumers import FloorConsumer
+from restaurant.floor.waiter import WaiterConsumer
 from restaurant.kitchen.consumers import KitchenConsumer
 
 
@@ -25,4 +26,6 @@ websocket_urlpatterns = [
     path("ws/floor/", _staff(FloorConsumer)),
     path("ws/r/<slug:slug>/kitchen/", _staff(KitchenConsumer)),
     path("ws/r/<slug:slug>/floor/", _staff(FloorConsumer)),
+    path("ws/waiter/table/<int:number>/", _staff(WaiterConsumer)),
+    path("ws/r/<slug:slug>/waiter/table/<int:number>/", _staff(WaiterConsumer)),
 ]

@@ -5,7 +5,12 @@ from restaurant.dining.models import CartLine, Diner
 
 
 def diner_payload(diner: Diner, *, online: bool) -> dict:
-    return {"diner_id": diner.pk, "name": diner.name, "color": diner.color, "online": online}
+    """A diner at the table; a staff member ordering for it (代客下单) has ``"staff": true``
+    (restaurant/dining/staff_diners.py), other diners have no such key."""
+    payload = {"diner_id": diner.pk, "name": diner.name, "color": diner.color, "online": online}
+    if diner.staff_id is not None:
+        payload["staff"] = True
+    return payload
 
 
 def line_payload(line: CartLine, *, unit_price: int) -> dict:

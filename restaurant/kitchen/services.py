@@ -124,9 +124,12 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
         submitted_by=diner,
         total=sum(item.unit_price * item.qty for item in items),
         # The first round of a meal a diner's scan opened waits for staff (read with the
-        # session's lock: restaurant/dining/sql.py).
+        # session's lock: restaurant/dining/sql.py), unless staff sent it (代客下单).
         awaiting_confirmation=(
-            round_ == 1 and not session.opened_by_staff and _holds_first_round(session)
+            round_ == 1
+            and not session.opened_by_staff
+            and _holds_first_round(session)
+            and not Diner.objects.filter(pk=diner.pk, staff__isnull=False).exists()
         ),
     )
     for item in items:
