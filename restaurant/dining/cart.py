@@ -6,6 +6,7 @@ and returns None, or raises OpError having changed nothing."""
 from restaurant.dining import sql
 from restaurant.dining.models import CartLine, Diner, DiningSession
 from restaurant.dining.names import refuse_invisible
+from restaurant.dining.ordering import ordering_check_add
 from restaurant.dining.payloads import line_payload
 from restaurant.dining.services import session_change
 from restaurant.menu.catalog import Catalog, catalog
@@ -72,6 +73,7 @@ def cart_line_add(
         raise OpError("not_found", "that dish is not on the menu", detail="dish", dish_id=dish_id)
     if dish.sold_out:
         raise OpError("sold_out", f"“{dish.name}” is sold out", dish_ids=[dish.pk])
+    ordering_check_add(session=session, diner_id=diner.pk, category_id=dish.category_id)
     options = check_options(menu, dish, options)
     note = note.strip()
     refuse_invisible(note, "note")

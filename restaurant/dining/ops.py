@@ -6,8 +6,11 @@ from collections.abc import Callable
 from django.db import IntegrityError, transaction
 
 from restaurant.dining import cart, protocol, sql
+from restaurant.dining.meal import meal_set
 from restaurant.dining.models import AppliedOp, Diner, DiningSession
+from restaurant.dining.ordering import ordering_check_submit
 from restaurant.dining.services import diner_rename, session_of_diner_lock
+from restaurant.menu.catalog import catalog
 from restaurant.realtime.errors import OpError
 
 Handler = Callable[[DiningSession, Diner, protocol._Op], int | None]
@@ -29,6 +32,7 @@ HANDLERS: dict[type, Handler] = {
         session=s, diner=d, line_id=op.line_id
     ),
     protocol.DinerRename: lambda s, d, op: diner_rename(session=s, diner=d, name=op.name),
+    protocol.MealSet: lambda s, d, op: meal_set(session=s, guests=op.guests, note=op.note),
     # `order.submit` and `waiter.call` are the kitchen's to apply, an app above this one (its
     # orders and calls build on meals and diners): it adds them at startup, in
     # KitchenConfig.ready, with `handler_register`, so that dining does not import it. Their
@@ -62,6 +66,9 @@ def diner_op_apply(*, diner_id: int, op_id: str, op: protocol._Op) -> int:
             try:
                 if session.status != DiningSession.Status.OPEN:
                     raise OpError("closed", "this table's session is closed")
+                if isinstance(op, protocol.OrderSubmit):
+                    menu = catalog(session.restaurant_id, session.menu_version)
+                    ordering_check_submit(session=session, diner_id=diner_id, menu=menu)
                 changed_seq = HANDLERS[type(op)](session, diner, op)
             except OpError:
                 prior = AppliedOp.objects.filter(actor=actor, op_id=op_id).first()

@@ -58,6 +58,14 @@ class ItemNudge(_Op, tag="item.nudge"):
     item_id: Id
 
 
+class MealSet(_Op, tag="meal.set"):
+    """The meal's guest count and/or its note to the kitchen (restaurant/dining/meal.py);
+    a field left out (or null) is left as it is."""
+
+    guests: Annotated[int, Meta(ge=1, le=99)] | None = None
+    note: text(140) | None = None
+
+
 class Sync(_Op, tag="sync"):
     pass
 
@@ -72,6 +80,7 @@ DINER_OPS: dict[str, type[_Op]] = {
         OrderSubmit,
         WaiterCall,
         ItemNudge,
+        MealSet,
         Sync,
     )
 }

@@ -11,7 +11,8 @@ class KitchenConfig(AppConfig):
         from restaurant.dining import ops as diner_ops
         from restaurant.dining import protocol as diner_protocol
         from restaurant.dining import selectors as dining_selectors
-        from restaurant.kitchen import items, selectors, services
+        from restaurant.kitchen import hooks, items, meal_ops, selectors, services
+        from restaurant.venues.roles import Action
 
         diner_ops.handler_register(
             diner_protocol.OrderSubmit,
@@ -24,6 +25,10 @@ class KitchenConfig(AppConfig):
         diner_ops.handler_register(
             diner_protocol.ItemNudge,
             lambda s, d, op: items.item_nudge(session=s, diner=d, item_id=op.item_id),
+        )
+        hooks.staff_op_register(meal_ops.TableMealSet, meal_ops.table_meal_set, Action.MEAL_EDIT)
+        hooks.staff_op_register(
+            meal_ops.OrderingPause, meal_ops.ordering_pause, Action.ORDERING_PAUSE
         )
         dining_selectors.meal_part_register("orders", selectors.meal_orders)
         dining_selectors.meal_part_register("calls", selectors.meal_calls)

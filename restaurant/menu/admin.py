@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from restaurant.menu.models import Category, Dish, Option, OptionGroup
+from restaurant.menu.models import Category, Dish, Option, OptionGroup, ServiceHours
 from restaurant.menu.money import MoneyField, decimals, format_money
 from restaurant.menu.photos import dish_photo_changed, photo_urls
 from restaurant.menu.services import dish_set_sold_out, menu_dish_changed
@@ -108,12 +108,31 @@ class DishInline(RestaurantScoped, MoneyInYuan, admin.TabularInline):
     show_change_link = True
 
 
+class CategoryHoursInline(RestaurantScoped, admin.TabularInline):
+    """A category's own hours (breakfast, the late menu): none, and it follows the
+    restaurant's."""
+
+    model = ServiceHours
+    fields = ("weekday", "opens", "closes")
+    extra = 0
+    verbose_name_plural = "service hours (none: the restaurant's)"
+
+
 @admin.register(Category)
 class CategoryAdmin(RestaurantScoped, admin.ModelAdmin):
-    list_display = ("name", "name_en", "restaurant", "station", "sort_order")
+    list_display = ("name", "name_en", "restaurant", "station", "ordering_paused", "sort_order")
     list_filter = (("restaurant", admin.RelatedOnlyFieldListFilter),)
-    list_editable = ("sort_order",)
-    inlines = [DishInline]
+    list_editable = ("ordering_paused", "sort_order")
+    inlines = [CategoryHoursInline, DishInline]
+
+
+@admin.register(ServiceHours)
+class ServiceHoursAdmin(RestaurantScoped, admin.ModelAdmin):
+    """When a restaurant takes orders (rows without a category; none: always) and when a
+    category is served. A span closing at or before it opens runs past midnight."""
+
+    list_display = ("restaurant", "category", "weekday", "opens", "closes")
+    list_filter = (("restaurant", admin.RelatedOnlyFieldListFilter), "weekday")
 
 
 class OptionGroupInline(RestaurantScoped, admin.TabularInline):

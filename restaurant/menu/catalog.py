@@ -51,5 +51,9 @@ def catalog(restaurant_id: int, version: int) -> Catalog:
 
 
 def forget() -> None:
-    """Drop the cache (tests that change the menu under a running process)."""
+    """Drop the cache (tests that change the menu under a running process), the ordering
+    rules' too (restaurant/menu/hours.py: cached the same way)."""
+    from restaurant.menu import hours
+
     _current.clear()
+    hours.forget()

@@ -141,3 +141,19 @@ class ServiceHours(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def save(self, *args, **kwargs):
+        # A category's row (the category page's inline): its restaurant is the category's.
+        if self.restaurant_id is None and self.category_id is not None:
+            self.restaurant_id = self.category.restaurant_id
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if (
+            self.category_id is not None
+            and self.restaurant_id is not None
+            and self.category.restaurant_id != self.restaurant_id
+        ):
+            raise ValidationError({"category": "A category of another restaurant."})
+        if self.opens == self.closes:
+            raise ValidationError({"closes": "A span that closes when it opens is empty."})

@@ -5,7 +5,7 @@ for a dish sold out or repriced, `menu.changed` for anything else
 
 from django.db import transaction
 
-from restaurant.menu.models import Dish
+from restaurant.menu.models import Category, Dish
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import group_message, send_now
 from restaurant.realtime.errors import OpError
@@ -74,3 +74,29 @@ def dish_set_sold_out(*, restaurant: Restaurant, dish_id: int, sold_out: bool) -
         dish.save(update_fields=["sold_out"])
         menu_dish_changed(dish=dish)
     return dish
+
+
+@transaction.atomic
+def ordering_pause_set(
+    *, restaurant: Restaurant, paused: bool, note: str = "", category_id: int | None = None
+) -> None:
+    """Pause ordering (a swamped kitchen) or let it go on: the whole restaurant, or one of its
+    categories (``category_id``; another restaurant's is `not_found`). ``note`` (≤ 120 chars)
+    is what diners read while the whole restaurant is paused. Phones, kitchen and floor hear
+    `ordering` on commit (restaurant/menu/hours.py); the menu itself does not change."""
+    from restaurant.menu.hours import ordering_announce
+    from restaurant.menu.signals import menu_version_bump
+
+    if category_id is not None:
+        changed = Category.objects.filter(pk=category_id, restaurant=restaurant).update(
+            ordering_paused=paused
+        )
+        if not changed:
+            raise OpError("not_found", "that category is not on the menu", detail="category")
+    else:
+        Restaurant.objects.filter(pk=restaurant.pk).update(
+            ordering_paused=paused, pause_note=note[:120] if paused else ""
+        )
+    # The rules are read per menu version (hours.rules): a new version, no menu refetch.
+    menu_version_bump(restaurant_id=restaurant.pk, announce=False)
+    ordering_announce(restaurant_id=restaurant.pk)

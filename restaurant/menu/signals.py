@@ -10,7 +10,8 @@ Other restaurants' versions and menus are left alone.
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
-from restaurant.menu.models import Category, Dish, Option, OptionGroup
+from restaurant.menu.hours import ordering_announce
+from restaurant.menu.models import Category, Dish, Option, OptionGroup, ServiceHours
 from restaurant.menu.services import menu_changed_announce
 from restaurant.venues.models import Restaurant
 
@@ -28,7 +29,7 @@ def menu_version_bump(*, restaurant_id: int, announce: bool = True) -> None:
 def restaurant_id_of(row) -> int | None:
     """The restaurant of a menu row. Option groups and options reach it through their dish;
     None when that is gone (deleted with it: the dish's own delete bumps the version)."""
-    if isinstance(row, Category | Dish):
+    if isinstance(row, Category | Dish | ServiceHours):
         return row.restaurant_id
     if isinstance(row, OptionGroup):
         dishes = Dish.objects.filter(pk=row.dish_id)
@@ -45,10 +46,22 @@ def _changed(sender, instance, update_fields=None, **kwargs) -> None:
         return
     dish_switch = sender is Dish and update_fields and set(update_fields) <= ANNOUNCED_AS_DISH
     menu_version_bump(restaurant_id=restaurant_id, announce=not dish_switch)
+    if sender in (Category, ServiceHours):  # a category paused, hours changed: phones hear it
+        ordering_announce(restaurant_id=restaurant_id)
+
+
+def _restaurant_saved(sender, instance, created=False, **kwargs) -> None:
+    """A restaurant's settings saved (the admin): its ordering rules may have changed (the
+    pause switch, its note), and they are read per menu version."""
+    if kwargs.get("raw") or created:
+        return
+    menu_version_bump(restaurant_id=instance.pk, announce=False)
+    ordering_announce(restaurant_id=instance.pk)
 
 
 def connect() -> None:
-    for model in (Category, Dish, OptionGroup, Option):
+    post_save.connect(_restaurant_saved, sender=Restaurant, dispatch_uid="ordering-restaurant")
+    for model in (Category, Dish, OptionGroup, Option, ServiceHours):
         post_save.connect(_changed, sender=model, dispatch_uid=f"menu-version-{model.__name__}")
         post_delete.connect(
             _changed, sender=model, dispatch_uid=f"menu-version-del-{model.__name__}"

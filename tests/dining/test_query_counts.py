@@ -22,10 +22,11 @@ def queries(diner, message) -> list[str]:
 def test_cart_ops(menu):
     diner = arrive(menu.table)
     add = {"type": "cart.add", "dish_id": menu.chicken.pk, "options": [menu.mild.pk]}
-    # The process's first op reads the menu catalog once (dishes, option groups, options):
-    # lock session (with the diner and the menu version), 3 for the catalog, matching line,
-    # insert line, bump seq, record op.
-    assert len(queries(diner, {**add, "id": "a1"})) == 8
+    # The process's first op reads the menu catalog once (dishes, option groups, options)
+    # and the ordering rules once (the pause switch, service hours, paused categories:
+    # restaurant/menu/hours.py): lock session (with the diner and the menu version), 3 for
+    # the catalog, 3 for the rules, matching line, insert line, bump seq, record op.
+    assert len(queries(diner, {**add, "id": "a1"})) == 11
     # From then on: lock, matching line, update (the same again raises qty), bump, record.
     assert len(queries(diner, {**add, "id": "a2"})) == 5
     line_id = diner.session.cart.get().pk
