@@ -1,0 +1,102 @@
+"""The audit page of the shift's dishes taken back and given free (`/staff/adjustments/`):
+who may read it, one table's, and a manager deciding a pending one from it."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import include, path
+from django.utils import timezone
+
+from config import urls as site_urls
+from restaurant.kitchen import views
+from restaurant.kitchen.adjustments import item_adjust
+from restaurant.kitchen.models import AdjustReason, ItemAdjustment, OrderItem
+from tests.kitchen.test_adjustments import three_chicken
+from tests.support.people import staff_user
+
+# The page's URL, as config/urls.py's `restaurant_patterns` carries it.
+restaurant_patterns = [
+    path("staff/adjustments/", views.adjustments_page, name="staff-adjustments"),
+    *site_urls.restaurant_patterns,
+]
+urlpatterns = [
+    path("", include(restaurant_patterns)),
+    path("r/<slug:slug>/", include(restaurant_patterns)),
+    *[p for p in site_urls.urlpatterns if getattr(p, "pattern", None) and "include" not in
+      type(p).__name__.lower()],
+]  # fmt: skip
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+
+
+def client_of(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def adjusted(menu):
+    """Table 1: 2 of 3 chicken taken back by a manager, a rice comp waiting (the restaurant
+    wants approval; a waiter asked)."""
+    menu.restaurant.adjust_needs_approval = True
+    menu.restaurant.save()
+    wrong = AdjustReason.objects.create(restaurant=menu.restaurant, name="上错菜",
+                                        name_en="Wrong dish")  # fmt: skip
+    regular = AdjustReason.objects.create(restaurant=menu.restaurant, name="老顾客",
+                                          for_void=False, for_comp=True)  # fmt: skip
+    order, chicken = three_chicken(menu)
+    rice = order.items.get(dish=menu.rice)
+    manager = staff_user(menu.restaurant, first_name="Li", last_name="Mei")
+    waiter = staff_user(menu.restaurant, "waiter", username="wang")
+    voided = item_adjust(restaurant=menu.restaurant, item_id=chicken.pk, kind="void", qty=2,
+                         reason_id=wrong.pk, by_id=manager.pk, role="manager")  # fmt: skip
+    pending = item_adjust(restaurant=menu.restaurant, item_id=rice.pk, kind="comp", qty=1,
+                          reason_id=regular.pk, by_id=waiter.pk, role="waiter")  # fmt: skip
+    return manager, waiter, voided, pending
+
+
+def test_the_shift_page_lists_each_adjustment(menu, adjusted):
+    manager, waiter, voided, pending = adjusted
+    page = client_of(waiter).get(f"/r/{menu.restaurant.slug}/staff/adjustments/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "2 × 宫保鸡丁" in text and "上错菜 Wrong dish" in text and "Li Mei" in text
+    assert "1 × 米饭" in text and "wang" in text
+    assert 'name="approve"' not in text  # a waiter reads, does not decide
+    # One table's; another table has none.
+    assert "米饭" in client_of(waiter).get("/staff/adjustments/?table=1").content.decode()
+    other = client_of(waiter).get("/staff/adjustments/?table=2").content.decode()
+    assert "米饭" not in other
+    # Older than the shift: gone, unless it still waits.
+    ItemAdjustment.objects.update(at=timezone.now() - timedelta(hours=20))
+    text = client_of(waiter).get("/staff/adjustments/").content.decode()
+    assert "米饭" in text and "宫保鸡丁" not in text
+
+
+def test_who_may_read_and_decide(menu, adjusted):
+    manager, waiter, voided, pending = adjusted
+    cook = staff_user(menu.restaurant, "kitchen")
+    assert client_of(cook).get("/staff/adjustments/").status_code == 403
+    refused = client_of(waiter).post("/staff/adjustments/",
+                                     {"adjustment_id": pending.pk, "approve": "1"})  # fmt: skip
+    assert refused.status_code == 403
+    pending.refresh_from_db()
+    assert pending.state == "pending"
+
+
+def test_a_manager_approves_from_the_page(menu, adjusted):
+    manager, waiter, voided, pending = adjusted
+    client = client_of(manager)
+    assert 'name="approve"' in client.get("/staff/adjustments/").content.decode()
+    done = client.post("/staff/adjustments/?table=1",
+                       {"adjustment_id": pending.pk, "approve": "1", "table": "1"})  # fmt: skip
+    assert done.status_code == 302 and done["Location"].endswith("/staff/adjustments/?table=1")
+    pending.refresh_from_db()
+    assert (pending.state, pending.decided_by) == ("applied", manager)
+    assert OrderItem.objects.get(pk=pending.item_id).comped
+    again = client.post("/staff/adjustments/", {"adjustment_id": pending.pk, "approve": "0"})
+    assert again.status_code == 409 and "already applied" in again.content.decode()
+    text = client.get("/staff/adjustments/").content.decode()
+    assert "Li Mei" in text  # who decided
