@@ -58,7 +58,7 @@ def adjusted(menu):
 
 
 def test_the_shift_page_lists_each_adjustment(menu, adjusted):
-    manager, waiter, voided, pending = adjusted
+    _manager, waiter, _voided, _pending = adjusted
     page = client_of(waiter).get(f"/r/{menu.restaurant.slug}/staff/adjustments/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -76,7 +76,7 @@ def test_the_shift_page_lists_each_adjustment(menu, adjusted):
 
 
 def test_who_may_read_and_decide(menu, adjusted):
-    manager, waiter, voided, pending = adjusted
+    _manager, waiter, _voided, pending = adjusted
     cook = staff_user(menu.restaurant, "kitchen")
     assert client_of(cook).get("/staff/adjustments/").status_code == 403
     refused = client_of(waiter).post("/staff/adjustments/",
@@ -87,7 +87,7 @@ def test_who_may_read_and_decide(menu, adjusted):
 
 
 def test_a_manager_approves_from_the_page(menu, adjusted):
-    manager, waiter, voided, pending = adjusted
+    manager, _waiter, _voided, pending = adjusted
     client = client_of(manager)
     assert 'name="approve"' in client.get("/staff/adjustments/").content.decode()
     done = client.post("/staff/adjustments/?table=1",
