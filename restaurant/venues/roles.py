@@ -136,6 +136,7 @@ MANAGER_MODEL_PERMS = {
     "tables": {"add", "change", "delete", "view"},
     "venues.staffmember": {"add", "change", "delete", "view"},
     "venues.station": {"add", "change", "delete", "view"},
+    "kitchen.adjustreason": {"add", "change", "delete", "view"},
     "printing.printer": {"add", "change", "delete", "view"},
     "printing": {"view"},
     "venues.restaurant": {"change", "view"},
