@@ -5,10 +5,12 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from restaurant.dining.meal import meal_payload
 from restaurant.dining.models import CartLine, DiningSession
 from restaurant.dining.payloads import diner_payload, line_payload
 from restaurant.dining.services import presence_online, session_of_diner_lock
 from restaurant.menu.catalog import Catalog, catalog
+from restaurant.menu.hours import ordering_state, rules
 from restaurant.menu.pricing import unit_price
 from restaurant.venues.models import Restaurant
 
@@ -66,6 +68,9 @@ def dining_snapshot(*, diner_id: int) -> dict:
             ],
             "orders": _meal_part("orders", session),
             "menu_version": restaurant.menu_version,
+            # Guests and the whole order's note; whether the restaurant takes orders now.
+            "meal": meal_payload(session),
+            "ordering": ordering_state(rules(restaurant.pk, restaurant.menu_version)),
             # The meal's waiter calls, answered ones too: the whole table follows each one.
             "calls": _meal_part("calls", session),
         }

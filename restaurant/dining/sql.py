@@ -19,7 +19,9 @@ from django.utils import timezone
 from restaurant.dining.models import CartLine, DiningSession
 from restaurant.tables.models import Table
 
-_SESSION_FIELDS = ("id", "table_id", "status", "seq", "cart_seq", "opened_by_staff")
+_SESSION_FIELDS = (
+    "id", "table_id", "status", "seq", "cart_seq", "opened_by_staff", "guests", "note",
+)  # fmt: skip
 _LINE_FIELDS = ("id", "session_id", "dish_id", "qty", "options", "note", "added_by_id")
 
 
@@ -54,11 +56,11 @@ def _execute(sql: str, params: list) -> None:
 def session_of_diner_locked(diner_id: int) -> DiningSession | None:
     """The diner's session, its row locked; with its table (number, label), the menu
     version (`menu_version`, for the menu catalog) and whether the restaurant holds a first
-    round for staff (`hold_first_round`), all in one statement."""
+    round for staff (`hold_first_round`), the meal's guests and note, all in one statement."""
     lock = " FOR UPDATE OF s" if _postgresql() else ""
     row = _fetchone(
-        "SELECT s.id, s.table_id, s.status, s.seq, s.cart_seq, s.opened_by_staff,"
-        " t.number, t.label, r.menu_version, r.hold_first_round, s.restaurant_id"
+        "SELECT s.id, s.table_id, s.status, s.seq, s.cart_seq, s.opened_by_staff, s.guests,"
+        " s.note, t.number, t.label, r.menu_version, r.hold_first_round, s.restaurant_id"
         " FROM dining_diningsession s"
         " JOIN dining_diner d ON d.session_id = s.id"
         " JOIN tables_table t ON t.id = s.table_id"
@@ -68,13 +70,13 @@ def session_of_diner_locked(diner_id: int) -> DiningSession | None:
     )
     if row is None:
         return None
-    session = DiningSession.from_db(connection.alias, _SESSION_FIELDS, row[:6])
+    session = DiningSession.from_db(connection.alias, _SESSION_FIELDS, row[:8])
     session.opened_by_staff = bool(row[5])  # SQLite's is an integer
-    session.table = Table.from_db(connection.alias, ("id", "number", "label"), (row[1], *row[6:8]))
-    session.menu_version = row[8] or 0
-    session.hold_first_round = bool(row[9])
-    session.restaurant_id = row[10]
-    session.table.restaurant_id = row[10]
+    session.table = Table.from_db(connection.alias, ("id", "number", "label"), (row[1], *row[8:10]))
+    session.menu_version = row[10] or 0
+    session.hold_first_round = bool(row[11])
+    session.restaurant_id = row[12]
+    session.table.restaurant_id = row[12]
     return session
 
 
