@@ -25,6 +25,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
+from restaurant.kitchen.models import AdjustReason
 from restaurant.menu.models import Category, Dish, Option, OptionGroup
 from restaurant.tables.services import tables_add
 from restaurant.venues.models import Restaurant, StaffMember, Station
@@ -692,9 +693,11 @@ def demo_load(*, only: str | None = None) -> list[Restaurant]:
                 # Loaded before (or the old demo, adopted): left as it is, but for the
                 # stations a demo from before stations lacks.
                 _stations_load(restaurant, demo.stations)
+                _adjust_reasons_load(restaurant)
                 continue
             _menu_load(restaurant, demo.menu)
             _stations_load(restaurant, demo.stations)
+            _adjust_reasons_load(restaurant)
             for table in tables_add(restaurant=restaurant, count=len(demo.tables)):
                 table.label = dict(demo.tables)[table.number]
                 table.save(update_fields=["label"])
@@ -734,6 +737,28 @@ def _stations_load(restaurant: Restaurant, stations) -> None:
             target_minutes=minutes, sort_order=position * 10,
         )  # fmt: skip
         restaurant.categories.filter(name__in=categories).update(station=station)
+
+
+# Why staff take a dish back (退菜) or give it free (赠菜): (name, name_en, for_void, for_comp).
+ADJUST_REASONS = [
+    ("上错菜", "Wrong dish", True, False),
+    ("太久没上", "Took too long", True, False),
+    ("口味问题", "Taste", True, False),
+    ("客人取消", "Guest cancelled", True, False),
+    ("老顾客", "Regular", False, True),
+    ("菜品问题致歉", "Apology", False, True),
+]
+
+
+def _adjust_reasons_load(restaurant: Restaurant) -> None:
+    """The demo's reasons to take a dish back or give it free; none if it has any."""
+    if AdjustReason.objects.filter(restaurant=restaurant).exists():
+        return
+    AdjustReason.objects.bulk_create(
+        AdjustReason(restaurant=restaurant, name=name, name_en=name_en, for_void=void,
+                     for_comp=comp, sort_order=position * 10)
+        for position, (name, name_en, void, comp) in enumerate(ADJUST_REASONS, start=1)
+    )  # fmt: skip
 
 
 def _menu_load(restaurant: Restaurant, menu: list) -> None:

@@ -79,7 +79,11 @@ def test_voiding_part_of_a_dish_splits_off_a_voided_part(menu, reasons):
     # The audit row: who, why, before and after, of the dish and of its part.
     adjustment.refresh_from_db()
     assert (adjustment.state, adjustment.by, adjustment.part, adjustment.reason) == (
-        "applied", manager, part, wrong)
+        "applied",
+        manager,
+        part,
+        wrong,
+    )
     assert adjustment.reason_text == "上错菜 Wrong dish"
     price = chicken.unit_price
     assert adjustment.before == {"qty": 3, "status": "queued", "comped": False,
@@ -282,3 +286,21 @@ def test_two_voids_racing_for_the_last_unit_one_wins(menu, reasons):
     assert chicken.status == "voided" and chicken.qty == 1
     assert ItemAdjustment.objects.filter(item=chicken).count() == 2
     assert DiningSession.objects.get(pk=order.session_id).status == "open"
+
+
+@pytest.mark.django_db
+def test_the_demo_restaurants_come_with_reasons():
+    from restaurant.site.demo import demo_load
+
+    (restaurant,) = demo_load(only="shuxiang")
+    reasons = AdjustReason.objects.filter(restaurant=restaurant)
+    assert [r.name_en for r in reasons.filter(for_void=True)] == [
+        "Wrong dish",
+        "Took too long",
+        "Taste",
+        "Guest cancelled",
+    ]
+    assert [r.name_en for r in reasons.filter(for_comp=True)] == ["Regular", "Apology"]
+    AdjustReason.objects.filter(restaurant=restaurant, name="老顾客").update(name="熟客")
+    demo_load(only="shuxiang")  # again: what the restaurant changed stays
+    assert reasons.filter(name="熟客").exists() and reasons.count() == 6
