@@ -12,7 +12,12 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
-from restaurant.kitchen.adjustments import adjust_decide, adjustment_payload, adjustments_read
+from restaurant.kitchen.adjustments import (
+    adjust_decide,
+    adjust_reasons,
+    adjustment_payload,
+    adjustments_read,
+)
 from restaurant.kitchen.models import ItemAdjustment
 from restaurant.kitchen.selectors import kitchen_recent_items, kitchen_recent_orders
 from restaurant.menu.money import format_money
@@ -44,7 +49,11 @@ def kitchen_display(request):
     own = _own_station(request)
     if own is not None:
         return redirect(staff_url("kitchen-station", request.restaurant, code=own.code))
-    context = {"restaurant": request.restaurant, "stations": _stations(request.restaurant)}
+    context = {
+        "restaurant": request.restaurant,
+        "stations": _stations(request.restaurant),
+        "adjust_reasons": adjust_reasons(request.restaurant),  # the item dialog's (a reload)
+    }
     return render(request, "kitchen/display.html", context)
 
 
@@ -61,6 +70,7 @@ def kitchen_station(request, code: str):
         "stations": [station] if own else _stations(request.restaurant),
         "own": own,
         "recall_seconds": settings.RESTAURANT["RECALL_SECONDS"],
+        "adjust_reasons": adjust_reasons(request.restaurant),
     }
     return render(request, "kitchen/station.html", context)
 

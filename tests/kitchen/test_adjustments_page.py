@@ -119,3 +119,20 @@ def test_a_manager_keeps_the_reasons_of_their_own_restaurant_in_the_admin(menu):
     # A waiter has no admin.
     waiter = client_of(staff_user(menu.restaurant, "waiter"))
     assert waiter.get("/admin/kitchen/adjustreason/").status_code in (302, 403)
+
+
+def test_the_kitchens_item_dialog_offers_the_reasons_the_role_may_use(menu, adjusted):
+    manager, waiter, _voided, _pending = adjusted
+    page = client_of(manager).get("/kitchen/").content.decode()
+    assert 'id="adjust-box"' in page and 'data-adjust="void"' in page
+    assert 'data-adjust="comp"' in page and "上错菜 · Wrong dish" in page
+    # Managers approve their own: nothing of theirs waits.
+    assert 'data-approval=""' in page
+    cook = client_of(staff_user(menu.restaurant, "kitchen")).get("/kitchen/").content.decode()
+    assert 'data-adjust="void"' in cook and 'data-adjust="comp"' not in cook
+    waiter_page = client_of(waiter).get("/kitchen/").content.decode()
+    assert 'data-approval="1"' in waiter_page
+    # A reason switched off is no longer offered; none left: the free-text void only.
+    AdjustReason.objects.update(active=False)
+    page = client_of(manager).get("/kitchen/").content.decode()
+    assert 'id="adjust-box"' not in page and 'id="void-box">' in page

@@ -1,6 +1,7 @@
 // Each dish of a round on the kitchen's screens, shared by the expo (kitchen.js) and the station
 // boards (kitchen_station.js): its state chip, its next move, how late it is, a diner's nudge
-// (催菜), the item dialog (skip ahead, or take it back with a reason: 退菜) and the one undo bar.
+// (催菜), the item dialog (skip ahead, take some or all of it back: 退菜, or give it free: 赠菜,
+// with a reason) and the one undo bar.
 //
 // The server decides every move: a tap sends `item.set_status` and waits for its ack (the dish
 // shows busy meanwhile); the `item.status` event then tells every screen, this one included.
@@ -181,8 +182,78 @@ export function askItem(itemId) {
   $("#item-held").hidden = !held;
   reasonInput.value = "";
   $("#void-confirm").disabled = true;
+  adjustReset(item, held);
   dialog.returnValue = "";
   openDialog(dialog);
+}
+
+// Taking some or all of a dish back, or giving it free, with one of the restaurant's reasons
+// (`item.adjust`; the page lists them: adjustBox is absent where the restaurant keeps none, and
+// the free-text void above stands instead). The stepper starts at all of it.
+const adjustBox = $("#adjust-box");
+const adjust = { qty: 1, of: 1, kind: null, reasonId: null };
+
+function adjustShow() {
+  if (!adjustBox) return;
+  $("#adjust-n").textContent = String(adjust.qty);
+  $("#adjust-of").textContent = t("adjustOf", { n: adjust.of });
+  for (const step of adjustBox.querySelectorAll("[data-step]")) {
+    const next = adjust.qty + Number(step.dataset.step);
+    step.disabled = next < 1 || next > adjust.of;
+  }
+  for (const chipEl of adjustBox.querySelectorAll("[data-reason-id]")) {
+    const on = chipEl.dataset.adjust === adjust.kind && Number(chipEl.dataset.reasonId) === adjust.reasonId;
+    chipEl.setAttribute("aria-pressed", String(on));
+  }
+  const confirm = $("#adjust-confirm");
+  confirm.disabled = adjust.reasonId == null;
+  confirm.classList.toggle("is-comp", adjust.kind === "comp");
+  confirm.textContent = adjust.reasonId == null ? t("adjustPick")
+    : t(adjust.kind === "comp" ? "adjustComp" : "adjustVoid", { n: adjust.qty });
+}
+
+function adjustReset(item, held) {
+  if (!adjustBox) return;
+  // A dish taken back has nothing left to adjust; a comped one may still be taken back.
+  adjustBox.hidden = item.status === "voided" || held;
+  Object.assign(adjust, { qty: item.qty, of: item.qty, kind: null, reasonId: null });
+  for (const chipEl of adjustBox.querySelectorAll('[data-adjust="comp"]')) chipEl.disabled = Boolean(item.comped);
+  adjustShow();
+}
+
+adjustBox?.addEventListener("click", (e) => {
+  const step = e.target.closest("[data-step]");
+  if (step) {
+    adjust.qty = Math.min(adjust.of, Math.max(1, adjust.qty + Number(step.dataset.step)));
+    adjustShow();
+    return;
+  }
+  const reason = e.target.closest("[data-reason-id]");
+  if (!reason || reason.disabled) return;
+  adjust.kind = reason.dataset.adjust;
+  adjust.reasonId = Number(reason.dataset.reasonId);
+  adjustShow();
+});
+
+function adjustItem(itemId, { qty, kind, reasonId }) {
+  const [, item] = findItem(itemId);
+  if (!item || S.busyItems.has(itemId)) return;
+  const waits = adjustBox.dataset.approval === "1";
+  const dish = `${qty}× ${dishName(item.dish_id, item.name)}`;
+  S.busyItems.add(itemId);
+  redraw();
+  send("item.adjust", { item_id: itemId, kind, qty, reason_id: reasonId })
+    .then(() => {
+      if (waits) toast(t("adjustPending", { dish }), "is-notice");
+      else toast(t(kind === "comp" ? "adjustCompDone" : "adjustVoidDone", { dish }), "is-ok");
+    })
+    .catch((err) => toast(errorText(err), "is-error"))
+    .finally(() => {
+      S.busyItems.delete(itemId);
+      // A part is a new dish of the round: the board takes the round as it now is.
+      send("sync").catch(() => {});
+      redraw();
+    });
 }
 
 reasonInput.addEventListener("input", () => {
@@ -203,7 +274,9 @@ reasonInput.addEventListener("keydown", (e) => {
 });
 dialog.addEventListener("close", () => {
   const status = dialog.returnValue;
-  if (asked != null && (STEPS.includes(status) || status === "voided")) {
+  if (asked != null && status === "adjust" && adjust.reasonId != null) {
+    adjustItem(asked, { ...adjust });
+  } else if (asked != null && (STEPS.includes(status) || status === "voided")) {
     moveItem(asked, status, status === "voided" ? reasonInput.value.trim() : "");
   }
   asked = null;
