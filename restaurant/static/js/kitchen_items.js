@@ -27,11 +27,13 @@ export const lateText = (ms) => (ms < 60_000 ? t("lateNow") : t("lateBy", { time
 
 export const chip = (item) => h("span", { class: `item-chip is-${item.status}` }, itemLabel(item.status));
 
-// The marks beside a dish: late (and by how much), nudged by the table (and how often).
+// The marks beside a dish: on the house, late (and by how much), nudged by the table (and how
+// often).
 export function marks(item, at = now()) {
   const late = lateBy(item, at);
   const nudged = item.nudged_at && LIVE.has(item.status);
   return [
+    item.comped ? h("span", { class: "item-comped" }, t("comped")) : null, // on the house (赠菜)
     late >= 0 ? h("span", { class: "item-late" }, lateText(late)) : null,
     nudged ? h("span", { class: "item-nudged" }, icon("fire"), t("nudgedMark", { n: item.nudges || 1 })) : null,
   ];
