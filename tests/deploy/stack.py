@@ -25,7 +25,14 @@ from pathlib import Path
 
 from django.core.management import call_command
 
-from tests.support.servers import REDIS_TEST_URL, ROOT, free_port, manage, redis_prefix
+from tests.support.servers import (
+    REDIS_TEST_URL,
+    ROOT,
+    free_port,
+    free_port_limit,
+    manage,
+    redis_prefix,
+)
 
 NGINX = "/usr/sbin/nginx"
 VENV_BIN = Path(sys.executable).parent
@@ -38,7 +45,7 @@ def free_port_run(count: int) -> int:
     """The first of `count` consecutive free loopback ports."""
     for _ in range(50):
         base = free_port()
-        if base + count > 65535:
+        if base + count > free_port_limit():
             continue
         sockets = []
         try:

@@ -7,6 +7,7 @@ process, on a free loopback port, with its environment given here; `stop()` ends
 import contextlib
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -18,10 +19,40 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _listen_ports() -> range:
+    """Ports for test servers: below the kernel's ephemeral range. A port the kernel hands
+    out (bind to port 0) is in that range, and between our check and the server's own bind
+    any outgoing connection of the machine (to PostgreSQL, Redis, another test's server) may
+    take it as its source port: daphne then died with "Address already in use" on a busy
+    machine. Below the range only another listener can take it, and that is rare."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    return range(max(1024, low - 12000), low)
+
+
+_ports = random.SystemRandom()
+
+
+def free_port_limit() -> int:
+    """The first port past those `free_port` hands out (a run of ports stays below it)."""
+    return _listen_ports().stop
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port no one listens on now, outside the ephemeral range (`_listen_ports`)."""
+    ports = _listen_ports()
+    for _ in range(200):
+        port = _ports.choice(ports)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port below the ephemeral range")
 
 
 def _env(database_url: str, redis_url: str | None, extra: dict | None) -> dict:
