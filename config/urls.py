@@ -8,6 +8,7 @@ from django.views.static import serve
 from restaurant.core import views as core_views
 from restaurant.dining import views as dining_views
 from restaurant.floor import views as floor_views
+from restaurant.floor import waiter_views
 from restaurant.kitchen import views as kitchen_views
 from restaurant.menu import views as menu_views
 from restaurant.site import views as site_views
@@ -29,6 +30,7 @@ restaurant_patterns = [
     path("staff/tables/<int:number>/close/", floor_views.table_close, name="staff-table-close"),
     path("staff/tables/<int:number>/rotate/", tables_views.table_rotate, name="staff-table-rotate"),
     path("staff/tables/<int:number>/bill/", floor_views.table_bill, name="staff-table-bill"),
+    path("staff/tables/<int:number>/order/", waiter_views.waiter_order, name="staff-waiter-order"),
     path(
         "staff/orders/<int:order_id>/accept/", floor_views.order_accept, name="staff-order-accept"
     ),

@@ -1,0 +1,158 @@
+// The waiter's ordering page (代客下单): the table's shared cart on the staff member's phone. The
+// socket is `/ws/r/<slug>/waiter/table/<n>/`; it starts from the diners' snapshot (the waiter is
+// `me`, a diner with `staff: true`) and applies the table's events by `seq`, as a phone does.
+
+import { $, closeDialog, openDialog, staffConnection, toast, wireDialog } from "./ui.js";
+import { closeIfSoldOut, addDish, onCartChange } from "./waiter_dish.js";
+import { render, renderCart } from "./waiter_render.js";
+import { S, config, dinerName, dishName, setMenu, sock, t } from "./waiter_state.js";
+
+for (const dialog of document.querySelectorAll("dialog.sheet")) wireDialog(dialog);
+const connection = staffConnection(t, config.loginUrl);
+setMenu(JSON.parse($("#waiter-menu").textContent));
+onCartChange(renderCart);
+
+async function loadMenu() {
+  try {
+    const response = await fetch(config.menuUrl, { credentials: "same-origin", cache: "no-store" });
+    if (response.ok) setMenu(await response.json());
+  } catch {
+    return; // offline: the next change or reconnect tries again
+  }
+  render();
+}
+
+function applySnapshot(snap) {
+  S.me = snap.me.diner_id;
+  S.session = snap.session;
+  S.diners = new Map(snap.diners.map((d) => [d.diner_id, d]));
+  S.cart = new Map(snap.cart.map((line) => [line.line_id, line]));
+  S.orders = new Map(snap.orders.map((o) => [o.order_id, o]));
+  if (snap.menu_version !== S.menuVersion) loadMenu();
+  render();
+}
+
+function setItem(change) {
+  for (const order of S.orders.values()) {
+    const item = order.items.find((i) => i.item_id === change.item_id);
+    if (item) Object.assign(item, { status: change.status, void_reason: change.void_reason });
+  }
+}
+
+function applyEvent(ev) {
+  switch (ev.type) {
+    case "cart.line": {
+      const before = S.cart.get(ev.line.line_id);
+      S.cart.set(ev.line.line_id, ev.line);
+      const more = ev.line.qty - (before?.qty || 0);
+      if (ev.by !== S.me && more > 0) toast(t("othersAdded", { name: dinerName(ev.by), qty: more, dish: dishName(ev.line.dish_id) }));
+      break;
+    }
+    case "cart.line_removed":
+      S.cart.delete(ev.line_id);
+      break;
+    case "order.submitted":
+      S.orders.set(ev.order.order_id, ev.order);
+      S.cart.clear();
+      toast(ev.by === S.me ? t("sent", { n: ev.order.round }) : t("othersSent", { name: dinerName(ev.by), n: ev.order.round }), "is-ok");
+      break;
+    case "order.status": {
+      const order = S.orders.get(ev.order_id);
+      for (const change of ev.items || []) setItem(change);
+      if (order) {
+        order.status = ev.status;
+        if ("awaiting_confirmation" in ev) order.awaiting_confirmation = ev.awaiting_confirmation;
+      }
+      break;
+    }
+    case "item.status": {
+      setItem(ev);
+      const order = S.orders.get(ev.order_id);
+      if (order && ev.order_status) order.status = ev.order_status;
+      break;
+    }
+    case "diner":
+      S.diners.set(ev.diner.diner_id, { ...S.diners.get(ev.diner.diner_id), ...ev.diner });
+      break;
+    case "menu.dish": {
+      const dish = S.dishes.get(ev.dish_id);
+      if (!dish) return loadMenu();
+      Object.assign(dish, { sold_out: ev.sold_out, price: ev.price });
+      if (ev.version === S.menuVersion + 1) S.menuVersion = ev.version;
+      else if (ev.version > S.menuVersion) loadMenu();
+      closeIfSoldOut(dish);
+      break;
+    }
+    case "menu.changed":
+      if (ev.version !== S.menuVersion) loadMenu();
+      return;
+    case "session.closed":
+      if (S.session) S.session.status = "closed";
+      break;
+    default:
+      return; // presence, calls, a newer server's events: nothing this page shows
+  }
+  render();
+}
+
+sock.on("state", (state) => connection.render(state));
+sock.on("snapshot", applySnapshot);
+sock.on("event", applyEvent);
+sock.on("closed", ({ code }) => {
+  if (code === 4403) connection.signOut();
+  if (code === 4000 && S.session) S.session.status = "closed";
+  render();
+});
+
+// --- What the waiter does
+document.addEventListener("click", (e) => {
+  const add = e.target.closest("[data-add]");
+  if (add && !add.disabled) return addDish(Number(add.dataset.add));
+  const cat = e.target.closest("[data-cat]");
+  if (cat) {
+    S.category = cat.dataset.cat ? Number(cat.dataset.cat) : null;
+    S.query = "";
+    $("#dish-search").value = "";
+    return render();
+  }
+  const qty = e.target.closest("[data-qty]");
+  if (qty) {
+    const lineId = Number(qty.closest("[data-line]").dataset.line);
+    const value = Number(qty.dataset.qty);
+    const op = value > 0 ? sock.send("cart.set_qty", { line_id: lineId, qty: value }) : sock.send("cart.remove", { line_id: lineId });
+    op.catch((err) => toast(t("failed", { message: err.message }), "is-error"));
+  }
+});
+
+$("#dish-search").addEventListener("input", (e) => {
+  S.query = e.target.value;
+  render();
+});
+
+$("#cart-button").addEventListener("click", () => openDialog($("#cart-sheet")));
+
+async function sendRound() {
+  if (S.sending) return;
+  S.sending = true;
+  renderCart();
+  try {
+    // The cart as this page last saw it (its seq): a change by a phone meanwhile is `stale`.
+    await sock.send("order.submit", { seq: sock.seq ?? 0 });
+    closeDialog($("#cart-sheet"));
+  } catch (err) {
+    if (err.code === "stale") toast(t("stale"), "is-error");
+    else if (err.code === "sold_out") {
+      const names = (err.reply.dish_ids || []).map((id) => dishName(id)).join(", ");
+      toast(t("soldOutSend", { dishes: names }), "is-error");
+    } else toast(t("failed", { message: err.message }), "is-error");
+  } finally {
+    S.sending = false;
+    renderCart();
+  }
+}
+$("#send-button").addEventListener("click", sendRound);
+$("#cart-send").addEventListener("click", sendRound);
+
+connection.render("connecting");
+render();
+sock.connect();
