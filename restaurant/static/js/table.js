@@ -1,6 +1,5 @@
-// The table page: menu, shared cart, rounds, bill, waiter calls. Plain DOM, no framework: the
-// server's snapshot and events are the state. This boots the page, joins the table, wires the
-// socket; each table_*.js module says what it does (state, menu, render, dish, actions, events).
+// The table page, plain DOM: the server's snapshot and events are the state. This boots the
+// page, joins the table, wires the socket; each table_*.js module says what it does.
 
 import { $, csrfToken, toast, wireDialog } from "./ui.js";
 import { loadMenu, waiterCooldown } from "./table_actions.js";

@@ -1,6 +1,5 @@
-// What a diner's taps do: load the menu, change a cart line, send a round, see the rounds and
-// the bill, rename. Each sends an op (or fetches) and redraws; the server's events
-// (table_events.js) then confirm it. Calling a waiter is in table_calls.js.
+// What a diner's taps do: each sends an op (or fetches) and redraws; the server's events
+// (table_events.js) confirm it. Calling a waiter: table_calls.js.
 
 import {
   $, closeDialog as closeSheet, fill, h, isOpen, moneyFormatter, openDialog as openSheet, toast,
@@ -18,8 +17,8 @@ export { waiterCooldown } from "./table_calls.js";
 
 // --- Menu
 
-// One fetch at a time; a change announced while one is under way fetches once more after it.
-// The promise settles when the page has the newest menu it could get.
+// One fetch at a time (a change announced meanwhile fetches once more after it); settles
+// with the newest menu it could get.
 let menuLoading = null;
 let menuAgain = false;
 
@@ -50,17 +49,15 @@ async function fetchMenu() {
     refreshDishSheet();
     refreshConfirm();
   } catch {
-    // Without a menu the page cannot order: say so. With one, keep it; the next change or
-    // reconnect fetches again.
+    // No menu: say so. An old one: keep it (the next change or reconnect fetches again).
     if (first) renderMenuError(() => loadMenu());
   }
 }
 
 // --- The shared cart
 
-// A line removed with the trash button can be put back for a few seconds, from the sheet it was
-// removed in (a toast could not be tapped over the sheet): in its diner's name, with its
-// options and note.
+// A line removed with the trash button can be put back for a few seconds, from its sheet
+// (a toast cannot be tapped over one), as it was.
 const UNDO_MS = 6000;
 let undoTimer = null;
 

@@ -1,6 +1,6 @@
 // The server's word: a snapshot replaces the state, each event changes it; then the page redraws.
 
-import { closeDialog as closeSheet, isOpen, toast } from "./ui.js";
+import { $, closeDialog as closeSheet, isOpen, tableName, toast } from "./ui.js";
 import { loadMenu } from "./table_actions.js";
 import { applyCallEvent } from "./table_calls.js";
 import { askName, renamed } from "./table_welcome.js";
@@ -9,7 +9,7 @@ import { updateDishCard } from "./table_menu.js";
 import {
   bump, confirmSheet, refreshConfirm, render, renderConfirm, showEnded, statusLabel,
 } from "./table_render.js";
-import { S, dinerName, dishName, itemById, setCurrency, settlePending, sock, t } from "./table_state.js";
+import { S, config, dinerName, dishName, itemById, setCurrency, settlePending, sock, t } from "./table_state.js";
 
 export function applySnapshot(snap) {
   if (S.snapshots++) {
@@ -164,6 +164,19 @@ export function applyEvent(ev) {
       break;
     case "session.closed":
       showEnded("closedTitle", "closedText", false);
+      break;
+    case "session.moved": {
+      // Staff moved the meal: reloads, reconnects and the bill use the new table's token.
+      const name = tableName(ev.table, t);
+      for (const k of ["joinUrl", "billUrl"]) config[k] = config[k].replace(config.token, ev.token);
+      sock.url = sock.url.replace(config.token, (config.token = ev.token));
+      history.replaceState(null, "", `/t/${ev.token}/`);
+      $("#table-label").textContent = name;
+      toast(t("moved", { table: name }), "is-ok");
+      break;
+    }
+    case "session.joined":
+      toast(t("tableJoined", { table: tableName(ev.from, t) }));
       break;
     default:
       return; // a newer server's event this page does not know: ignore it

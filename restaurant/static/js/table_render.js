@@ -1,6 +1,5 @@
-// Drawing the table page from its state: the cart bar and sheet, the confirm sheet, the rounds,
-// who is at the table, the waiter calls, the connection banner. Buttons carry data attributes;
-// what a tap does is in table_actions.js.
+// Drawing the page from its state (cart, confirm sheet, rounds, diners, calls, connection).
+// Buttons carry data attributes; what a tap does: table_actions.js.
 
 import {
   $, clock, closeDialog as closeSheet, fill, firstGrapheme, h, hiddenText as hidden, icon as sprite, isOpen,
@@ -178,9 +177,8 @@ export function bump() {
 
 // --- Sending a round: confirm what goes to the kitchen
 
-// The confirm sheet follows the cart and the menu live: a line sold out meanwhile is marked, left
-// out of the total and removable here, and Confirm waits until it is gone (the server would
-// refuse the round).
+// Live: a line sold out meanwhile is marked, not totalled, removable here; Confirm waits
+// until it is gone (the server would refuse the round).
 let confirmAlert = "";
 
 export function renderConfirm(alertText = "") {
@@ -225,8 +223,7 @@ function progress(order) {
       "aria-current": i === at ? "step" : null }, h("span", { class: "step-label" }, statusLabel(s)))));
 }
 
-// A dish's state, and 催菜 (Hurry) once it is late, not done, not hurried in the last 5 min,
-// its round not held for staff (on no board yet).
+// A dish's state; 催菜 once late, not done, not hurried for 5 min, its round not held.
 let hurryTimer = null;
 function dishState(item, soonest, held) {
   const live = /^(queued|cooking|ready)$/.test(item.status) && item.nudge_after && !held;

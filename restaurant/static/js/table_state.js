@@ -1,6 +1,5 @@
-// The table page's state: exactly what the last snapshot plus the events since say, and what
-// follows from it (names, totals, the lines a diner sees). No DOM here beyond reading the page's
-// config and strings.
+// The page's state: the last snapshot plus the events since, and what follows from it
+// (names, totals, lines shown). No DOM beyond the page's config and strings.
 
 import { LiveSocket } from "./socket.js";
 import { $, listSep, localName, moneyFormatter, strings } from "./ui.js";

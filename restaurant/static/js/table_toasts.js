@@ -1,7 +1,5 @@
-// Where the table page's toasts go: one area, never over a title. With no sheet open, just
-// under the header and category bar (and the connection banner while it shows); with a sheet
-// open, above the sheet where the dimmed page leaves room, else under the sheet's heading.
-// Newer toasts stack below older ones (ui.js keeps three, one over an open sheet).
+// Where toasts go, never over a title: under the header, category bar and banner; with a sheet
+// open, above it where there is room, else under its heading. Newer ones stack below.
 
 import { $, toastHooks } from "./ui.js";
 
