@@ -56,6 +56,31 @@ def _item(menu, status: str | None = None) -> OrderItem:
     return OrderItem.objects.get(pk=item.pk)
 
 
+def _reason(menu, kind: str):
+    from restaurant.kitchen.models import AdjustReason
+
+    return AdjustReason.objects.create(
+        restaurant=menu.restaurant, name=kind, for_void=kind == "void", for_comp=kind == "comp"
+    )
+
+
+def _adjusting(menu, kind: str):
+    """The one dish of a flowing round, with a reason to take it back or give it free."""
+    item = _item(menu)
+    return SimpleNamespace(pk=item.pk, reason_id=_reason(menu, kind).pk)
+
+
+def _pending(menu):
+    """A waiter's comp waiting for a manager (the restaurant wants approval)."""
+    from restaurant.kitchen.adjustments import item_adjust
+
+    Restaurant.objects.filter(pk=menu.restaurant.pk).update(adjust_needs_approval=True)
+    menu.restaurant.refresh_from_db()
+    item = _item(menu)
+    return item_adjust(restaurant=menu.restaurant, item_id=item.pk, kind="comp", qty=1,
+                       reason_id=_reason(menu, "comp").pk, by_id=None, role="waiter")  # fmt: skip
+
+
 # Every op a staff socket takes, with what it needs in the database, the action it is, and
 # how to tell that it applied. (`sync` is no action: whoever holds the socket may resync.)
 CASES = {
@@ -130,6 +155,36 @@ CASES = {
         lambda menu: _item(menu, "cooking"),
         lambda i: {"type": "item.recall", "item_id": i.pk},
         lambda i: OrderItem.objects.get(pk=i.pk).status == "queued",
+    ),
+    "item_adjust_void": (
+        Action.ITEM_VOID,
+        lambda menu: _adjusting(menu, "void"),
+        lambda i: {
+            "type": "item.adjust",
+            "item_id": i.pk,
+            "kind": "void",
+            "qty": 1,
+            "reason_id": getattr(i, "reason_id", 1),
+        },
+        lambda i: OrderItem.objects.get(pk=i.pk).status == "voided",
+    ),
+    "item_adjust_comp": (
+        Action.ITEM_COMP,
+        lambda menu: _adjusting(menu, "comp"),
+        lambda i: {
+            "type": "item.adjust",
+            "item_id": i.pk,
+            "kind": "comp",
+            "qty": 1,
+            "reason_id": getattr(i, "reason_id", 1),
+        },
+        lambda i: OrderItem.objects.get(pk=i.pk).comped,
+    ),
+    "adjust_decide": (
+        Action.ADJUST_APPROVE,
+        _pending,
+        lambda a: {"type": "adjust.decide", "adjustment_id": a.pk, "approve": True},
+        lambda a: type(a).objects.get(pk=a.pk).state == "applied",
     ),
     "sold_out": (
         Action.DISH_SOLD_OUT,
