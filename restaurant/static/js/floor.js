@@ -9,6 +9,7 @@
 // calls, until the dish is served or taken back (from the snapshot's rounds and the item events),
 // and the kitchen printers with their doubtful tickets (kitchen_printers.js).
 
+import { floorMoves } from "./floor_moves.js";
 import { Printers } from "./kitchen_printers.js";
 import { LiveSocket } from "./socket.js";
 import {
@@ -101,6 +102,21 @@ function heldRounds(table) {
       icon("check"), t("accept")))));
 }
 
+// What a meal needs looked at: still no round sent (for how long), dishes past their time, and
+// the tables joined into it, each of which may be split back.
+function mealNotes(table) {
+  const waiting = !table.rounds && h("li", { class: "tnote is-waiting" }, t("waitingFirst", { time: since(table.opened_at) }));
+  const late = table.late > 0 && h("li", { class: "tnote is-late" }, icon("fire"), t("lateDishes", { n: table.late }));
+  const joined = (table.joined || []).map((join) => h("li", { class: "tnote is-joined" },
+    t("joinedFrom", { table: tableName(join) }),
+    CAN.table_move
+      ? h("button", { type: "button", class: "btn btn-quiet", "data-split": join.transfer_id, disabled: S.busy.has(`split:${join.transfer_id}`) },
+        t("splitBack"))
+      : null));
+  const notes = [waiting, late, ...joined].filter(Boolean);
+  return notes.length ? h("ul", { class: "tcard-notes" }, notes) : null;
+}
+
 function card(table, nudges) {
   const open = table.status === "open";
   const n = table.number;
@@ -134,8 +150,11 @@ function card(table, nudges) {
       : null,
     nudgeRows(nudges),
     heldRounds(table),
+    open ? mealNotes(table) : null,
     open
       ? h("dl", { class: "tcard-stats" },
+        stat(t("runningTotal"), h("strong", { class: "tcard-total" }, money(table.total || 0))),
+        table.guests ? stat(t("guests"), String(table.guests)) : null,
         stat(t("diners"), [String(table.diners), " ",
           h("small", { class: `online${table.diners_online ? " is-on" : ""}` }, t("dinersOnline", { n: table.diners_online }))]),
         stat(t("openOrders"), h("span", { class: table.open_orders ? "has-orders" : "" }, String(table.open_orders))),
@@ -146,6 +165,11 @@ function card(table, nudges) {
       open
         ? h("button", { type: "button", class: "btn btn-close-table", "data-action": "close", disabled: busy("close") }, t("closeTable"))
         : h("button", { type: "button", class: `btn btn-open-table${CONFIG.staffOpensTables ? " is-needed" : ""}`, "data-action": "open", disabled: busy("open") }, t("openTable")),
+      open && CAN.order_for_table ? h("a", { class: "btn btn-quiet", href: `${TABLES}${n}/order/` }, t("orderFor")) : null,
+      open && CAN.table_move
+        ? [h("button", { type: "button", class: "btn btn-quiet", "data-action": "move", disabled: busy("move") }, t("moveTo")),
+          h("button", { type: "button", class: "btn btn-quiet", "data-action": "join", disabled: busy("join") }, t("joinTo"))]
+        : null,
       CAN.table_rotate
         ? h("button", { type: "button", class: "btn btn-quiet", "data-action": "rotate", disabled: busy("rotate") }, t("rotate"))
         : null));
@@ -423,6 +447,10 @@ $("#floor-grid").addEventListener("click", (e) => {
   if (button.dataset.seen) return callOp("waiter.seen", Number(button.dataset.seen));
   if (button.dataset.done) return callOp("waiter.done", Number(button.dataset.done));
   if (button.dataset.accept) return acceptRound(Number(button.dataset.accept));
+  if (button.dataset.split) {
+    const join = find(number)?.joined?.find((j) => j.transfer_id === Number(button.dataset.split));
+    return join && moves.split(number, join);
+  }
   if (button.dataset.dismiss) {
     S.dismissed.add(button.dataset.dismiss); // until the table hurries that dish again
     return render();
@@ -433,6 +461,7 @@ $("#floor-grid").addEventListener("click", (e) => {
   if (action === "open") openTable(number);
   else if (action === "close") askClose(number);
   else if (action === "rotate") askRotate(number);
+  else if (action === "move" || action === "join") moves.ask(number, action);
 });
 
 // --- Connection ------------------------------------------------------------------------------------
@@ -444,6 +473,7 @@ function signedOutNow() {
 }
 
 const sock = new LiveSocket(CONFIG.socketPath);
+const moves = floorMoves({ t, sock, tables: () => S.tables, tableName, busy: S.busy, done: refetchSoon });
 const printers = new Printers({
   t, send: (type, fields) => sock.send(type, fields), toast, icon, tableName, name: stationName, only: null,
   errorText: (err) => (t.has(`err_${err.code}`) ? t(`err_${err.code}`) : t("err_other", { message: err.message || err.code })),
