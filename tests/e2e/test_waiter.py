@@ -67,7 +67,7 @@ def test_a_waiter_orders_for_a_table_with_no_phones(tmp_path):
             rows = page.locator("#dishes .w-dish")
             expect(rows).to_have_count(1)
             expect(rows).to_contain_text("Kung Pao Chicken")
-            rows.locator(".w-dish-add").click()
+            rows.locator(".w-plus").click()  # a required choice: "+" opens the sheet
 
             # Its spice level is required: Add waits for it.
             sheet = page.locator("#dish-sheet")
@@ -93,12 +93,19 @@ def test_a_waiter_orders_for_a_table_with_no_phones(tmp_path):
             page.locator("#dish-search").fill("smt")
             expect(rows).to_have_count(1)
             expect(rows).to_contain_text("Sour Plum Drink")
-            rows.locator(".w-dish-add").click()
+            rows.locator(".w-dish-open").click()  # the sheet, for a note or options
             expect(sheet.locator("#dish-add")).to_be_enabled()
             sheet.locator("#dish-add").click()
             expect(page.locator("#cart-count")).to_have_text("1")
             expect(page.locator("#toasts .toast")).to_have_count(0, timeout=8_000)
             page.screenshot(path=str(RESULTS / "waiter-order.png"))
+            # The cart sheet: the line under the waiter's own name, marked as theirs.
+            page.locator("#cart-button").click()
+            group = page.locator("#cart-body .w-group")
+            expect(group).to_have_count(1)
+            expect(group.locator(".w-who")).to_contain_text("服务员 waiter")
+            expect(group.locator(".w-line")).to_contain_text("Sour Plum Drink")
+            page.screenshot(path=str(RESULTS / "waiter-cart.png"))
         finally:
             browser.close()
         assert not errors, errors

@@ -83,3 +83,11 @@ def test_recent_dishes_are_what_the_restaurant_sent_most(menu):
     assert recent_dishes(restaurant=menu.restaurant) == [menu.rice.pk, menu.chicken.pk]
     other = make_menu("other", "别家")
     assert recent_dishes(restaurant=other.restaurant) == []
+
+
+def test_the_page_speaks_chinese(menu):
+    client = client_of(menu.restaurant, StaffMember.Role.WAITER)
+    page = client.get("/staff/tables/1/order/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "代客下单" in page and "菜名或拼音首字母" in page
+    english = client.get("/staff/tables/1/order/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Order for the table" in english

@@ -3,7 +3,7 @@
 // `me`, a diner with `staff: true`) and applies the table's events by `seq`, as a phone does.
 
 import { $, closeDialog, openDialog, staffConnection, toast, wireDialog } from "./ui.js";
-import { closeIfSoldOut, addDish, onCartChange } from "./waiter_dish.js";
+import { addDish, closeIfSoldOut, onCartChange, openDish } from "./waiter_dish.js";
 import { render, renderCart } from "./waiter_render.js";
 import { S, config, dinerName, dishName, setMenu, sock, t } from "./waiter_state.js";
 
@@ -108,6 +108,8 @@ sock.on("closed", ({ code }) => {
 document.addEventListener("click", (e) => {
   const add = e.target.closest("[data-add]");
   if (add && !add.disabled) return addDish(Number(add.dataset.add));
+  const open = e.target.closest("[data-open]");
+  if (open && !open.disabled) return openDish(S.dishes.get(Number(open.dataset.open)));
   const cat = e.target.closest("[data-cat]");
   if (cat) {
     S.category = cat.dataset.cat ? Number(cat.dataset.cat) : null;

@@ -2,7 +2,7 @@
 // them), quantity, a note, and "Add" to the table's cart.
 
 import { $, closeDialog, fill, h, listSep, localName, openDialog, toast } from "./ui.js";
-import { S, money, sock, t, unitPrice } from "./waiter_state.js";
+import { S, money, sock, t } from "./waiter_state.js";
 
 const sheet = $("#dish-sheet");
 let chosen = null; // {dish, qty, picks: Map(group id -> Set(option ids))}
@@ -43,15 +43,17 @@ function noteField() {
       placeholder: t("notePlaceholder"), enterkeyhint: "done" }));
 }
 
-// A dish with no options goes straight in (one tap); otherwise the sheet asks.
+// "+": one of the dish straight in when nothing must be chosen; otherwise the sheet asks.
 export function addDish(dishId) {
   const dish = S.dishes.get(dishId);
   if (!dish || dish.sold_out) return;
-  if (!dish.option_groups.length) return send(dish, 1, [], "");
-  openDish(dish);
+  if (dish.option_groups.every((g) => g.min === 0)) send(dish, 1, [], "");
+  else openDish(dish);
 }
 
+// The dish's sheet: its options, a quantity and a note for this line.
 export function openDish(dish) {
+  if (!dish || dish.sold_out) return;
   chosen = { dish, qty: 1, picks: new Map(dish.option_groups.map((g) => [g.id, new Set()])) };
   $("#dish-title").textContent = localName(dish);
   fill($("#dish-body"), h("p", { class: "price big" }, money(dish.price)), dish.option_groups.map(optionGroup), noteField());
@@ -123,5 +125,4 @@ function send(dish, qty, options, note) {
     .catch((err) => toast(t("failed", { message: err.message }), "is-error"))
     .finally(onChange);
   if (sock.state !== "online") toast(t("staleOffline"));
-  return unitPrice(dish, options);
 }

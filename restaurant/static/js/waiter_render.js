@@ -12,13 +12,14 @@ function dishRow(dish) {
   const n = inCart(dish.id);
   const other = EN ? dish.name : dish.name_en;
   return h("li", { class: `w-dish${dish.sold_out ? " is-sold-out" : ""}`, "data-dish": dish.id },
-    h("button", { class: "w-dish-add", type: "button", disabled: dish.sold_out, "data-add": dish.id },
+    h("button", { class: "w-dish-open", type: "button", disabled: dish.sold_out, "data-open": dish.id },
       h("span", { class: "w-dish-name" }, localName(dish),
         other && other !== localName(dish) ? h("small", {}, other) : null),
       h("span", { class: "w-dish-meta" },
         dish.sold_out ? h("span", { class: "w-sold-out" }, t("soldOut")) : money(dish.price),
-        n ? h("span", { class: "w-in-cart" }, t("inCart", { n })) : null),
-      h("span", { class: "w-plus", "aria-hidden": "true" }, "+")));
+        n ? h("span", { class: "w-in-cart" }, t("inCart", { n })) : null)),
+    h("button", { class: "w-plus", type: "button", disabled: dish.sold_out, "data-add": dish.id,
+      "aria-label": t("addOne", { dish: localName(dish) }) }, "+"));
 }
 
 export function renderMenu() {
