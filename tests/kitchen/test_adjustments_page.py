@@ -135,4 +135,4 @@ def test_the_kitchens_item_dialog_offers_the_reasons_the_role_may_use(menu, adju
     # A reason switched off is no longer offered; none left: the free-text void only.
     AdjustReason.objects.update(active=False)
     page = client_of(manager).get("/kitchen/").content.decode()
-    assert 'id="adjust-box"' not in page and 'id="void-box">' in page
+    assert 'id="adjust-box"' not in page and 'id="void-box"' in page
