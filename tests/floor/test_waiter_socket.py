@@ -185,3 +185,28 @@ async def test_the_meal_closing_closes_the_socket_with_4000(menu):
     closed, _ = await socket.recv_until("session.closed")
     assert closed["type"] == "session.closed"
     assert await socket.communicator.receive_output(3) == {"type": "websocket.close", "code": 4000}
+
+
+async def test_a_full_table_still_takes_its_waiter(menu, settings):
+    settings.RESTAURANT = {**settings.RESTAURANT, "MAX_DINERS_PER_MEAL": 1}
+    phone = await DinerSocket.join(menu.table.token)
+    socket = await waiter(menu)
+    assert len(socket.snapshot["diners"]) == 2
+    await socket.close()
+    await phone.close()
+
+
+async def test_two_people_of_one_name_are_told_apart(menu):
+    def two_lis():
+        from restaurant.dining.staff_diners import staff_diner_for
+        from tests.support.people import staff_user
+
+        first = staff_user(menu.restaurant, WAITER, first_name="Li")
+        second = staff_user(menu.restaurant, WAITER, first_name="li")
+        return [staff_diner_for(table=menu.table, user=u) for u in (first, second, first)]
+
+    first, second, again = await database_sync_to_async(two_lis)()
+    assert (first.name, second.name) == ("服务员 Li", "服务员 li 2")
+    assert again.pk == first.pk and first.color == second.color
+    session = await database_sync_to_async(DiningSession.objects.get)(table=menu.table)
+    assert session.diners_joined == 0  # no "Guest N" number taken
