@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from restaurant.dining.models import CartLine, Diner, DiningSession, MealTransfer
+from restaurant.dining.names import name_key
 from restaurant.dining.services import session_change
 from restaurant.floor import protocol
 from restaurant.kitchen.models import Order, OrderItem, WaiterCall
@@ -182,6 +183,24 @@ def _same_kind_open(call: WaiterCall, open_at_target: list[WaiterCall]) -> bool:
     )
 
 
+def _unique_names(diners: list[Diner], target: DiningSession, joined: int) -> dict:
+    """One table, one diner per name (as `diner_rename` keeps it): a joining diner whose name
+    is taken at ``target`` gets the next free "Guest n". Returns {diner id: [old, new]}."""
+    taken = {name_key(name) for name in target.diners.values_list("name", flat=True)}
+    n = target.diners_joined + joined
+    renamed = {}
+    for diner in diners:
+        if name_key(diner.name) in taken:
+            n += 1
+            while name_key(f"Guest {n}") in taken:
+                n += 1
+            renamed[str(diner.pk)] = [diner.name, f"Guest {n}"]
+            diner.name = f"Guest {n}"
+            diner.save(update_fields=["name"])
+        taken.add(name_key(diner.name))
+    return renamed
+
+
 @transaction.atomic
 def meal_join(
     *, restaurant: Restaurant, table_number: int, into_number: int, by_id: int | None
@@ -233,6 +252,7 @@ def meal_join(
         if aside:
             set_aside[str(diner.pk)] = aside
             diner.save(update_fields=["browser", "staff"])
+    renamed = _unique_names(diners, target, source.diners_joined)
     Diner.objects.filter(session=source).update(session=target)
     lines = list(CartLine.objects.filter(session=source).values_list("pk", flat=True))
     CartLine.objects.filter(session=source).update(session=target)
@@ -254,6 +274,7 @@ def meal_join(
     detail = {
         "diners": [d.pk for d in diners],
         "set_aside": set_aside,
+        "renamed": renamed,
         "orders": moved_orders,
         "target_orders": target_orders,
         "calls": [c.pk for c in calls],
@@ -268,7 +289,7 @@ def meal_join(
         target.guests = (target.guests or 0) + source.guests
     target.note = _joined_note(target.note, source.note)
     detail["joined_note"] = target.note
-    target.diners_joined += source.diners_joined  # new diners' default names stay unique
+    target.diners_joined += source.diners_joined  # the next "Guest n" is a new n
     target.last_active_at = timezone.now()
     target.save(update_fields=["guests", "note", "diners_joined", "last_active_at"])
 
@@ -363,6 +384,8 @@ def meal_split(*, restaurant: Restaurant, transfer_id: int, by_id: int | None) -
     Diner.objects.filter(pk__in=diner_ids).update(session=source)
     for diner_id, aside in detail["set_aside"].items():
         Diner.objects.filter(pk=int(diner_id)).update(**aside)
+    for diner_id, (old, new) in detail.get("renamed", {}).items():  # unless renamed since
+        Diner.objects.filter(pk=int(diner_id), name=new).update(name=old)
     calls = WaiterCall.objects.filter(session=target).filter(pk__in=detail["calls"])
     calls_back = list(calls.values_list("pk", flat=True))
     calls.update(session=source, table=home)

@@ -201,6 +201,11 @@ def test_a_join_brings_diners_cart_rounds_and_calls_over(floor):
     assert WaiterCall.objects.get(reason="bill").table_id == floor.other_table.pk
     assert (target.guests, target.note) == (5, "靠窗")
     assert transfer.kind == "join" and transfer.into_id == target.pk
+    # Both sat down as "Guest 1": one table has one of each name.
+    names = list(Diner.objects.order_by("pk").values_list("name", flat=True))
+    assert names == ["Guest 3", "Guest 1"]
+    assert transfer.detail["renamed"] == {str(Diner.objects.order_by("pk")[0].pk): [
+        "Guest 1", "Guest 3"]}  # fmt: skip
     assert transfer.detail["orders"] == [{"id": Order.objects.get(round=2).pk, "round": 1}]
     # Nothing went to the kitchen again: no new round, no new dish.
     assert Order.objects.count() == 2 and OrderItem.objects.count() == 2
@@ -291,6 +296,7 @@ def test_a_split_brings_back_diners_cart_rounds_and_calls(floor):
     source.refresh_from_db()
     assert (target.guests, target.note, source.guests, source.note) == (3, "", 2, "靠窗")
     assert source.seq > target.seq - 2  # its phones' next event is after what they had
+    assert Diner.objects.get(pk=ann_id).name == "Guest 1"  # its name back
     transfer.refresh_from_db()
     assert transfer.undone_at is not None and split_row.kind == "split"
     # Every item still names who added it: the split bill does not change.
