@@ -47,7 +47,7 @@ function itemRow(item, order, at) {
 }
 
 // What a ticket shows of its dishes, to tell when it must be drawn again.
-const itemsSig = (order, at) => order.items.map((i) => [i.status, i.nudges, S.busyItems.has(i.item_id),
+const itemsSig = (order, at) => order.items.map((i) => [i.status, i.qty, i.comped, i.nudges, S.busyItems.has(i.item_id),
   isFlashing(i.item_id), Math.max(-1, Math.floor(lateBy(i, at) / 60_000))].join(":")).join(",");
 
 function actionButton(to, primary) {
