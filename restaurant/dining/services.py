@@ -187,8 +187,11 @@ def diner_arrive(
     diner = _diner_of_browser(session, known_diner_ids, browser)  # made while we waited
     if diner is not None:
         return diner
-    names = list(session.diners.values_list("name", flat=True))
-    if len(names) >= settings.RESTAURANT["MAX_DINERS_PER_MEAL"]:
+    names_staff = list(session.diners.values_list("name", "staff_id"))
+    names = [name for name, _ in names_staff]
+    # Staff ordering for the table (restaurant/dining/staff_diners.py) take no phone's seat.
+    phones = sum(1 for _, staff_id in names_staff if staff_id is None)
+    if phones >= settings.RESTAURANT["MAX_DINERS_PER_MEAL"]:
         raise TableFull
     n = session.diners_joined + 1
     taken = {name_key(other) for other in names}

@@ -195,3 +195,14 @@ def test_a_meal_takes_no_more_than_its_diners(menu, settings):
     assert refused.status_code == 409 and refused.json()["code"] == "full"
     # those already at the table still come back
     assert join_table(browsers[0], menu.table.token)["diner_id"] == joined[0]["diner_id"]
+
+
+def test_a_waiter_ordering_for_the_table_takes_no_phones_seat(menu, settings):
+    from restaurant.dining.staff_diners import staff_diner_for
+    from tests.support.people import staff_user
+
+    settings.RESTAURANT = {**settings.RESTAURANT, "MAX_DINERS_PER_MEAL": 2}
+    staff_diner_for(table=menu.table, user=staff_user(menu.restaurant, "waiter", username="w"))
+    browsers = [Client(enforce_csrf_checks=True) for _ in range(2)]
+    joined = [join_table(browser, menu.table.token) for browser in browsers]
+    assert len({j["diner_id"] for j in joined}) == 2
