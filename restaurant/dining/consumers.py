@@ -57,6 +57,7 @@ class TableConsumer(OpConsumer):
             await self.close()  # before accept: the handshake is refused with 403
             return
         self.table_id, restaurant_id, self.session_id, self.diner_id = found
+        self.token = token
         # Join before reading the snapshot: an event committed in between is then queued
         # behind the snapshot (and ignored by seq) instead of lost. The menu is the table's
         # restaurant's: no other restaurant's sold-out or menu change reaches this table.
@@ -78,6 +79,9 @@ class TableConsumer(OpConsumer):
 
     async def send_snapshot(self) -> int:
         snapshot = await db(dining_snapshot)(diner_id=self.diner_id)
+        # The table's token as this socket knows it: a page that missed `session.moved` (a
+        # gap the snapshot covered) still learns its meal's new address from here.
+        snapshot["token"] = self.token
         await self.send_json(snapshot)
         return snapshot["seq"]
 
@@ -123,6 +127,7 @@ class TableConsumer(OpConsumer):
         await self.leave_groups([old])
         self.groups_joined = [new, *(g for g in self.groups_joined if g not in (old, new))]
         self.table_id, self.session_id = message["table_id"], message["session_id"]
+        self.token = message["token"]
         await self.send(text_data=message["text"])
         await self.send_snapshot()
 

@@ -91,7 +91,7 @@ def _follow(
     and send themselves a snapshot (restaurant/dining/consumers.py, `table_moved`)."""
     message = group_message(
         "table.moved", event, session_ids=session_ids, diner_ids=diner_ids,
-        table_id=table.pk, session_id=session_id,
+        table_id=table.pk, session_id=session_id, token=table.token,
     )  # fmt: skip
     broadcast_on_commit(groups.table_group(old_table_id), message)
 

@@ -74,6 +74,8 @@ async def test_phones_follow_a_move_and_converge(menu):
         snapshot, _ = await phone.recv_until("snapshot")
         assert snapshot["table"]["number"] == 3 and snapshot["seq"] == seq + 1
         assert [line["qty"] for line in snapshot["cart"]] == [2]  # the cart came along
+        # A page that missed the event (a gap) learns the new address from its snapshot.
+        assert snapshot["token"] == third.token
     resync, _ = await staff.recv_until("snapshot")  # unasked: orders show their table
     assert resync["type"] == "snapshot"
     await kitchen.recv_until("snapshot")

@@ -19,6 +19,7 @@ export function applySnapshot(snap) {
       if (line.added_by !== snap.me.diner_id && (!before || before.qty !== line.qty)) S.flash.set(line.line_id, Date.now());
     }
   }
+  if (snap.token && snap.token !== config.token) applyEvent({ type: "session.moved", table: snap.table, token: snap.token });
   S.me = snap.me.diner_id;
   S.diners = new Map(snap.diners.map((d) => [d.diner_id, d]));
   S.online = new Set(snap.diners.filter((d) => d.online).map((d) => d.diner_id));
