@@ -159,3 +159,18 @@ async def test_a_refused_move_changes_nothing_on_the_phones(menu):
     cook = await KitchenSocket.open(menu.restaurant, "kitchen")
     reply = await cook.op({"type": "table.move", "table": 1, "to": 3})
     assert (reply["type"], reply["code"]) == ("error", "forbidden")
+
+
+async def test_a_resent_move_is_acknowledged_again_and_moves_once(menu):
+    third = await add_table(menu.restaurant, 3)
+    ann = await DinerSocket.join(menu.table.token)
+    staff = await FloorSocket.open(menu.restaurant, "waiter")
+    message = {"type": "table.move", "id": "move-1", "table": 1, "to": 3}
+    assert (await staff.op(dict(message)))["type"] == "ack"
+    moved, _ = await ann.recv_until("session.moved")
+    await ann.recv_until("snapshot")
+    again = await staff.op(dict(message))  # a reconnect resends it: the same ack, nothing else
+    assert again["type"] == "ack", again
+    assert await ann.silent()
+    assert (await meal_at(menu.table)) is None
+    assert (await meal_at(third)).seq == moved["seq"]  # moved once
