@@ -343,7 +343,8 @@ class TestRowsStayWithTheirRestaurant:
         url = f"/admin/menu/category/{category.pk}/change/"
         assert 'name="restaurant"' not in listed(client, url)
         data = {"restaurant": b.restaurant.pk, "name": "饭", "name_en": "", "sort_order": 3,
-                "dishes-TOTAL_FORMS": 0, "dishes-INITIAL_FORMS": 0}  # fmt: skip
+                "dishes-TOTAL_FORMS": 0, "dishes-INITIAL_FORMS": 0,
+                "hours-TOTAL_FORMS": 0, "hours-INITIAL_FORMS": 0}  # fmt: skip
         assert client.post(url, data).status_code == 302
         category.refresh_from_db()
         assert (category.restaurant_id, category.name) == (a.restaurant.pk, "饭")
