@@ -328,8 +328,8 @@ def meal_split(*, restaurant: Restaurant, transfer_id: int, by_id: int | None) -
     diners (and every cart line they added since), its rounds with their old numbers, and its
     calls. A round sent after the join goes back too when all its dishes are its diners'
     (numbered after its last); the target's own later rounds close up behind the ones that
-    left, so each meal's rounds stay 1..n. Guests and the note return as they were (the note
-    only if no one changed it since).
+    left, so each meal's rounds stay 1..n. The joined meal's guests leave the count; the note
+    is the target's own again unless someone changed it since.
 
     Refused where a round sent after the join holds dishes of both parties: `conflict`
     detail `mixed_round` (the bill still splits by who added what: leave the meal joined).
@@ -363,7 +363,7 @@ def meal_split(*, restaurant: Restaurant, transfer_id: int, by_id: int | None) -
     later_back = []
     for order in Order.objects.filter(session=target).exclude(pk__in=before).order_by("round"):
         added_by = set(OrderItem.objects.filter(order=order).values_list("added_by_id", flat=True))
-        if added_by <= diner_ids:
+        if added_by and added_by <= diner_ids:
             later_back.append(order.pk)
         elif added_by & diner_ids:
             raise _split_conflict(
@@ -397,8 +397,9 @@ def meal_split(*, restaurant: Restaurant, transfer_id: int, by_id: int | None) -
     except IntegrityError:
         later_calls.update(session=source, table=home, status="done", done_at=timezone.now())
 
-    if target.guests is not None and detail["guests"] is not None:
-        target.guests = detail["target_guests"]
+    if target.guests is not None and detail["guests"] is not None:  # as told since, less theirs
+        left = target.guests - detail["guests"]
+        target.guests = left if left > 0 else detail["target_guests"]
     if target.note == detail["joined_note"]:
         target.note = detail["target_note"]
     target.save(update_fields=["guests", "note"])
