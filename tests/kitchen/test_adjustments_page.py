@@ -5,29 +5,15 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.urls import include, path
 from django.utils import timezone
 
-from config import urls as site_urls
-from restaurant.kitchen import views
 from restaurant.kitchen.adjustments import item_adjust
 from restaurant.kitchen.models import AdjustReason, ItemAdjustment, OrderItem
 from tests.factories import make_menu
 from tests.kitchen.test_adjustments import three_chicken
 from tests.support.people import staff_user
 
-# The page's URL, as config/urls.py's `restaurant_patterns` carries it.
-restaurant_patterns = [
-    path("staff/adjustments/", views.adjustments_page, name="staff-adjustments"),
-    *site_urls.restaurant_patterns,
-]
-urlpatterns = [
-    path("", include(restaurant_patterns)),
-    path("r/<slug:slug>/", include(restaurant_patterns)),
-    *site_urls.urlpatterns,
-]
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 
 def client_of(user) -> Client:
