@@ -10,6 +10,7 @@ idempotency, same `seq`) plus every staff op of the staff sockets. It makes no p
 the waiter is not a phone at the table."""
 
 from restaurant.dining import protocol as diner_protocol
+from restaurant.dining.consumers import TableConsumer
 from restaurant.dining.ops import diner_op_apply
 from restaurant.dining.selectors import dining_snapshot
 from restaurant.dining.staff_diners import staff_diner_for
@@ -150,3 +151,15 @@ class WaiterConsumer(KitchenConsumer):
 
     async def table_revoked(self, message: dict) -> None:
         """A new QR token shuts the diners' phones out; the waiter is not one of them."""
+
+    async def table_moved(self, message: dict) -> None:
+        """The meal moved to another table, or joined another's, or was split back out of one
+        (restaurant/floor/moves.py): the waiter's page follows it as the phones do (its
+        staff diner is one of the meal's diners), and its page shows the new table."""
+        if self.access is not None:
+            await TableConsumer.table_moved(self, message)
+
+    async def table_resync(self, message: dict) -> None:
+        """Another meal joined this one, or left it: start again from a snapshot."""
+        if self.access is not None:
+            await self.send_snapshot()

@@ -210,3 +210,25 @@ async def test_two_people_of_one_name_are_told_apart(menu):
     assert again.pk == first.pk and first.color == second.color
     session = await database_sync_to_async(DiningSession.objects.get)(table=menu.table)
     assert session.diners_joined == 0  # no "Guest N" number taken
+
+
+async def test_the_waiter_follows_a_moved_meal_with_the_phones(menu):
+    from restaurant.floor.moves import meal_move
+
+    phone = await DinerSocket.join(menu.table.token)
+    socket = await waiter(menu)
+    await phone.recv_until("diner")
+    await database_sync_to_async(meal_move)(
+        restaurant=menu.restaurant, table_number=1, to_number=2, by_id=None
+    )
+    moved, _ = await socket.recv_until("session.moved")
+    assert moved["table"]["number"] == 2
+    snapshot, _ = await socket.recv_until("snapshot")
+    assert snapshot["table"]["number"] == 2 and snapshot["me"]["diner_id"] == socket.diner_id
+    await phone.recv_until("session.moved")
+    # Both now hear the meal at table 2: the waiter's line reaches the phone.
+    reply, _ = await socket.reply(await socket.send({"type": "cart.add", "dish_id": menu.rice.pk}))
+    line, _ = await phone.recv_until("cart.line")
+    assert line["seq"] == reply["seq"] and line["by"] == socket.diner_id
+    await socket.close()
+    await phone.close()

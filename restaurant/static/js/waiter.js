@@ -86,9 +86,15 @@ function applyEvent(ev) {
     case "menu.changed":
       if (ev.version !== S.menuVersion) loadMenu();
       return;
+    case "order.items": // a dish taken back or comped in part: the round's items anew
+      S.orders.set(ev.order.order_id, ev.order);
+      break;
     case "session.closed":
       if (S.session) S.session.status = "closed";
       break;
+    case "session.moved": // the meal is at another table now: its page, its socket
+      location.replace(location.pathname.replace(/tables\/\d+\/order\//, `tables/${ev.table.number}/order/`));
+      return;
     default:
       return; // presence, calls, a newer server's events: nothing this page shows
   }
