@@ -89,6 +89,8 @@ def _round_ticket(order: Order, station: Station, items, *, reprint: bool) -> Ti
         round=order.round,
         items=[_ticket_item(item) for item in items],
         reprint=reprint,
+        guests=order.session.guests,
+        meal_note=order.session.note,
     )
 
 

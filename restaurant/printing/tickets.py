@@ -46,6 +46,8 @@ class Ticket:
     void_reason: str = ""
     restore: bool = False  # a void taken back: make the dish after all
     number: str = ""  # the job's number, printed small at the foot (staff name it)
+    guests: int | None = None  # how many sit at the meal (人数), when someone said
+    meal_note: str = ""  # the whole order's note (整单备注): every station reads it
 
 
 class _Slip:
@@ -81,7 +83,10 @@ def ticket_render(ticket: Ticket) -> bytes:
     slip.line(ticket.station, bold=True, align="center")
     slip.line(ticket.table, size=2, bold=True, align="center")
     heading = f"第{ticket.round}轮 Round {ticket.round}" if ticket.round else ""
-    slip.line(f"{heading}  {ticket.at}".strip())
+    guests = f"{ticket.guests}位 Guests {ticket.guests}" if ticket.guests else ""
+    slip.line(f"{heading}  {ticket.at}  {guests}".strip())
+    if ticket.meal_note:
+        slip.line(f"整单备注 Order note: {ticket.meal_note}", size=2, bold=True)
     slip.line(RULE)
     for item in ticket.items:
         slip.line(f"{item.qty} × {item.name}", size=2, bold=True)

@@ -294,3 +294,17 @@ def test_only_this_machines_workers_whose_process_is_gone_count_as_gone():
     dead = f"{here}:{ended.stdout.strip()}"  # a process that has exited (its pid is free)
     alive = f"{here}:{os.getppid()}"
     assert workers_gone({dead, alive, f"{here}:{os.getpid()}", "elsewhere:1", "bad", ""}) == {dead}
+
+
+def test_every_stations_ticket_carries_the_meals_guests_and_note(menu, printed):
+    from restaurant.dining.meal import meal_set
+    from restaurant.dining.services import session_lock
+    from tests.dining.helpers import arrive
+
+    diner = arrive(menu.table)
+    meal_set(session=session_lock(diner.session_id), guests=5, note="有一位孕妇，都不要辣")
+    round_submit(menu, chicken(menu), rice(menu))
+    for job in PrintJob.objects.all():
+        text = text_of(job)
+        assert "5位 Guests 5" in text
+        assert "整单备注 Order note: 有一位孕妇，都不要辣" in text
