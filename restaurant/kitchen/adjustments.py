@@ -20,7 +20,7 @@ from restaurant.dining.models import DiningSession
 from restaurant.dining.services import session_change
 from restaurant.kitchen.items import _item_locked, _round_follow, item_status_set
 from restaurant.kitchen.models import AdjustReason, ItemAdjustment, Order, OrderItem
-from restaurant.kitchen.payloads import order_payload
+from restaurant.kitchen.payloads import meal_of, order_payload
 from restaurant.kitchen.rules import forbidden, tell_kitchen
 from restaurant.realtime.errors import OpError
 from restaurant.venues.models import Restaurant
@@ -139,7 +139,8 @@ def _round_told(order_id: int, session: DiningSession) -> None:
     payload = order_payload(order)
     session_change(session, {"type": "order.items", "order": payload})
     table = session.table
-    tell_kitchen(order.restaurant_id, {"type": "order.items", "order": payload,
+    tell_kitchen(order.restaurant_id, {"type": "order.items",
+                                       "order": {**payload, "meal": meal_of(session)},
                                        "table": {"number": table.number,
                                                  "label": table.label}})  # fmt: skip
 

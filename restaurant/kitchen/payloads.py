@@ -1,5 +1,6 @@
 """How orders and waiter calls look on the wire (docs/protocol.md). One function each."""
 
+from restaurant.dining.meal import meal_payload
 from restaurant.kitchen.models import Order, OrderItem, WaiterCall
 from restaurant.venues.models import Station
 
@@ -35,6 +36,12 @@ def order_payload(order: Order) -> dict:
         "created_at": order.created_at.isoformat(),
         "cancel_reason": order.cancel_reason,  # why staff cancelled it; "" when not said
     }
+
+
+def meal_of(session) -> dict:
+    """What the kitchen shows of a round's meal: ``{session_id, guests, note}`` (人数 and the
+    whole order's note, restaurant/dining/meal.py); `meal.changed` names the same session."""
+    return {"session_id": session.pk, **meal_payload(session)}
 
 
 def item_state(item: OrderItem) -> dict:

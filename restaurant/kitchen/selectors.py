@@ -10,7 +10,7 @@ from restaurant.kitchen import hooks
 from restaurant.kitchen.adjustments import adjust_reasons, adjustments_pending
 from restaurant.kitchen.items import staff_station_id
 from restaurant.kitchen.models import ItemMove, Order, OrderItem, OrderMove, WaiterCall
-from restaurant.kitchen.payloads import call_payload, order_payload, station_payload
+from restaurant.kitchen.payloads import call_payload, meal_of, order_payload, station_payload
 from restaurant.kitchen.rules import recall_window
 from restaurant.kitchen.services import FINAL, recall_until, waiter_call_event
 from restaurant.menu.selectors import dishes_sold_out
@@ -19,7 +19,8 @@ from restaurant.venues.models import Restaurant, Station
 
 def order_with_table(order: Order) -> dict:
     table = order.session.table
-    return {**order_payload(order), "table": {"number": table.number, "label": table.label}}
+    return {**order_payload(order), "table": {"number": table.number, "label": table.label},
+            "meal": meal_of(order.session)}  # fmt: skip
 
 
 def kitchen_open_orders(*, restaurant: Restaurant) -> list[dict]:

@@ -17,7 +17,7 @@ from restaurant.kitchen.items import (
     staff_station_id,
 )
 from restaurant.kitchen.models import ItemMove, Order, OrderItem, OrderMove, WaiterCall
-from restaurant.kitchen.payloads import call_payload, item_moved_payload, order_payload
+from restaurant.kitchen.payloads import call_payload, item_moved_payload, meal_of, order_payload
 from restaurant.kitchen.rules import forbidden, recall_window, tell_kitchen
 from restaurant.menu.pricing import options_by_id, unit_price
 from restaurant.realtime import groups
@@ -144,7 +144,8 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
     new_seq = session_change(
         session, {"type": "order.submitted", "by": diner.pk, "order": payload}, cart=True
     )
-    kitchen_event = {"type": "order.new", "order": payload, "table": table_payload(session)}
+    kitchen_event = {"type": "order.new", "order": {**payload, "meal": meal_of(session)},
+                     "table": table_payload(session)}  # fmt: skip
     tell_kitchen(session.restaurant_id, kitchen_event)
     return new_seq
 
@@ -276,7 +277,7 @@ def order_recall(*, restaurant: Restaurant, order_id: int, by_id: int | None = N
     session_change(session, {**event, "recalled": True})
     # The kitchen gets the order whole: a served or cancelled one had left its board.
     order = Order.objects.prefetch_related("items").get(pk=order.pk)
-    whole = {**order_payload(order), "table": table_payload(session)}
+    whole = {**order_payload(order), "table": table_payload(session), "meal": meal_of(session)}
     kitchen_event = {**event, "recalled": True, "order": whole}
     tell_kitchen(restaurant.pk, kitchen_event)
     return order

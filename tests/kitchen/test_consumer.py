@@ -68,6 +68,9 @@ async def test_snapshot_and_new_orders(menu):
                         "my_station_id": None}  # fmt: skip
     diner, order = await submit_order(menu)
     event, _ = await kitchen.recv_until("order.new")
+    # The kitchen's copy is the table's, with the meal's guests and note (人数, 整单备注).
+    meal = event["order"].pop("meal")
+    assert meal == {"session_id": diner.snapshot["session"]["id"], "guests": None, "note": ""}
     assert event["order"] == order and event["table"] == {"number": 1, "label": "1号桌"}
     item = event["order"]["items"][0]
     assert (item["name"], item["note"], item["option_names"]) == ("宫保鸡丁", "少油", ["微辣"])

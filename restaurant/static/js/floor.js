@@ -13,15 +13,17 @@ import { floorMoves } from "./floor_moves.js";
 import { Printers } from "./kitchen_printers.js";
 import { LiveSocket } from "./socket.js";
 import {
-  $, EN, csrfToken, h, icon as sprite, localName, moneyFormatter, openDialog, serverClock,
-  since as sinceText, staffConnection, strings, tableName as nameOf, toast, wireDialog,
+  $, EN, csrfToken, h, icon as sprite, localName, moneyFormatter, openDialog, since as sinceText, strings,
+  tableName as nameOf, toast, wireDialog,
 } from "./ui.js";
+import { serverClock, staffConnection } from "./staff_ui.js";
 
 const CONFIG = JSON.parse($("#floor-config").textContent);
 const t = strings("floor-strings");
 const TABLES = CONFIG.tableUrl.replace(/999999\/open\/$/, ""); // "/r/<slug>/staff/tables/"
 const CAN = CONFIG.can || {}; // what this person's role may do here: the rest is not offered
-const REFRESH_ON = new Set(["floor.table", "order.new", "order.status", "waiter.call", "waiter.seen", "waiter.done"]);
+const REFRESH_ON = new Set(["floor.table", "order.new", "order.status", "order.items", "meal.changed", "waiter.call",
+  "waiter.seen", "waiter.done"]);
 const DEBOUNCE = 300;
 const POLL_EVERY = 20_000;
 const REASONS = ["service", "bill", "water"];
@@ -492,7 +494,9 @@ function applyFloorSnapshot(snap) {
 
 function applyFloorEvent(ev) {
   if (printers.event(ev)) return;
-  if (ev.type === "order.new") S.orders.set(ev.order.order_id, { ...ev.order, table: ev.table });
+  if (ev.type === "order.new" || (ev.type === "order.items" && S.orders.has(ev.order.order_id))) {
+    S.orders.set(ev.order.order_id, { ...ev.order, table: ev.table });
+  }
   else if (ev.type === "order.status") {
     const order = S.orders.get(ev.order_id);
     for (const c of ev.items || []) Object.assign(order?.items.find((i) => i.item_id === c.item_id) || {}, c);

@@ -10,8 +10,9 @@
 
 import { LiveSocket } from "./socket.js";
 import {
-  $, EN, clock, closeDialog, h, localName, openDialog, staffConnection, toast, wireDialog,
+  $, EN, clock, closeDialog, h, localName, openDialog, toast, wireDialog,
 } from "./ui.js";
+import { staffConnection } from "./staff_ui.js";
 import { EXPO_NEXT, board, cards, renderBoard, tick } from "./kitchen_board.js";
 import { historyChanged, initHistory } from "./kitchen_history.js";
 import {
@@ -413,6 +414,17 @@ function applyEvent(ev) {
       else S.soldOut.delete(ev.dish_id);
       if (!S.dishes.has(ev.dish_id) && S.menuState === "ready") loadMenu(); // a dish added since
       renderSoldOut();
+      break;
+    case "order.items": // a dish taken back or comped in part: the round's dishes anew
+      if (!S.orders.has(ev.order.order_id)) return;
+      S.orders.set(ev.order.order_id, { ...S.orders.get(ev.order.order_id), ...ev.order, table: ev.table });
+      renderOrders();
+      break;
+    case "meal.changed": // the meal's guests or its note: on each of its rounds
+      for (const order of S.orders.values()) {
+        if (order.meal?.session_id === ev.session_id) order.meal = { session_id: ev.session_id, guests: ev.guests, note: ev.note };
+      }
+      renderOrders();
       break;
     case "floor.table":
       // A table opened or closed. Closing one also ends its waiter calls, and no waiter.done

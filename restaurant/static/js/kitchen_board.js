@@ -7,7 +7,7 @@ import { $, clock, customLabel, h } from "./ui.js";
 import {
   COLUMNS, NEXT, S, dishName, elapsed, icon, now, optionNames, since, stationName, t, tableName,
 } from "./kitchen_state.js";
-import { chip, isFlashing, lateBy, marks } from "./kitchen_items.js";
+import { chip, isFlashing, lateBy, marks, mealLine } from "./kitchen_items.js";
 
 const AMBER_AFTER = 10 * 60_000; // an order waiting this long turns amber...
 const RED_AFTER = 20 * 60_000; // ...and this long, red
@@ -90,6 +90,7 @@ function buildCard(order) {
       h("time", { class: "tc-age", datetime: order.created_at, title: t("orderedAt", { time: clock(order.created_at) }),
         "aria-label": t("age", { time: since(age) }) }, elapsed(age))),
     held ? h("p", { class: "tc-held", role: "note" }, icon("hourglass"), t("held")) : null,
+    mealLine(order),
     h("ul", { class: "tc-items" }, order.items.map((item) => itemRow(item, order, now()))),
     h("footer", { class: "tc-actions" },
       h("div", { class: "tc-moves" }, moves(order)),
@@ -113,7 +114,7 @@ export function renderBoard() {
     column.classList.toggle("is-empty", orders.length === 0);
     weights.push(orders.length ? `minmax(220px, ${Math.min(orders.length, MOST_WEIGHT)}fr)` : "minmax(64px, 0.25fr)");
     orders.forEach((order, i) => {
-      const sig = `${order.status}|${S.busy.has(order.order_id)}|${Boolean(order.awaiting_confirmation)}|${stamp}|${itemsSig(order, now())}`;
+      const sig = `${order.status}|${S.busy.has(order.order_id)}|${Boolean(order.awaiting_confirmation)}|${stamp}|${itemsSig(order, now())}|${JSON.stringify(order.meal || null)}`;
       let card = cards.get(order.order_id);
       if (!card || card.sig !== sig) {
         const el = buildCard(order);

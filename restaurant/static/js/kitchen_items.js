@@ -10,6 +10,16 @@ import { $, closeDialog, h, openDialog, toast, wireDialog } from "./ui.js";
 import { S, dishName, errorText, icon, now, optionNames, since, stationName, t, tableName } from "./kitchen_state.js";
 
 export const STEPS = ["queued", "cooking", "ready", "served"];
+
+// The meal's guest count and its whole-order note (整单备注), on each of its rounds.
+export function mealLine(order) {
+  const meal = order.meal;
+  if (!meal || (!meal.guests && !meal.note)) return null;
+  return h("p", { class: "tc-meal", role: "note" },
+    meal.guests ? h("span", { class: "tc-guests" }, icon("people"), t("guests", { n: meal.guests })) : null,
+    meal.note ? h("span", { class: "tc-note tc-meal-note" }, icon("note"), h("span", {}, meal.note)) : null);
+}
+
 export const LIVE = new Set(["queued", "cooking", "ready"]);
 const NUDGE_FLASH = 15_000; // a nudged dish flashes this long (its mark stays until it is served)
 const UNDO_FOR = 10_000; // the undo bar stays this long (the server allows longer)

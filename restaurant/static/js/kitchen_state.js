@@ -6,8 +6,9 @@
 // kitchen_history.js the served-today panel; kitchen_printers.js the printers and doubtful tickets.
 
 import {
-  $, EN, icon as sprite, serverClock, since as sinceText, strings, tableName as nameOf,
+  $, EN, icon as sprite, since as sinceText, strings, tableName as nameOf,
 } from "./ui.js";
+import { serverClock } from "./staff_ui.js";
 
 export const CONFIG = JSON.parse($("#kitchen-config").textContent);
 export const t = strings("kitchen-strings");

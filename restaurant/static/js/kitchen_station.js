@@ -9,14 +9,15 @@
 // socket carries no seq, so a `sync` every minute heals whatever the channel layer dropped.
 
 import { LiveSocket } from "./socket.js";
-import { $, clock, customLabel, h, staffConnection, toast } from "./ui.js";
+import { $, clock, customLabel, h, toast } from "./ui.js";
+import { staffConnection } from "./staff_ui.js";
 import {
   CONFIG, S, dishName, elapsed, errorText, icon, now, optionNames, stationName, t, tableName,
 } from "./kitchen_state.js";
 import { CHIME_CALL, CHIME_ORDER, acknowledge, renderAlarm, sound, startSound } from "./kitchen_sound.js";
 import {
   LIVE, applyItemStatus, applyNudge, applyRoundItems, askItem, chip, initItems, isFlashing, lateBy, marks,
-  moveItem, pressable,
+  mealLine, moveItem, pressable,
 } from "./kitchen_items.js";
 import { Printers } from "./kitchen_printers.js";
 import { initStationHistory, stationHistoryChanged } from "./kitchen_station_history.js";
@@ -75,6 +76,7 @@ function roundCard(order, items, at) {
       h("time", { class: "tc-age", datetime: order.created_at, title: t("orderedAt", { time: clock(order.created_at) }) },
         elapsed(at - created))),
     held ? h("p", { class: "tc-held", role: "note" }, icon("hourglass"), t("held")) : null,
+    mealLine(order),
     h("ul", { class: "st-items" }, items.map((item) => tile(order, item, at))),
     // The station's paper ticket of this round, again: where the station has a printer.
     printers.printers.has(STATION)
@@ -93,7 +95,7 @@ function render() {
   orders.forEach(([order, items], i) => {
     for (const item of items) counts[item.status] += item.qty;
     // Rebuilt only when something on it changed (a rebuilt card would restart its animations).
-    const sig = JSON.stringify([order.awaiting_confirmation, S.menuState, printers.printers.has(STATION), items.map((x) => [x.status, x.nudges,
+    const sig = JSON.stringify([order.awaiting_confirmation, order.meal, S.menuState, printers.printers.has(STATION), items.map((x) => [x.status, x.nudges,
       S.busyItems.has(x.item_id), isFlashing(x.item_id), lateBy(x, at) >= 0, Math.max(-1, Math.floor(lateBy(x, at) / 60_000))])]);
     let card = cards.get(order.order_id);
     if (!card || card.sig !== sig) {
@@ -202,6 +204,18 @@ function applyEvent(ev) {
       toast(words, "is-nudge", { key: `nudge-${ev.item_id}`, ms: 8000 });
       break;
     }
+    case "order.items": { // a dish taken back or comped in part: the round's dishes anew
+      const known = S.orders.get(ev.order.order_id);
+      if (!known) return;
+      S.orders.set(ev.order.order_id, { ...known, ...ev.order, table: ev.table });
+      stationHistoryChanged();
+      break;
+    }
+    case "meal.changed":
+      for (const order of S.orders.values()) {
+        if (order.meal?.session_id === ev.session_id) order.meal = { session_id: ev.session_id, guests: ev.guests, note: ev.note };
+      }
+      break;
     case "floor.table":
       clearTimeout(floorSync); // a table closed: its rounds leave (no event says so per round)
       floorSync = setTimeout(() => sock.send("sync").catch(() => {}), 500);

@@ -2,8 +2,8 @@
 // and it may name ids): the page never shows it. It says what happened from the error's `code`
 // and `detail` (docs/protocol.md), with names from the menu it has, or from the error itself.
 
-import { EN, listSep, toast } from "./ui.js";
-import { S, dishName, t } from "./table_state.js";
+import { $, EN, LOCALE, listSep, toast } from "./ui.js";
+import { S, dishName, sock, t } from "./table_state.js";
 
 const groupName = (reply) => {
   const group = S.dishes.get(reply.dish_id)?.option_groups.find((g) => g.id === reply.group_id);
@@ -47,6 +47,8 @@ export function errorText(err) {
       return t(err.code, { m: Math.ceil((reply.seconds || 60) / 60) });
     case "closed":
       return t("closedTitle");
+    case "ordering_closed":
+      return reply.category_ids ? t("partClosed") : orderingText(reply);
     case "internal":
       return t("errInternal");
     default:
@@ -58,4 +60,25 @@ export function showError(err) {
   if (!err || err.code === "closed") return; // the closed-session sheet says it better
   if (err.code === "not_found" && err.reply?.detail !== "dish") return; // the event shows it
   toast(errorText(err), "is-error", { key: "error" });
+}
+
+// Paused, or outside the hours (docs/protocol.md, `ordering`): why, and when it opens.
+function orderingText(o) {
+  if (o.reason === "paused") return o.note || t("paused");
+  if (!o.opens_at) return t("closedNow");
+  const at = new Date(o.opens_at);
+  const today = at.toDateString() === new Date().toDateString();
+  const time = at.toLocaleString(LOCALE, { weekday: today ? undefined : "short", hour: "2-digit", minute: "2-digit" });
+  return t("closedUntil", { time });
+}
+
+let orderingTimer = null;
+export function showOrdering(o) {
+  if (!o) return;
+  const note = $("#ordering");
+  note.hidden = o.open && !o.categories.length;
+  note.textContent = o.open ? t("partClosed") : orderingText(o);
+  S.orderingOpen = o.open;
+  clearTimeout(orderingTimer); // the hours alone change it then: ask for the state anew
+  if (o.changes_at) orderingTimer = setTimeout(() => sock.send("sync").catch(() => {}), Math.min(2 ** 31 - 1, Date.parse(o.changes_at) - Date.now() + 1000));
 }

@@ -4,6 +4,7 @@ import { $, closeDialog as closeSheet, isOpen, tableName, toast } from "./ui.js"
 import { loadMenu } from "./table_actions.js";
 import { applyCallEvent } from "./table_calls.js";
 import { askName, renamed } from "./table_welcome.js";
+import { showOrdering } from "./table_errors.js";
 import { closeDishIfSoldOut } from "./table_dish.js";
 import { updateDishCard } from "./table_menu.js";
 import {
@@ -26,6 +27,7 @@ export function applySnapshot(snap) {
   S.cart = new Map(snap.cart.map((line) => [line.line_id, line]));
   S.orders = new Map(snap.orders.map((o) => [o.order_id, o]));
   S.calls = new Map((snap.calls || []).map((c) => [c.call_id, c]));
+  showOrdering(snap.ordering);
   if (snap.restaurant?.currency) setCurrency(snap.restaurant.currency);
   S.snapshotMenuVersion = snap.menu_version;
   if (S.menuVersion !== null && snap.menu_version !== S.menuVersion) loadMenu(); // our copy is old
@@ -158,6 +160,11 @@ export function applyEvent(ev) {
     case "menu.changed":
       if (ev.version !== S.menuVersion) menuSoon();
       return;
+    case "ordering":
+      return showOrdering(ev);
+    case "order.items":
+      S.orders.set(ev.order.order_id, ev.order);
+      break;
     case "waiter.call":
     case "waiter.seen":
     case "waiter.done":

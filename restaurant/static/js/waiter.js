@@ -2,7 +2,8 @@
 // socket is `/ws/r/<slug>/waiter/table/<n>/`; it starts from the diners' snapshot (the waiter is
 // `me`, a diner with `staff: true`) and applies the table's events by `seq`, as a phone does.
 
-import { $, closeDialog, openDialog, staffConnection, toast, wireDialog } from "./ui.js";
+import { $, closeDialog, openDialog, toast, wireDialog } from "./ui.js";
+import { staffConnection } from "./staff_ui.js";
 import { addDish, closeIfSoldOut, onCartChange, openDish } from "./waiter_dish.js";
 import { render, renderCart } from "./waiter_render.js";
 import { S, config, dinerName, dishName, setMenu, sock, t } from "./waiter_state.js";
