@@ -38,6 +38,7 @@ DINER_OPS: dict[str, type] = {
         diner_protocol.CartSetQty,
         diner_protocol.CartRemove,
         diner_protocol.OrderSubmit,
+        diner_protocol.MealSet,  # guests and the whole order's note (restaurant/dining/meal.py)
         diner_protocol.Sync,
     )
 }

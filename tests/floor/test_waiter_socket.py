@@ -232,3 +232,20 @@ async def test_the_waiter_follows_a_moved_meal_with_the_phones(menu):
     assert line["seq"] == reply["seq"] and line["by"] == socket.diner_id
     await socket.close()
     await phone.close()
+
+
+async def test_the_waiter_sets_the_meals_guests_and_note_for_phones_and_kitchen(menu):
+    from tests.kitchen.sockets import StaffSocket
+
+    phone = await DinerSocket.join(menu.table.token)
+    kitchen = await StaffSocket.connect_with(await staff_cookie(menu.restaurant, "kitchen"))
+    socket = await waiter(menu)
+    reply, _ = await socket.reply(await socket.send({"type": "meal.set", "guests": 4,
+                                                      "note": "一位小朋友"}))  # fmt: skip
+    assert reply["type"] == "ack"
+    meal, _ = await phone.recv_until("meal")
+    assert (meal["seq"], meal["guests"], meal["note"]) == (reply["seq"], 4, "一位小朋友")
+    changed, _ = await kitchen.recv_until("meal.changed")
+    assert changed["table"]["number"] == 1 and changed["guests"] == 4
+    for s in (socket, kitchen, phone):
+        await s.close()

@@ -29,6 +29,7 @@ function applySnapshot(snap) {
   S.diners = new Map(snap.diners.map((d) => [d.diner_id, d]));
   S.cart = new Map(snap.cart.map((line) => [line.line_id, line]));
   S.orders = new Map(snap.orders.map((o) => [o.order_id, o]));
+  S.meal = snap.meal || { guests: null, note: "" };
   if (snap.menu_version !== S.menuVersion) loadMenu();
   render();
 }
@@ -87,6 +88,9 @@ function applyEvent(ev) {
     case "menu.changed":
       if (ev.version !== S.menuVersion) loadMenu();
       return;
+    case "meal":
+      S.meal = { guests: ev.guests, note: ev.note };
+      break;
     case "order.items": // a dish taken back or comped in part: the round's items anew
       S.orders.set(ev.order.order_id, ev.order);
       break;
@@ -139,6 +143,26 @@ $("#dish-search").addEventListener("input", (e) => {
 });
 
 $("#cart-button").addEventListener("click", () => openDialog($("#cart-sheet")));
+
+// The meal's guests and its note to the kitchen (人数, 整单备注): `meal.set`, as a phone would.
+$("#waiter-meal").addEventListener("click", () => {
+  $("#meal-guests").value = S.meal.guests ?? "";
+  $("#meal-note").value = S.meal.note;
+  openDialog($("#meal-sheet"));
+});
+$("#meal-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const guests = Number($("#meal-guests").value);
+  const fields = { note: $("#meal-note").value.trim() };
+  if (guests >= 1 && guests <= 99) fields.guests = guests;
+  try {
+    await sock.send("meal.set", fields);
+    closeDialog($("#meal-sheet"));
+    toast(t("mealSaved"), "is-ok");
+  } catch (err) {
+    toast(t("failed", { message: err.message }), "is-error");
+  }
+});
 
 async function sendRound() {
   if (S.sending) return;

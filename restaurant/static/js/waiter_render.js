@@ -104,7 +104,10 @@ export function renderOrders() {
 }
 
 export function renderHeader() {
-  $("#waiter-meal").textContent = S.session ? (S.session.status === "open" ? t("meal", { id: S.session.id }) : t("mealClosed")) : "";
+  const open = S.session?.status === "open";
+  const meal = [t("meal", { id: S.session?.id }), S.meal.guests ? t("mealGuests", { n: S.meal.guests }) : "", S.meal.note ? "✎" : ""];
+  $("#waiter-meal").textContent = S.session ? (open ? meal.filter(Boolean).join(" · ") : t("mealClosed")) : "";
+  $("#waiter-meal").disabled = !open;
 }
 
 export function render() {

@@ -12,6 +12,7 @@ export const money = (minor) => formatter(minor);
 
 export const S = {
   me: null, // the waiter's own diner at the table (`staff: true`)
+  meal: { guests: null, note: "" }, // the meal's guest count and whole-order note
   session: null,
   diners: new Map(),
   cart: new Map(), // line_id -> line
