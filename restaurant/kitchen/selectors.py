@@ -13,6 +13,7 @@ from restaurant.kitchen.models import ItemMove, Order, OrderItem, OrderMove, Wai
 from restaurant.kitchen.payloads import call_payload, meal_of, order_payload, station_payload
 from restaurant.kitchen.rules import recall_window
 from restaurant.kitchen.services import FINAL, recall_until, waiter_call_event
+from restaurant.menu.hours import ordering_state, rules
 from restaurant.menu.selectors import dishes_sold_out
 from restaurant.venues.models import Restaurant, Station
 
@@ -115,6 +116,11 @@ def waiter_calls_open(*, restaurant: Restaurant) -> list[dict]:
     return [{k: v for k, v in waiter_call_event(c).items() if k != "type"} for c in calls]
 
 
+def restaurant_menu_version(restaurant: Restaurant) -> int:
+    """The version as committed (``restaurant`` may have been loaded at the handshake)."""
+    return Restaurant.objects.values_list("menu_version", flat=True).get(pk=restaurant.pk)
+
+
 def kitchen_snapshot(
     *, restaurant: Restaurant, calls: bool = True, user_id: int | None = None
 ) -> dict:
@@ -134,6 +140,8 @@ def kitchen_snapshot(
         # What a dish may be taken back or given free for, and what waits for a manager.
         "adjust_reasons": adjust_reasons(restaurant),
         "adjustments_pending": adjustments_pending(restaurant),
+        # Whether the restaurant takes orders now (the pause switch, service hours).
+        "ordering": ordering_state(rules(restaurant.pk, restaurant_menu_version(restaurant))),
         **{name: part(restaurant) for name, part in hooks.SNAPSHOT_PARTS.items()},
     }
 

@@ -338,6 +338,7 @@ function applySnapshot(snap) {
   S.orders = new Map(snap.orders.map((o) => [o.order_id, o]));
   S.calls = new Map(CALLS_HERE ? snap.calls.map((c) => [c.call_id, c]) : []);
   S.soldOut = new Set(snap.dishes_sold_out);
+  showPause(snap.ordering, false);
   S.stations = new Map((snap.stations || []).map((s) => [s.station_id, s]));
   // Someone kept to one station works on its board (the page's server sends them there too;
   // this catches a station given while the page is open).
@@ -426,6 +427,9 @@ function applyEvent(ev) {
       }
       renderOrders();
       break;
+    case "ordering":
+      showPause(ev, true);
+      break;
     case "floor.table":
       // A table opened or closed. Closing one also ends its waiter calls, and no waiter.done
       // says so: take a fresh snapshot (debounced: a busy floor sends these in bursts).
@@ -436,6 +440,27 @@ function applyEvent(ev) {
       // a newer server's event this screen does not know: ignore it
   }
 }
+
+// The pause switch (a swamped kitchen): phones say ordering is paused and cannot send a round;
+// staff ordering for a table still can. Shown to roles that may use it.
+const pauseButton = $("#pause-button");
+let paused = null;
+function showPause(ordering, announce) {
+  if (!pauseButton || !ordering) return;
+  const was = paused;
+  paused = ordering.reason === "paused";
+  pauseButton.hidden = false;
+  pauseButton.setAttribute("aria-pressed", String(paused));
+  pauseButton.classList.toggle("is-paused", paused);
+  $("#pause-label").textContent = t(paused ? "resumeOrders" : "pauseOrders");
+  if (announce && was !== null && was !== paused) toast(t(paused ? "pausedToast" : "resumedToast"), paused ? "is-call" : "is-ok");
+}
+pauseButton?.addEventListener("click", () => {
+  pauseButton.disabled = true;
+  sock.send("ordering.pause", { paused: !paused })
+    .catch((err) => toast(errorText(err), "is-error"))
+    .finally(() => { pauseButton.disabled = false; });
+});
 
 function renderAll() {
   renderOrders();
