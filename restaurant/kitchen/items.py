@@ -192,6 +192,15 @@ def item_status_set(
         action = item_move_action(item, status)
         if not role_may(role, action, restaurant):
             raise forbidden(action)
+        if (
+            status == I.VOIDED
+            and restaurant.adjust_needs_approval
+            and not role_may(role, Action.ADJUST_APPROVE, restaurant)
+        ):
+            # Where the restaurant wants a manager's word on every dish taken back, the
+            # free-text void would go around it: `item.adjust` asks (adjustments.py).
+            raise OpError("forbidden", "a manager approves dishes taken back here: item.adjust",
+                          detail="needs_approval")  # fmt: skip
     _check_station(restaurant, item, by_id)
     if item.status == I.VOIDED:
         raise OpError("conflict", f"item {item_id} was taken back")

@@ -304,3 +304,23 @@ def test_the_demo_restaurants_come_with_reasons():
     AdjustReason.objects.filter(restaurant=restaurant, name="老顾客").update(name="熟客")
     demo_load(only="shuxiang")  # again: what the restaurant changed stays
     assert reasons.filter(name="熟客").exists() and reasons.count() == 6
+
+
+def test_where_a_manager_approves_the_free_text_void_does_not_go_around_it(menu, reasons):
+
+    menu.restaurant.adjust_needs_approval = True
+    menu.restaurant.save()
+    order, chicken = three_chicken(menu)
+    before = snapshot(order)
+
+    def void(role):
+        return item_status_set(restaurant=menu.restaurant, item_id=chicken.pk, status="voided",
+                               reason="客人不要了", role=role)  # fmt: skip
+
+    with pytest.raises(OpError) as info:
+        void("waiter")
+    assert (info.value.code, info.value.extra.get("detail")) == ("forbidden", "needs_approval")
+    assert snapshot(order) == before
+    void(MANAGER)  # a manager's own word is the approval
+    chicken.refresh_from_db()
+    assert chicken.status == "voided"
