@@ -53,7 +53,7 @@ def test_a_phone_follows_its_meal_to_another_table(tmp_path):
             floor.locator('.table-card[data-table="1"] button[data-action="move"]').click()
             dialog = floor.locator("#move-dialog")
             expect(dialog).to_be_visible()
-            floor.screenshot(path=str(RESULTS / "floor-move-dialog.png"))
+            floor.screenshot(path=str(RESULTS / "floor-move-dialog.png"), animations="disabled")
             dialog.locator('button[data-to="5"]').click()
             expect(floor.locator('.table-card[data-table="5"] .state-pill')).to_have_text("Open")
             expect(floor.locator('.table-card[data-table="1"] .state-pill')).to_have_text("Free")
@@ -63,7 +63,7 @@ def test_a_phone_follows_its_meal_to_another_table(tmp_path):
             assert phone.url == new_url, (phone.url, new_url)
             expect(phone.locator("#cart-count")).to_have_text("1")
             expect(online).to_have_attribute("data-connection", "online")
-            phone.screenshot(path=str(RESULTS / "phone-table-moved.png"))
+            phone.screenshot(path=str(RESULTS / "phone-table-moved.png"), animations="disabled")
 
             phone.reload()  # the new address: the same meal, the same cart
             expect(online).to_have_attribute("data-connection", "online")
