@@ -164,13 +164,27 @@ def ordering_refusal(state: dict, category_ids: set[int]) -> OpError | None:
     )
 
 
-def ordering_announce(*, restaurant_id: int) -> None:
-    """Inside the transaction that changed the rules: once it commits, every open menu of the
-    restaurant (phones, kitchen and floor screens) hears `ordering` with the new state."""
+class _OrderingChanged:
+    """The on-commit announcement of one restaurant's `ordering` (one per transaction)."""
 
-    def send() -> None:
+    def __init__(self, restaurant_id: int) -> None:
+        self.restaurant_id = restaurant_id
+
+    def __call__(self) -> None:
+        restaurant_id = self.restaurant_id
         version = Restaurant.objects.values_list("menu_version", flat=True).get(pk=restaurant_id)
         event = {"type": "ordering", **ordering_state(rules(restaurant_id, version))}
         send_now(groups.menu_group(restaurant_id), group_message("menu.event", event))
 
-    transaction.on_commit(send)
+
+def ordering_announce(*, restaurant_id: int) -> None:
+    """Inside the transaction that changed the rules: once it commits, every open menu of the
+    restaurant (phones, kitchen and floor screens) hears `ordering` with the new state, once
+    however many rows changed."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        isinstance(func, _OrderingChanged) and func.restaurant_id == restaurant_id
+        for _, func, _ in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_OrderingChanged(restaurant_id))

@@ -8,7 +8,7 @@ Other restaurants' versions and menus are left alone.
 `menu_version_bump()` themselves, as the demo loader does.)"""
 
 from django.db.models import F
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from restaurant.menu.hours import ordering_announce
 from restaurant.menu.models import Category, Dish, Option, OptionGroup, ServiceHours
@@ -46,20 +46,46 @@ def _changed(sender, instance, update_fields=None, **kwargs) -> None:
         return
     dish_switch = sender is Dish and update_fields and set(update_fields) <= ANNOUNCED_AS_DISH
     menu_version_bump(restaurant_id=restaurant_id, announce=not dish_switch)
-    if sender in (Category, ServiceHours):  # a category paused, hours changed: phones hear it
+    # Hours added, changed or gone, a category paused or back: phones hear `ordering`. Only
+    # then: a category renamed is `menu.changed` alone.
+    if sender is ServiceHours or (sender is Category and _pause_changed(instance, kwargs)):
         ordering_announce(restaurant_id=restaurant_id)
 
 
+# What the pause switch read before a save (`pre_save`), to tell whether the save changed it.
+PAUSE_FIELDS = {Category: ("ordering_paused",), Restaurant: ("ordering_paused", "pause_note")}
+
+
+def _pause_before(sender, instance, raw=False, **kwargs) -> None:
+    if raw or instance.pk is None:
+        return
+    instance._pause_before = (
+        sender.objects.filter(pk=instance.pk).values_list(*PAUSE_FIELDS[sender]).first()
+    )
+
+
+def _pause_changed(instance, kwargs) -> bool:
+    """Whether this save or delete changed the row's pause switch: a paused row deleted, a
+    new row born paused, or the stored values before the save not the ones saved."""
+    now = tuple(getattr(instance, field) for field in PAUSE_FIELDS[type(instance)])
+    if kwargs.get("signal") is post_delete:
+        return bool(now[0])
+    before = getattr(instance, "_pause_before", None)
+    return any(now) if before is None else before != now
+
+
 def _restaurant_saved(sender, instance, created=False, **kwargs) -> None:
-    """A restaurant's settings saved (the admin): its ordering rules may have changed (the
-    pause switch, its note), and they are read per menu version."""
-    if kwargs.get("raw") or created:
+    """A restaurant's settings saved (the admin): where the pause switch or its note changed,
+    its ordering rules did (read per menu version), and its phones and staff hear it."""
+    if kwargs.get("raw") or created or not _pause_changed(instance, kwargs):
         return
     menu_version_bump(restaurant_id=instance.pk, announce=False)
     ordering_announce(restaurant_id=instance.pk)
 
 
 def connect() -> None:
+    for model in PAUSE_FIELDS:
+        pre_save.connect(_pause_before, sender=model, dispatch_uid=f"pause-{model.__name__}")
     post_save.connect(_restaurant_saved, sender=Restaurant, dispatch_uid="ordering-restaurant")
     for model in (Category, Dish, OptionGroup, Option, ServiceHours):
         post_save.connect(_changed, sender=model, dispatch_uid=f"menu-version-{model.__name__}")

@@ -14,7 +14,7 @@ from restaurant.kitchen import ops as staff_ops
 from restaurant.kitchen.meal_ops import OrderingPause
 from restaurant.kitchen.models import Order
 from restaurant.menu import hours
-from restaurant.menu.models import ServiceHours
+from restaurant.menu.models import Category, ServiceHours
 from restaurant.menu.services import ordering_pause_set
 from restaurant.realtime.errors import OpError
 from restaurant.venues.models import Restaurant
@@ -158,9 +158,7 @@ class TestRefusals:
                 restaurant=menu.restaurant, paused=True, category_id=other.rice.category_id
             )
         assert info.value.code == "not_found"
-        assert not other.rice.category.__class__.objects.get(
-            pk=other.rice.category_id
-        ).ordering_paused
+        assert not Category.objects.get(pk=other.rice.category_id).ordering_paused
 
 
 class TestStaffSwitch:
@@ -188,3 +186,25 @@ class TestStaffSwitch:
         assert group.endswith(str(menu.restaurant.pk)) or str(menu.restaurant.pk) in group
         assert event["type"] == "ordering" and event["reason"] == "paused"
         assert event["note"] == "稍等十分钟" and event["open"] is False
+
+
+def test_a_save_tells_phones_of_ordering_only_when_the_pause_switch_changed(
+    menu, monkeypatch, django_capture_on_commit_callbacks
+):
+    told = []
+    monkeypatch.setattr(hours, "send_now", lambda group, message: told.append(
+        json.loads(message["text"])["type"]))  # fmt: skip
+    category = Category.objects.get(pk=menu.rice.category_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        category.name = "饭"
+        category.save()  # the admin renaming it: the menu changed, ordering did not
+        menu.restaurant.name = "新名字"
+        menu.restaurant.save()
+    assert told == []
+    with django_capture_on_commit_callbacks(execute=True):
+        category.ordering_paused = True
+        category.save()
+        menu.restaurant.ordering_paused = True
+        menu.restaurant.save()
+    assert told == ["ordering"]  # once for the transaction
+    assert state_at(menu.restaurant, timezone.now())["reason"] == "paused"

@@ -35,6 +35,8 @@ HTTP_ACTIONS = [
     ("get", "kitchen/", Action.KITCHEN_VIEW),
     ("get", "kitchen/api/recent/", Action.KITCHEN_VIEW),
     ("get", "kitchen/station/hot/", Action.KITCHEN_VIEW),
+    ("get", "staff/tables/1/order/", Action.ORDER_FOR_TABLE),
+    ("get", "staff/adjustments/", Action.TABLE_BILL),
 ]
 
 
