@@ -46,7 +46,7 @@ test: test-deps lint
 	./scripts/services.sh
 	$(MAKE) --no-print-directory test-embedded test-services
 
-LAYER_TESTS := tests/realtime tests/dining tests/kitchen tests/menu/test_menu_changes.py \
+LAYER_TESTS := tests/realtime tests/dining tests/kitchen tests/floor tests/menu/test_menu_changes.py \
   tests/tables/test_staff.py tests/venues/test_sockets_isolation.py \
   tests/venues/test_sockets_load.py tests/venues/test_sockets_roles.py
 
