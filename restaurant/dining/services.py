@@ -36,12 +36,20 @@ DINER_COLORS = [
 
 
 def session_lock(session_id: int) -> DiningSession:
-    """Lock the session row: every writer of a session's state takes this lock first."""
-    return (
-        DiningSession.objects.select_for_update(of=("self",))
-        .select_related("table")
-        .get(pk=session_id)
-    )
+    """Lock the session row: every writer of a session's state takes this lock first.
+
+    Read with its table in the same statement. A meal moved to another table while the
+    statement waited for its lock (restaurant/floor/moves.py) drops out of the result
+    (PostgreSQL rechecks the join against the table row it had read): it is read again, now
+    that the move committed, rather than taken for missing."""
+    locked = DiningSession.objects.select_for_update(of=("self",)).select_related("table")
+    for _ in range(2):
+        try:
+            return locked.get(pk=session_id)
+        except DiningSession.DoesNotExist:
+            if not DiningSession.objects.filter(pk=session_id).exists():
+                raise
+    return locked.get(pk=session_id)
 
 
 def session_of_diner_lock(diner_id: int) -> DiningSession:

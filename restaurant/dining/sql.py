@@ -57,17 +57,24 @@ def session_of_diner_locked(diner_id: int) -> DiningSession | None:
     """The diner's session, its row locked; with its table (number, label), the menu
     version (`menu_version`, for the menu catalog) and whether the restaurant holds a first
     round for staff (`hold_first_round`), the meal's guests and note, all in one statement."""
-    lock = " FOR UPDATE OF s" if _postgresql() else ""
-    row = _fetchone(
-        "SELECT s.id, s.table_id, s.status, s.seq, s.cart_seq, s.opened_by_staff, s.guests,"
-        " s.note, t.number, t.label, r.menu_version, r.hold_first_round, s.restaurant_id"
-        " FROM dining_diningsession s"
-        " JOIN dining_diner d ON d.session_id = s.id"
-        " JOIN tables_table t ON t.id = s.table_id"
-        " JOIN venues_restaurant r ON r.id = s.restaurant_id"
-        " WHERE d.id = %s" + lock,
-        [diner_id],
-    )
+    # The diner's row is locked too (after the meal's: the order of the FROM list), so that a
+    # diner moved to another meal while this waited for the meal's lock (a join, its split:
+    # restaurant/floor/moves.py) drops out of the result instead of being read in the meal it
+    # left; and a meal moved to another table drops out likewise. Either way: read again.
+    lock = " FOR UPDATE OF s FOR NO KEY UPDATE OF d" if _postgresql() else ""
+    for _ in range(3):
+        row = _fetchone(
+            "SELECT s.id, s.table_id, s.status, s.seq, s.cart_seq, s.opened_by_staff, s.guests,"
+            " s.note, t.number, t.label, r.menu_version, r.hold_first_round, s.restaurant_id"
+            " FROM dining_diningsession s"
+            " JOIN dining_diner d ON d.session_id = s.id"
+            " JOIN tables_table t ON t.id = s.table_id"
+            " JOIN venues_restaurant r ON r.id = s.restaurant_id"
+            " WHERE d.id = %s" + lock,
+            [diner_id],
+        )
+        if row is not None or not lock or not _diner_exists(diner_id):
+            break
     if row is None:
         return None
     session = DiningSession.from_db(connection.alias, _SESSION_FIELDS, row[:8])
@@ -78,6 +85,10 @@ def session_of_diner_locked(diner_id: int) -> DiningSession | None:
     session.restaurant_id = row[12]
     session.table.restaurant_id = row[12]
     return session
+
+
+def _diner_exists(diner_id: int) -> bool:
+    return _fetchone("SELECT 1 FROM dining_diner WHERE id = %s", [diner_id]) is not None
 
 
 def session_seq_save(session: DiningSession, *, cart: bool) -> None:

@@ -60,13 +60,29 @@ def _lock(*session_ids: int | None) -> dict[int, DiningSession]:
     """Lock the sessions (their rows only), lowest pk first: every move, join, split and
     heartbeat takes them in this order, so none waits on another in a circle."""
     ids = sorted({i for i in session_ids if i is not None})
-    rows = (
+    locked = (
         DiningSession.objects.select_for_update(of=("self",))
         .select_related("table")
         .filter(pk__in=ids)
         .order_by("pk")
     )
-    return {session.pk: session for session in rows}
+    found = {session.pk: session for session in locked}
+    # A meal moved to another table while this waited for its lock drops out of the
+    # statement (PostgreSQL rechecks the join against the table row it had read): read it
+    # again, now that the move committed (it is locked already).
+    missing = [i for i in ids if i not in found]
+    if missing:
+        found.update({session.pk: session for session in locked.filter(pk__in=missing)})
+    if len(found) != len(ids):
+        raise OpError("conflict", "a meal changed meanwhile: look again", detail="moved")
+    return found
+
+
+def _still_at(session: DiningSession, table: Table) -> None:
+    """The meal is still at the table it was found at (another move may have taken it while
+    this one waited for its lock)."""
+    if session.table_id != table.pk:
+        raise OpError("conflict", "that meal has just moved to another table", detail="moved")
 
 
 def _still_open(session: DiningSession) -> None:
@@ -144,6 +160,7 @@ def meal_move(
     locked = _lock(meal_id, _open_meal_id(target))
     session = locked[meal_id]
     _still_open(session)
+    _still_at(session, source_table)
     if DiningSession.objects.filter(table=target, status=OPEN).exists():
         raise OpError("conflict", f"table {to_number} has an open meal: join it instead",
                       detail="occupied")  # fmt: skip
@@ -237,6 +254,8 @@ def meal_join(
     source, target = locked[source_id], locked[target_id]
     _still_open(source)
     _still_open(target)
+    _still_at(source, source_table)
+    _still_at(target, target_table)
 
     diners = list(Diner.objects.filter(session=source).order_by("pk"))
     there = Diner.objects.filter(session=target)

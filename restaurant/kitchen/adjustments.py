@@ -171,6 +171,9 @@ def _apply(
         # The one void path: its move, the round following, its events, its station's slip.
         target = item_status_set(restaurant=restaurant, item_id=target.pk, status="voided",
                                  by_id=by_id, reason=adjustment.reason_text)  # fmt: skip
+        # That path locked and changed the meal through its own copy of the row (its events
+        # took the next seqs): this copy must count on from there, not from before.
+        session.refresh_from_db(fields=["seq", "cart_seq"])
     else:
         target.comped = True
         target.save(update_fields=["comped"])

@@ -79,21 +79,26 @@ def staff_station_id(restaurant: Restaurant, user_id: int | None) -> int | None:
 
 def _item_locked(restaurant: Restaurant, item_id: int) -> tuple[OrderItem, Order, DiningSession]:
     """One of ``restaurant``'s sent items, its round and its meal, all locked (meal first).
-    Another restaurant's item id is answered exactly as an unknown one."""
-    found = (
-        OrderItem.objects.filter(pk=item_id, order__restaurant_id=restaurant.pk)
-        .values_list("order_id", "order__session_id")
-        .first()
-    )
-    if found is None:
-        raise OpError("not_found", f"no item {item_id}", detail="item")
-    order_id, session_id = found
-    session = session_lock(session_id)
-    # Only the order's row (`of`): the joined meal is locked already, its table need not be.
-    orders = Order.objects.select_for_update(of=("self",)).select_related("session__table")
-    order = orders.get(pk=order_id)
-    item = OrderItem.objects.select_for_update().get(pk=item_id)
-    return item, order, session
+    Another restaurant's item id is answered exactly as an unknown one. A round that went to
+    another meal while this waited for the meal's lock (a join or its split: restaurant/floor/
+    moves.py) is looked up again: its changes belong to the meal it is in now."""
+    for _ in range(3):
+        found = (
+            OrderItem.objects.filter(pk=item_id, order__restaurant_id=restaurant.pk)
+            .values_list("order_id", "order__session_id")
+            .first()
+        )
+        if found is None:
+            raise OpError("not_found", f"no item {item_id}", detail="item")
+        order_id, session_id = found
+        session = session_lock(session_id)
+        # Only the order's row (`of`): the meal is locked already, its table need not be.
+        orders = Order.objects.select_for_update(of=("self",)).select_related("session__table")
+        order = orders.get(pk=order_id)
+        if order.session_id == session.pk:
+            item = OrderItem.objects.select_for_update().get(pk=item_id)
+            return item, order, session
+    raise OpError("conflict", "the table changed meanwhile: try again", detail="moved")
 
 
 def _check_station(restaurant: Restaurant, item: OrderItem, by_id: int | None) -> None:

@@ -67,16 +67,22 @@ def order_move_action(order: Order, status: str) -> Action:
 
 def _order_locked(restaurant: Restaurant, order_id: int) -> tuple[Order, DiningSession]:
     """The restaurant's order and its meal, both locked (the session first, as every writer).
-    Another restaurant's order id is answered exactly as an unknown one."""
-    session_id = (
-        Order.objects.filter(pk=order_id, restaurant_id=restaurant.pk)
-        .values_list("session_id", flat=True)
-        .first()
-    )
-    if session_id is None:
-        raise OpError("not_found", f"no order {order_id}")
-    session = session_lock(session_id)
-    return Order.objects.select_for_update().get(pk=order_id), session
+    Another restaurant's order id is answered exactly as an unknown one; a round that went to
+    another meal while this waited for the meal's lock (a join or its split) is looked up
+    again."""
+    for _ in range(3):
+        session_id = (
+            Order.objects.filter(pk=order_id, restaurant_id=restaurant.pk)
+            .values_list("session_id", flat=True)
+            .first()
+        )
+        if session_id is None:
+            raise OpError("not_found", f"no order {order_id}")
+        session = session_lock(session_id)
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.session_id == session.pk:
+            return order, session
+    raise OpError("conflict", "the table changed meanwhile: try again", detail="moved")
 
 
 def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
@@ -334,17 +340,20 @@ def waiter_call(*, session: DiningSession, diner: Diner, reason: str) -> int | N
 def _call_locked(restaurant: Restaurant, call_id: int) -> tuple[WaiterCall, DiningSession]:
     """One of ``restaurant``'s calls and its table's session, both locked (the session first,
     as every writer). Another restaurant's call id is answered exactly as an unknown one."""
-    session_id = (
-        WaiterCall.objects.filter(pk=call_id, restaurant_id=restaurant.pk)
-        .values_list("session_id", flat=True)
-        .first()
-    )
-    if session_id is None:
-        raise OpError("not_found", "that call is not known", detail="call")
-    session = session_lock(session_id)
-    calls = WaiterCall.objects.select_for_update(of=("self",)).select_related("table")
-    call = calls.get(pk=call_id)
-    return call, session
+    for _ in range(3):
+        session_id = (
+            WaiterCall.objects.filter(pk=call_id, restaurant_id=restaurant.pk)
+            .values_list("session_id", flat=True)
+            .first()
+        )
+        if session_id is None:
+            raise OpError("not_found", "that call is not known", detail="call")
+        session = session_lock(session_id)
+        calls = WaiterCall.objects.select_for_update(of=("self",)).select_related("table")
+        call = calls.get(pk=call_id)
+        if call.session_id == session.pk:  # not gone with a join or a split meanwhile
+            return call, session
+    raise OpError("conflict", "the table changed meanwhile: try again", detail="moved")
 
 
 @transaction.atomic
