@@ -16,7 +16,7 @@ from django.db.models import Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 
 from restaurant.dining import sql
-from restaurant.dining.models import CartLine, Connection, Diner, DiningSession
+from restaurant.dining.models import CartLine, Connection, Diner, DiningSession, MealTransfer
 from restaurant.dining.names import clean_name, name_key
 from restaurant.dining.payloads import diner_payload
 from restaurant.menu.pricing import options_by_id, unit_price
@@ -149,6 +149,32 @@ def meal_ended_here(*, table: Table, known_diner_ids: list[int], browser: str | 
     return last[0] if last and last[1] == DiningSession.Status.CLOSED else None
 
 
+class MealMoved(Exception):
+    """This browser's meal was taken from this table by staff (moved, joined into another
+    table's meal, or split back out of one) and is open at another table: the page goes
+    there (``token``) instead of starting or joining a meal here."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__("the meal is at another table now")
+        self.token = token
+
+
+def meal_moved_away(*, table: Table, known_diner_ids: list[int], browser: str | None) -> str | None:
+    """The token of the table where this browser's newest meal is open now, when staff took
+    that meal away from ``table`` (restaurant/floor/moves.py: a `MealTransfer` from it); None
+    otherwise. A page left at the old table's address (offline during the move, an old tab)
+    then finds its meal instead of opening an empty one here."""
+    mine = Diner.objects.filter(_the_browsers(known_diner_ids, browser))
+    last = mine.select_related("session__table").order_by("-pk").first()
+    if last is None:
+        return None
+    meal = last.session
+    if meal.status != DiningSession.Status.OPEN or meal.table_id == table.pk:
+        return None
+    taken = MealTransfer.objects.filter(Q(session=meal) | Q(into=meal), from_table=table)
+    return meal.table.token if taken.exists() else None
+
+
 @transaction.atomic
 def diner_join(
     *, table: Table, known_diner_ids: list[int], browser: str | None, start_new: bool = False
@@ -156,7 +182,12 @@ def diner_join(
     """`POST /t/<token>/join/`: the browser's diner at the table's open meal, made or found
     again (`diner_arrive`). Where no meal is open, one is opened, unless this browser's last
     meal here has ended and ``start_new`` is not given (raises MealEnded: the page asks).
-    Raises TableNotOpen where staff open tables and this one is not open."""
+    Raises TableNotOpen where staff open tables and this one is not open; MealMoved where
+    this browser's meal was taken from this table to another (and it has no diner here)."""
+    if not _diner_at_open_meal(table, known_diner_ids, browser):
+        moved_to = meal_moved_away(table=table, known_diner_ids=known_diner_ids, browser=browser)
+        if moved_to is not None:
+            raise MealMoved(moved_to)
     ended = (
         None
         if start_new
@@ -223,6 +254,14 @@ def diner_arrive(
     session_change(session, {"type": "diner", "diner": diner_payload(diner, online=False)})
     floor_changed(table_id=table.pk, restaurant_id=session.restaurant_id)
     return diner
+
+
+def _diner_at_open_meal(table: Table, known_diner_ids: list[int], browser: str | None) -> bool:
+    return Diner.objects.filter(
+        _the_browsers(known_diner_ids, browser),
+        session__table=table,
+        session__status=DiningSession.Status.OPEN,
+    ).exists()
 
 
 def diner_for_socket(

@@ -16,6 +16,7 @@ from restaurant.dining.consumers import cookie_identity, known_diner_ids
 from restaurant.dining.selectors import dining_bill
 from restaurant.dining.services import (
     MealEnded,
+    MealMoved,
     TableFull,
     TableNotOpen,
     browser_of,
@@ -138,6 +139,8 @@ def table_join(request, token: str):
         return _refusal(409, "ended", _("This meal has ended."), session_id=ended.session_id)
     except TableFull:
         return _refusal(409, "full", _("This table is full. Please ask staff for help."))
+    except MealMoved as moved:
+        return _refusal(409, "moved", _("Your meal is at another table now."), token=moved.token)
     remembered = dict(request.session.get("diners", {}))
     remembered.pop(str(diner.session_id), None)
     remembered[str(diner.session_id)] = diner.pk

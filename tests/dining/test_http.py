@@ -206,3 +206,36 @@ def test_a_waiter_ordering_for_the_table_takes_no_phones_seat(menu, settings):
     browsers = [Client(enforce_csrf_checks=True) for _ in range(2)]
     joined = [join_table(browser, menu.table.token) for browser in browsers]
     assert len({j["diner_id"] for j in joined}) == 2
+
+
+def test_a_page_left_at_the_table_its_meal_was_moved_from_is_sent_to_its_meal(menu):
+    from restaurant.dining.models import DiningSession
+    from restaurant.floor import moves
+    from restaurant.tables.models import Table
+
+    third = Table.objects.create(restaurant=menu.restaurant, number=3, label="3号桌")
+    phone = Client(enforce_csrf_checks=True)
+    join_table(phone, menu.table.token)
+    moves.meal_move(restaurant=menu.restaurant, table_number=1, to_number=3, by_id=None)
+
+    def join_at(client, token):
+        client.get(f"/t/{token}/")
+        return client.post(f"/t/{token}/join/",
+                           HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)  # fmt: skip
+
+    refused = join_at(phone, menu.table.token)  # offline during the move, then a reload
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "moved" and refused.json()["token"] == third.token
+    assert DiningSession.objects.filter(status="open").count() == 1  # no empty meal opened
+    # Someone else sitting down at table 1 starts a meal there as ever.
+    assert join_at(Client(enforce_csrf_checks=True), menu.table.token).status_code == 200
+
+    # Joined into table 2's meal and split back: a page at table 2's address goes home.
+    bob = Client(enforce_csrf_checks=True)
+    join_table(bob, menu.other_table.token)
+    meal = DiningSession.objects.get(table=third, status="open")
+    joined = moves.meal_join(restaurant=menu.restaurant, table_number=3, into_number=2, by_id=None)
+    assert joined.session_id == meal.pk
+    moves.meal_split(restaurant=menu.restaurant, transfer_id=joined.pk, by_id=None)
+    back = join_at(phone, menu.other_table.token)
+    assert back.status_code == 409 and back.json()["token"] == third.token

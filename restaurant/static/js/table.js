@@ -54,7 +54,8 @@ async function join(delay = 500) {
   if (reply.status === 200) {
     S.me = reply.diner_id;
     sock.connect();
-  } else if (reply.code === "ended") showMealEnded();
+  } else if (reply.code === "moved") location.replace(`/t/${reply.token}/`); // staff moved the meal
+  else if (reply.code === "ended") showMealEnded();
   else if (reply.code === "not_open" || reply.status === 404) location.reload(); // the page says why
   else showLost();
 }
@@ -91,7 +92,7 @@ sock.on("refused", async ({ count }) => {
     const response = await fetch(config.billUrl, { credentials: "same-origin", cache: "no-store" });
     if (response.status === 404) {
       sock.close();
-      showLost();
+      join(); // its meal moved to another table (409 moved: go there), or it is gone
     }
   } catch {
     // the server is unreachable: keep retrying, the banner says offline
