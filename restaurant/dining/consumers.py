@@ -3,6 +3,7 @@
 from django.conf import settings
 
 from restaurant.dining import ops, protocol
+from restaurant.dining.models import Diner
 from restaurant.dining.selectors import dining_snapshot
 from restaurant.dining.services import (
     browser_of,
@@ -33,7 +34,7 @@ def cookie_identity(django_session) -> tuple[list[int], str | None]:
 
 
 @db
-def _socket_diner(token: str, django_session, address) -> tuple[int, int, int, int] | None:
+def _socket_diner(token: str, django_session, address) -> tuple[int, int, int, int, int] | None:
     table = table_by_token(token, address=address)
     if table is None:
         return None
@@ -41,7 +42,17 @@ def _socket_diner(token: str, django_session, address) -> tuple[int, int, int, i
     diner = diner_for_socket(table=table, known_diner_ids=known, browser=browser)
     if diner is None:
         return None
-    return table.pk, table.restaurant_id, diner.session_id, diner.pk
+    return table.pk, table.restaurant_id, diner.session_id, diner.pk, table.number
+
+
+@db
+def _meal_of_diner(diner_id: int) -> tuple[int, int, str] | None:
+    """Where the diner's meal is now: its table's id and token, and the meal's id."""
+    return (
+        Diner.objects.filter(pk=diner_id)
+        .values_list("session__table_id", "session_id", "session__table__token")
+        .first()
+    )
 
 
 class TableConsumer(OpConsumer):
@@ -56,7 +67,7 @@ class TableConsumer(OpConsumer):
         if found is None:
             await self.close()  # before accept: the handshake is refused with 403
             return
-        self.table_id, restaurant_id, self.session_id, self.diner_id = found
+        self.table_id, restaurant_id, self.session_id, self.diner_id, self.table_number = found
         self.token = token
         # Join before reading the snapshot: an event committed in between is then queued
         # behind the snapshot (and ignored by seq) instead of lost. The menu is the table's
@@ -79,11 +90,33 @@ class TableConsumer(OpConsumer):
 
     async def send_snapshot(self) -> int:
         snapshot = await db(dining_snapshot)(diner_id=self.diner_id)
+        await self.follow_if_moved(snapshot)
         # The table's token as this socket knows it: a page that missed `session.moved` (a
         # gap the snapshot covered) still learns its meal's new address from here.
         snapshot["token"] = self.token
         await self.send_json(snapshot)
         return snapshot["seq"]
+
+    async def follow_if_moved(self, snapshot: dict) -> None:
+        """The meal is not where this socket listens (staff moved or joined it after the
+        socket found its table, before it joined that table's group: the `table.moved`
+        message went by unheard): listen where it is now."""
+        if (
+            snapshot["session"]["id"] == self.session_id
+            and snapshot["table"]["number"] == self.table_number
+        ):
+            return
+        where = await _meal_of_diner(self.diner_id)
+        if where is None:
+            return
+        table_id, self.session_id, self.token = where
+        self.table_number = snapshot["table"]["number"]
+        if table_id != self.table_id:
+            old, new = groups.table_group(self.table_id), groups.table_group(table_id)
+            await self.join_groups([new])
+            await self.leave_groups([old])
+            self.groups_joined = [new, *(g for g in self.groups_joined if g not in (old, new))]
+            self.table_id = table_id
 
     async def apply(self, op_id: str, op: protocol._Op) -> int:
         if isinstance(op, protocol.Sync):
@@ -128,6 +161,7 @@ class TableConsumer(OpConsumer):
         self.groups_joined = [new, *(g for g in self.groups_joined if g not in (old, new))]
         self.table_id, self.session_id = message["table_id"], message["session_id"]
         self.token = message["token"]
+        self.table_number = None  # the snapshot that follows says it (follow_if_moved)
         await self.send(text_data=message["text"])
         await self.send_snapshot()
 

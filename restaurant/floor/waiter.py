@@ -109,6 +109,7 @@ class WaiterConsumer(KitchenConsumer):
             await self.close()
             return
         self.access, restaurant_id, self.table_id, self.session_id, self.diner_id = found
+        self.table_number, self.token = kwargs["number"], None
         # Joined before the snapshot is read: an event committed in between is queued behind
         # it (and skipped by seq) instead of lost.
         joining = [groups.table_group(self.table_id), groups.menu_group(restaurant_id)]
@@ -120,6 +121,7 @@ class WaiterConsumer(KitchenConsumer):
 
     async def send_snapshot(self) -> int:
         snapshot = await db(dining_snapshot)(diner_id=self.diner_id)
+        await TableConsumer.follow_if_moved(self, snapshot)  # as a phone's socket does
         await self.send_json(snapshot)
         return snapshot["seq"]
 

@@ -23,7 +23,14 @@ async function loadMenu() {
   render();
 }
 
+// This page's address names its table; the meal may have moved to another since (staff).
+const atTable = (number) => location.pathname.replace(/tables\/\d+\/order\//, `tables/${number}/order/`);
+
 function applySnapshot(snap) {
+  if (atTable(snap.table.number) !== location.pathname) {
+    location.replace(atTable(snap.table.number));
+    return;
+  }
   S.me = snap.me.diner_id;
   S.session = snap.session;
   S.diners = new Map(snap.diners.map((d) => [d.diner_id, d]));
@@ -98,7 +105,7 @@ function applyEvent(ev) {
       if (S.session) S.session.status = "closed";
       break;
     case "session.moved": // the meal is at another table now: its page, its socket
-      location.replace(location.pathname.replace(/tables\/\d+\/order\//, `tables/${ev.table.number}/order/`));
+      location.replace(atTable(ev.table.number));
       return;
     default:
       return; // presence, calls, a newer server's events: nothing this page shows
