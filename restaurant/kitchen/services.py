@@ -195,6 +195,15 @@ def order_status_set(
         action = order_move_action(order, status)
         if not role_may(role, action, restaurant):
             raise forbidden(action)
+        if (
+            status == Order.Status.CANCELLED
+            and restaurant.adjust_needs_approval
+            and not role_may(role, Action.ADJUST_APPROVE, restaurant)
+        ):
+            # Cancelling a round takes every dish of it back: where the restaurant wants a
+            # manager's word on that, the cancel would go around it.
+            raise OpError("forbidden", "a manager approves dishes taken back here",
+                          detail="needs_approval")  # fmt: skip
     if order.status in FINAL:
         raise OpError("conflict", f"order {order_id} is already {order.status}")
     if status != S.CANCELLED and STATUS_RANK[status] <= STATUS_RANK[order.status]:

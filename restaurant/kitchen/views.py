@@ -2,6 +2,7 @@
 per station, and the served-today list, for the restaurant `staff_view` resolves
 (restaurant/venues/http.py): the pages' menu, history and socket URLs are that restaurant's."""
 
+import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -96,9 +97,16 @@ def kitchen_recent(request):
 SHIFT_HOURS = 16
 
 
+# An id or a number in a form: ASCII digits only (str.isdigit takes "²", which int refuses).
+DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+def _number(raw: str) -> int | None:
+    return int(raw) if DIGITS.fullmatch(raw) else None
+
+
 def _table_filter(request) -> int | None:
-    raw = request.GET.get("table", "") or request.POST.get("table", "")
-    return int(raw) if raw.isdigit() else None
+    return _number(request.GET.get("table", "") or request.POST.get("table", ""))
 
 
 def _shown(row: dict, currency: str) -> dict:
@@ -130,11 +138,11 @@ def adjustments_page(request):
     if request.method == "POST":
         if not role_may(request.staff_role, Action.ADJUST_APPROVE, restaurant):
             raise PermissionDenied(f"a {request.staff_role} may not approve")
-        raw = request.POST.get("adjustment_id", "")
+        adjustment_id = _number(request.POST.get("adjustment_id", ""))
         try:
-            if not raw.isdigit():
+            if adjustment_id is None:
                 raise OpError("bad_request", "which adjustment?")
-            adjust_decide(restaurant=restaurant, adjustment_id=int(raw),
+            adjust_decide(restaurant=restaurant, adjustment_id=adjustment_id,
                           approve=request.POST.get("approve") == "1",
                           by_id=request.user.pk)  # fmt: skip
         except OpError as refused:

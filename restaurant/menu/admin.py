@@ -129,7 +129,8 @@ class CategoryAdmin(RestaurantScoped, admin.ModelAdmin):
 @admin.register(ServiceHours)
 class ServiceHoursAdmin(RestaurantScoped, admin.ModelAdmin):
     """When a restaurant takes orders (rows without a category; none: always) and when a
-    category is served. A span closing at or before it opens runs past midnight."""
+    category is served. A span closing before it opens runs past midnight; one closing when it
+    opens lasts 24 hours."""
 
     list_display = ("restaurant", "category", "weekday", "opens", "closes")
     list_filter = (("restaurant", admin.RelatedOnlyFieldListFilter), "weekday")

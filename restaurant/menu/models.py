@@ -115,8 +115,8 @@ class Option(Bilingual):
 class ServiceHours(models.Model):
     """When a restaurant takes orders (no rows: always), or a category is served (breakfast,
     lunch, the late menu; no rows: whenever the restaurant is). One row per weekday and
-    span; a span that closes at or before it opens runs past midnight. In the restaurant's
-    time zone (settings.TIME_ZONE)."""
+    span; a span that closes before it opens runs past midnight, and one that closes when it
+    opens lasts the whole 24 hours from then. In the deployment's time zone (TIME_ZONE)."""
 
     class Weekday(models.IntegerChoices):
         MONDAY = 0
@@ -155,5 +155,3 @@ class ServiceHours(models.Model):
             and self.category.restaurant_id != self.restaurant_id
         ):
             raise ValidationError({"category": "A category of another restaurant."})
-        if self.opens == self.closes:
-            raise ValidationError({"closes": "A span that closes when it opens is empty."})

@@ -324,3 +324,19 @@ def test_where_a_manager_approves_the_free_text_void_does_not_go_around_it(menu,
     void(MANAGER)  # a manager's own word is the approval
     chicken.refresh_from_db()
     assert chicken.status == "voided"
+
+
+def test_where_a_manager_approves_cancelling_a_round_does_not_go_around_it(menu, reasons):
+    menu.restaurant.adjust_needs_approval = True
+    menu.restaurant.save()
+    order, _ = three_chicken(menu)
+    before = snapshot(order)
+    with pytest.raises(OpError) as info:
+        order_status_set(restaurant=menu.restaurant, order_id=order.pk, status="cancelled",
+                         reason="客人走了", role=KITCHEN)  # fmt: skip
+    assert (info.value.code, info.value.extra.get("detail")) == ("forbidden", "needs_approval")
+    assert snapshot(order) == before
+    order_status_set(restaurant=menu.restaurant, order_id=order.pk, status="cancelled",
+                     reason="客人走了", role=MANAGER)  # fmt: skip
+    order.refresh_from_db()
+    assert order.status == "cancelled"

@@ -122,3 +122,23 @@ def test_the_kitchens_item_dialog_offers_the_reasons_the_role_may_use(menu, adju
     AdjustReason.objects.update(active=False)
     page = client_of(manager).get("/kitchen/").content.decode()
     assert 'id="adjust-box"' not in page and 'id="void-box"' in page
+
+
+def test_a_table_or_adjustment_in_other_digits_is_refused_not_a_crash(menu, adjusted):
+    manager = adjusted[0]
+    client = Client(raise_request_exception=False)
+    client.force_login(manager)
+    url = f"/r/{menu.restaurant.slug}/staff/adjustments/"
+    assert client.get(url + "?table=²").status_code == 200  # the filter is left out
+    refused = client.post(url, {"adjustment_id": "²", "approve": "1"})
+    assert refused.status_code in (400, 409) and ItemAdjustment.objects.filter(
+        state="pending").count() == 1  # fmt: skip
+
+
+def test_the_page_reads_in_chinese(menu, adjusted):
+    manager = adjusted[0]
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(manager)
+    text = client.get(f"/r/{menu.restaurant.slug}/staff/adjustments/").content.decode()
+    assert "申请人" in text and "最近 16 小时" in text and "第 1 轮" in text
+    assert "Asked by" not in text and "The last" not in text

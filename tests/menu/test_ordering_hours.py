@@ -208,3 +208,18 @@ def test_a_save_tells_phones_of_ordering_only_when_the_pause_switch_changed(
         menu.restaurant.save()
     assert told == ["ordering"]  # once for the transaction
     assert state_at(menu.restaurant, timezone.now())["reason"] == "paused"
+
+
+def test_a_span_that_closes_when_it_opens_lasts_the_day(menu):
+    from django.core.exceptions import ValidationError
+
+    hours_row = ServiceHours(restaurant=menu.restaurant, weekday=0, opens=time(6), closes=time(6))
+    try:
+        hours_row.full_clean()  # the admin takes it: a whole day from 06:00
+    except ValidationError as refused:
+        raise AssertionError(refused) from None
+    hours_row.save()
+    assert state_at(menu.restaurant, at(0, 5, 59))["reason"] == "hours"
+    assert state_at(menu.restaurant, at(0, 6))["open"]
+    assert state_at(menu.restaurant, at(1, 5, 59))["open"]
+    assert not state_at(menu.restaurant, at(1, 6))["open"]

@@ -180,12 +180,14 @@ export function askItem(itemId) {
   asked = itemId;
   const options = optionNames(item);
   $("#item-title").textContent = `${item.qty}× ${dishName(item.dish_id, item.name)}`;
-  $("#item-where").replaceChildren(
+  // replaceChildren, unlike h(), would print a null as the text "null": only what is there.
+  $("#item-where").replaceChildren(...[
     h("span", {}, `${tableName(order.table)} · ${t("round", { n: order.round })}`),
     item.station_id ? h("span", {}, ` · ${stationName(item.station_id)}`) : null,
     " ", chip(item),
     options.length ? h("span", { class: "item-dialog-options" }, options.join(" · ")) : null,
-    item.note ? h("span", { class: "tc-note" }, icon("note"), h("span", {}, item.note)) : null);
+    item.note ? h("span", { class: "tc-note" }, icon("note"), h("span", {}, item.note)) : null,
+  ].filter((part) => part !== null));
   const held = Boolean(order.awaiting_confirmation);
   const at = STEPS.indexOf(item.status);
   $("#item-moves").replaceChildren(...STEPS.slice(at + 1).map((status) => h("button", {
