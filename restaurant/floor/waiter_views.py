@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from pypinyin import Style, lazy_pinyin
 
+from restaurant.kitchen.adjustments import adjust_reasons
 from restaurant.kitchen.models import OrderItem
 from restaurant.menu.selectors import menu_payload
 from restaurant.tables.views import table_or_404
@@ -81,6 +82,13 @@ def waiter_order(request, number: int):
         "loginUrl": f"{reverse('staff-login')}?next={page}",
         "currency": restaurant.currency,
         "table": {"number": table.number, "label": table.label},
+        # Taking a sent dish back or giving it free from this page (`item.adjust`): the
+        # restaurant's reasons, what this person's role may, and whether a manager decides.
+        "reasons": adjust_reasons(restaurant),
+        "canVoid": request.staff_can["item_void"],
+        "canComp": request.staff_can["item_comp"],
+        "needsApproval": restaurant.adjust_needs_approval
+        and not request.staff_can["adjust_approve"],
     }
     context = {"restaurant": restaurant, "table": table, "config": config, "menu": menu,
                "hours": RECENT_HOURS}  # fmt: skip

@@ -110,11 +110,25 @@ def test_a_waiter_orders_for_a_table_with_no_phones(tmp_path):
             expect(group.locator(".w-who")).to_contain_text("服务员 waiter")
             expect(group.locator(".w-line")).to_contain_text("Sour Plum Drink")
             page.screenshot(path=str(RESULTS / "waiter-cart.png"))
+            page.locator("#cart-sheet [data-close]").click()
+
+            # The sent dish taken back (退菜) from here: ⋯ on its row, a reason, Take back 1.
+            round_.locator(".w-item", has_text="Kung Pao Chicken").locator("[data-adjust]").click()
+            adjust = page.locator("#adjust-sheet")
+            expect(adjust).to_be_visible()
+            expect(adjust.locator("#adjust-send")).to_be_disabled()  # no reason yet
+            adjust.locator("#adjust-reasons [data-reason]").first.click()
+            expect(adjust.locator("#adjust-send")).to_have_text("Take back 1")
+            page.screenshot(path=str(RESULTS / "waiter-take-back.png"))
+            adjust.locator("#adjust-send").click()
+            expect(adjust).to_be_hidden()
+            expect(round_.locator(".w-item", has_text="Kung Pao Chicken")).to_contain_text("Voided")
         finally:
             browser.close()
         assert not errors, errors
 
     [sent] = rounds_of_table(database_url, TABLE)
-    assert sent["round"] == 1 and sent["status"] == "submitted"
+    # Sent unheld, then its one dish taken back from the page: the round follows its dishes.
+    assert sent["round"] == 1 and sent["status"] == "cancelled"
     assert sent["held"] is False and sent["by_staff"] is True
     assert sent["items"] == [["宫保鸡丁", 1, ["微辣"], NOTE]]

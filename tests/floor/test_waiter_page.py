@@ -91,3 +91,20 @@ def test_the_page_speaks_chinese(menu):
     assert "代客下单" in page and "菜名或拼音首字母" in page
     english = client.get("/staff/tables/1/order/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Order for the table" in english
+
+
+def test_the_page_offers_taking_back_and_comps_as_the_role_may(menu):
+    from restaurant.kitchen.models import AdjustReason
+
+    AdjustReason.objects.create(restaurant=menu.restaurant, name="上错菜")
+    menu.restaurant.adjust_needs_approval = True
+    menu.restaurant.save()
+    config = {
+        role: data(client_of(menu.restaurant, role).get("/staff/tables/1/order/"), "waiter-config")
+        for role in (StaffMember.Role.WAITER, StaffMember.Role.CASHIER, StaffMember.Role.MANAGER)
+    }
+    waiter, cashier, manager = config.values()
+    assert [r["name"] for r in waiter["reasons"]] == ["上错菜"]
+    assert (waiter["canVoid"], waiter["canComp"], waiter["needsApproval"]) == (True, True, True)
+    assert (cashier["canVoid"], cashier["canComp"]) == (False, False)
+    assert manager["needsApproval"] is False  # a manager's own word is the approval

@@ -4,6 +4,7 @@
 
 import { $, closeDialog, openDialog, toast, wireDialog } from "./ui.js";
 import { staffConnection } from "./staff_ui.js";
+import { openAdjust } from "./waiter_adjust.js";
 import { addDish, closeIfSoldOut, onCartChange, openDish } from "./waiter_dish.js";
 import { render, renderCart } from "./waiter_render.js";
 import { S, config, dinerName, dishName, setMenu, sock, t } from "./waiter_state.js";
@@ -124,6 +125,15 @@ sock.on("closed", ({ code }) => {
 
 // --- What the waiter does
 document.addEventListener("click", (e) => {
+  const adjust = e.target.closest("[data-adjust]");
+  if (adjust) {
+    const id = Number(adjust.dataset.adjust);
+    for (const order of S.orders.values()) {
+      const item = order.items.find((i) => i.item_id === id);
+      if (item) return openAdjust(item);
+    }
+    return undefined;
+  }
   const add = e.target.closest("[data-add]");
   if (add && !add.disabled) return addDish(Number(add.dataset.add));
   const open = e.target.closest("[data-open]");

@@ -1,6 +1,7 @@
 // Drawing the waiter's page from its state: the menu (search, recent, categories), the dock, the
 // shared cart (who added each line) and the rounds sent with each dish's state.
 
+import { adjustable } from "./waiter_adjust.js";
 import { $, EN, clock, fill, h, listSep, localName } from "./ui.js";
 import {
   S, cartCount, cartLines, cartTotal, dinerName, dishName, matches, money, sock, t,
@@ -98,9 +99,12 @@ export function renderOrders() {
       h("strong", {}, t("round", { n: order.round })),
       h("span", { class: "w-status" }, order.awaiting_confirmation ? t("awaiting") : t(`status_${order.status}`)),
       h("span", { class: "muted small" }, t("sentBy", { name: dinerName(order.by), time: clock(order.created_at) }))),
-    h("ul", {}, order.items.map((item) => h("li", { class: `w-item is-${item.status}` },
+    h("ul", {}, order.items.map((item) => h("li", { class: `w-item is-${item.status}${item.comped ? " is-comped" : ""}` },
       h("span", {}, `${dishName(item.dish_id, item.name)} × ${item.qty}`),
-      h("span", { class: "w-item-state" }, t(`item_${item.status}`))))))) : h("p", { class: "muted" }, t("noOrders")));
+      h("span", { class: "w-item-state" }, item.comped ? `${t(`item_${item.status}`)} · ${t("comped")}` : t(`item_${item.status}`)),
+      adjustable(item, order)
+        ? h("button", { type: "button", class: "w-item-more", "data-adjust": item.item_id, "aria-label": t("adjustDish") }, "⋯")
+        : null))))) : h("p", { class: "muted" }, t("noOrders")));
 }
 
 export function renderHeader() {
