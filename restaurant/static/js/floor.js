@@ -167,10 +167,11 @@ function card(table, nudges) {
       open
         ? h("button", { type: "button", class: "btn btn-close-table", "data-action": "close", disabled: busy("close") }, t("closeTable"))
         : h("button", { type: "button", class: `btn btn-open-table${CONFIG.staffOpensTables ? " is-needed" : ""}`, "data-action": "open", disabled: busy("open") }, t("openTable")),
-      open && (CAN.order_for_table || CAN.table_move)
+      // Ordering for the table: also at a free one (the waiter's page opens its meal).
+      CAN.order_for_table || (open && CAN.table_move)
         ? h("div", { class: "tcard-more" },
-          CAN.order_for_table ? h("a", { class: "btn btn-quiet", href: `${TABLES}${n}/order/` }, t("orderFor")) : null,
-          CAN.table_move
+          CAN.order_for_table ? h("a", { class: "btn btn-order", href: `${TABLES}${n}/order/` }, t("orderFor")) : null,
+          open && CAN.table_move
             ? [h("button", { type: "button", class: "btn btn-quiet", "data-action": "move", disabled: busy("move") }, t("moveTo")),
               h("button", { type: "button", class: "btn btn-quiet", "data-action": "join", disabled: busy("join") }, t("joinTo"))]
             : null)
