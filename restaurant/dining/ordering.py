@@ -10,8 +10,8 @@ from restaurant.menu.catalog import Catalog
 from restaurant.menu.hours import ordering_refusal, ordering_state, rules
 
 
-def _state(session: DiningSession) -> dict:
-    return ordering_state(rules(session.restaurant_id, session.menu_version))
+def _rules(session: DiningSession):
+    return rules(session.restaurant_id, session.menu_version)
 
 
 def _is_staff(diner_id: int) -> bool:
@@ -21,7 +21,10 @@ def _is_staff(diner_id: int) -> bool:
 def ordering_check_add(*, session: DiningSession, diner_id: int, category_id: int) -> None:
     """Before `cart.add` of a dish of ``category_id``: raises OpError `ordering_closed` when
     that category is closed now (no query unless it is)."""
-    state = _state(session)
+    known = _rules(session)
+    if category_id not in known.categories_paused and category_id not in known.category_hours:
+        return  # the usual case: a category with no rules of its own is never closed alone
+    state = ordering_state(known)
     refusal = ordering_refusal({**state, "open": True}, {category_id})
     if refusal is not None and not _is_staff(diner_id):
         raise refusal
@@ -31,9 +34,12 @@ def ordering_check_submit(*, session: DiningSession, diner_id: int, menu: Catalo
     """Before `order.submit`: raises OpError `ordering_closed` while the restaurant is closed
     (paused or outside its hours), or when the cart holds a dish of a closed category (its
     ``category_ids``). Checked before the submit's own checks: nothing is sent while closed."""
-    state = _state(session)
+    known = _rules(session)
+    if not (known.paused or known.hours or known.category_hours or known.categories_paused):
+        return  # the usual case: a restaurant without rules is always open
+    state = ordering_state(known)
     if state["open"] and not state["categories"]:
-        return  # the usual case: no query
+        return  # open, every category too: no query
     categories = set()
     if state["open"]:
         for dish_id in CartLine.objects.filter(session=session).values_list("dish_id", flat=True):
