@@ -10,12 +10,11 @@ Times are in the deployment's time zone (settings.TIME_ZONE).
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from restaurant.menu.models import Category, ServiceHours
 from restaurant.realtime import groups
-from restaurant.realtime.broadcast import group_message, send_now
+from restaurant.realtime.broadcast import group_message, on_commit_once, send_now
 from restaurant.realtime.errors import OpError
 from restaurant.venues.models import Restaurant
 
@@ -164,11 +163,11 @@ def ordering_refusal(state: dict, category_ids: set[int]) -> OpError | None:
     )
 
 
+@dataclass(frozen=True)
 class _OrderingChanged:
     """The on-commit announcement of one restaurant's `ordering` (one per transaction)."""
 
-    def __init__(self, restaurant_id: int) -> None:
-        self.restaurant_id = restaurant_id
+    restaurant_id: int
 
     def __call__(self) -> None:
         restaurant_id = self.restaurant_id
@@ -181,10 +180,4 @@ def ordering_announce(*, restaurant_id: int) -> None:
     """Inside the transaction that changed the rules: once it commits, every open menu of the
     restaurant (phones, kitchen and floor screens) hears `ordering` with the new state, once
     however many rows changed."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        isinstance(func, _OrderingChanged) and func.restaurant_id == restaurant_id
-        for _, func, _ in connection.run_on_commit
-    ):
-        return
-    transaction.on_commit(_OrderingChanged(restaurant_id))
+    on_commit_once(_OrderingChanged(restaurant_id))

@@ -3,11 +3,13 @@ that the open menus of its restaurant (and no other's) hear of it after commit: 
 for a dish sold out or repriced, `menu.changed` for anything else
 (restaurant/menu/signals.py)."""
 
+from dataclasses import dataclass
+
 from django.db import transaction
 
 from restaurant.menu.models import Category, Dish
 from restaurant.realtime import groups
-from restaurant.realtime.broadcast import group_message, send_now
+from restaurant.realtime.broadcast import group_message, on_commit_once, send_now
 from restaurant.realtime.errors import OpError
 from restaurant.venues.models import Restaurant
 
@@ -31,11 +33,11 @@ def _send_menu_event(restaurant_id: int, event: dict) -> None:
     send_now(groups.menu_group(restaurant_id), message)
 
 
+@dataclass(frozen=True)
 class _MenuChanged:
     """The on-commit announcement of one restaurant's `menu.changed` (one per transaction)."""
 
-    def __init__(self, restaurant_id: int) -> None:
-        self.restaurant_id = restaurant_id
+    restaurant_id: int
 
     def __call__(self) -> None:
         _send_menu_event(self.restaurant_id, {"type": "menu.changed"})
@@ -46,13 +48,7 @@ def menu_changed_announce(*, restaurant_id: int) -> None:
     signals.py does, for every row saved or deleted): once it commits, every open menu of
     that restaurant hears `menu.changed {version}` and fetches the menu again. Once per
     transaction and restaurant, however many rows."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        isinstance(func, _MenuChanged) and func.restaurant_id == restaurant_id
-        for _, func, _ in connection.run_on_commit
-    ):
-        return
-    transaction.on_commit(_MenuChanged(restaurant_id))
+    on_commit_once(_MenuChanged(restaurant_id))
 
 
 def menu_dish_changed(*, dish: Dish) -> None:

@@ -123,3 +123,15 @@ def discard_on_commit(group: str, channel: str) -> None:
     rows commits (a killed process never left its groups: group sends would keep feeding its
     channel until the memberships expire, a day later)."""
     transaction.on_commit(lambda: _call_layer(_group_discard, group, channel))
+
+
+def on_commit_once(callback: Callable[[], None]) -> None:
+    """``transaction.on_commit(callback)``, unless an equal callback already waits for this
+    transaction's commit: one announcement per transaction however many rows changed (give
+    the callback an ``__eq__``: a frozen dataclass of what it announces)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        func == callback for _, func, _ in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(callback)
