@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "restaurant.dining",
     "restaurant.kitchen",
     "restaurant.printing",
+    "restaurant.billing",
     "restaurant.floor",
     "restaurant.site",
     "restaurant.realtime",

@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from restaurant.billing import urls as billing_urls
 from restaurant.core import views as core_views
 from restaurant.dining import views as dining_views
 from restaurant.floor import views as floor_views
@@ -48,6 +49,7 @@ urlpatterns = [
     path("t/<str:token>/", dining_views.table_page, name="table"),
     path("t/<str:token>/join/", dining_views.table_join, name="table-join"),
     path("api/t/<str:token>/bill/", dining_views.bill_api, name="bill-api"),
+    *billing_urls.diner_patterns,
     path("staff/login/", venues_views.StaffLoginView.as_view(), name="staff-login"),
     path("staff/logout/", venues_views.StaffLogoutView.as_view(), name="staff-logout"),
     path("staff/restaurants/", venues_views.restaurants, name="staff-restaurants"),

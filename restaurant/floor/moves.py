@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from restaurant.billing.services import meal_has_check_changes, meal_has_payments
 from restaurant.dining.models import CartLine, Diner, DiningSession, MealTransfer
 from restaurant.dining.names import name_key
 from restaurant.dining.services import session_change
@@ -32,12 +33,6 @@ from restaurant.venues.models import Restaurant
 
 OPEN = DiningSession.Status.OPEN
 NOTE_MAX = 140  # DiningSession.note
-
-
-def meal_has_payments(session: DiningSession) -> bool:
-    """Whether anything of ``session``'s bill has been paid: a join is split back only where
-    nothing has. Payments come with the till; until then nothing ever is (False)."""
-    return False
 
 
 # --- Reading and locking ----------------------------------------------------------------------
@@ -256,6 +251,11 @@ def meal_join(
     _still_open(target)
     _still_at(source, source_table)
     _still_at(target, target_table)
+    if meal_has_check_changes(source):
+        # Its payments and check discounts are its own check's; a join would leave them
+        # behind on a meal that no longer has the dishes. Settle or remove them first.
+        raise OpError("conflict", f"table {table_number}'s check has payments or discounts",
+                      detail="paid")  # fmt: skip
 
     diners = list(Diner.objects.filter(session=source).order_by("pk"))
     there = Diner.objects.filter(session=target)

@@ -9,21 +9,16 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from restaurant.billing.services import meal_close
 from restaurant.dining.selectors import dining_bill
-from restaurant.dining.services import (
-    UnsentCart,
-    open_session_for,
-    session_close,
-    session_open,
-    unsent_cart,
-)
+from restaurant.dining.services import UnsentCart, open_session_for, session_open, unsent_cart
 from restaurant.floor.selectors import floor_tables
 from restaurant.kitchen.services import order_status_set
 from restaurant.menu.money import format_money
 from restaurant.realtime.errors import OpError
 from restaurant.tables.views import action_reply, table_or_404, wants_json
 from restaurant.venues.http import staff_url, staff_view
-from restaurant.venues.roles import Action
+from restaurant.venues.roles import Action, may
 
 
 @staff_view(Action.FLOOR_VIEW)
@@ -55,26 +50,38 @@ def table_open(request, number: int):
 @staff_view(Action.TABLE_CLOSE)
 @require_POST
 def table_close(request, number: int):
-    """Close the table's meal. Unsent items in its cart are thrown away only when the form
-    says so (`discard_cart=1`, and `cart_seq`: the cart as shown); otherwise 409 with them
-    (`unsent`), whatever the client (a form without the floor's script too)."""
+    """Close the table's meal once its check is settled (restaurant/billing/services.py's
+    `meal_close`): with money owed, 409 `unpaid` with the ``balance`` and the till's URL,
+    unless a manager gives ``unpaid_reason``. Unsent items in its cart are thrown away only
+    when the form says so (`discard_cart=1`, and `cart_seq`: the cart as shown); otherwise
+    409 with them (`unsent`), whatever the client (a form without the floor's script too)."""
     table = table_or_404(request.restaurant, number)
+    restaurant = request.restaurant
     cart_seq = request.POST.get("cart_seq", "")
     try:
-        session = session_close(
-            table=table,
+        session = meal_close(
+            restaurant=restaurant, table=table, by=request.user,
+            may_close_unpaid=may(request.user, restaurant, Action.CLOSE_UNPAID),
+            unpaid_reason=request.POST.get("unpaid_reason", ""),
             discard_cart=request.POST.get("discard_cart") == "1",
             cart_seq=int(cart_seq) if cart_seq.isdigit() else None,
-        )
+        )  # fmt: skip
     except UnsentCart as refused:
         if wants_json(request):
             return action_reply(request, table, False, reason="unsent_cart",
                                 unsent=refused.unsent)  # fmt: skip
-        restaurant = request.restaurant
         amount = format_money(refused.unsent["total"], restaurant.currency)
         context = {"restaurant": restaurant, "table": table, "unsent": refused.unsent,
                    "amount": amount}  # fmt: skip
         return render(request, "staff/close_unsent.html", context, status=409)
+    except OpError as refused:
+        till = staff_url("staff-check", restaurant, number=table.number)
+        if wants_json(request):
+            extra = {k: v for k, v in refused.extra.items() if k != "detail"}
+            reason = refused.extra.get("detail") or refused.code
+            return action_reply(request, table, False, reason=reason, message=refused.message,
+                                check_url=till, **extra)  # fmt: skip
+        return redirect(till)
     return action_reply(request, table, session is not None,
                         session_id=session.pk if session else None)  # fmt: skip
 

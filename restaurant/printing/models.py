@@ -130,6 +130,7 @@ class PrintJob(models.Model):
         TICKET = "ticket"  # a round's dishes of one station
         VOID = "void"  # 退菜: a sent dish taken back
         RESTORE = "restore"  # a void taken back: the dish is owed again
+        RECEIPT = "receipt"  # a check or a receipt, on the cashier's printer (restaurant/billing)
 
     class State(models.TextChoices):
         QUEUED = "queued"

@@ -6,10 +6,13 @@ with one `StaffMember` row per restaurant they work at; what each role may do is
 `restaurant/venues/roles.py`.
 """
 
+import datetime
+from decimal import Decimal
+
 from babel.numbers import get_currency_precision, list_currencies
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -28,6 +31,22 @@ def currency_validator(value: str) -> None:
         raise ValidationError(
             "%(value)s is not an ISO 4217 currency code (CNY, JPY, HKD, ...)",
             code="invalid_currency", params={"value": value},
+        )  # fmt: skip
+
+
+PAYMENT_METHODS = ("cash", "card", "wechat", "alipay", "other")
+
+
+def default_payment_methods() -> list[str]:
+    return list(PAYMENT_METHODS)
+
+
+def payment_methods_validator(value) -> None:
+    if not (isinstance(value, list) and value and all(m in PAYMENT_METHODS for m in value)
+            and len(set(value)) == len(value)):  # fmt: skip
+        raise ValidationError(
+            "a list of payment methods, each once, from: %(known)s",
+            code="payment_methods", params={"known": ", ".join(PAYMENT_METHODS)},
         )  # fmt: skip
 
 
@@ -70,6 +89,42 @@ class Restaurant(Bilingual):
     adjust_needs_approval = models.BooleanField(
         default=False,
         help_text="When on, a dish a waiter takes back or gives free waits for a manager.",
+    )
+    # The till (restaurant/billing). Charges and rounding apply to every check from the moment
+    # they change; a closed check keeps what it was closed with.
+    cover_charge = models.PositiveIntegerField(
+        default=0,
+        help_text="Seat, tea or tableware charge per guest (餐位费/茶位费), in the currency's "
+        "minor unit. 0: none.",
+    )
+    service_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+        help_text="Service charge, a percentage of the dishes after discounts. 0: none.",
+    )  # fmt: skip
+
+    class Rounding(models.TextChoices):
+        NONE = "none", "No rounding"
+        JIAO = "jiao", "Drop the fen (抹分, to 0.10)"
+        YUAN = "yuan", "Drop the jiao and fen (抹零, to 1.00)"
+
+    rounding = models.CharField(
+        max_length=4, choices=Rounding.choices, default=Rounding.NONE,
+        help_text="抹零: the check's total is rounded down to this unit; the difference shows.",
+    )  # fmt: skip
+    payment_methods = models.JSONField(
+        default=default_payment_methods, validators=[payment_methods_validator],
+        help_text='The ways this till takes money, in order: any of "cash", "card", "wechat", '
+        '"alipay", "other".',
+    )  # fmt: skip
+    receipt_station = models.ForeignKey(
+        "Station", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The station whose printer prints receipts (the cashier's).",
+    )  # fmt: skip
+    day_starts_at = models.TimeField(
+        default=datetime.time(5, 0),
+        help_text="When the business day turns over: a check closed at 01:30 belongs to the "
+        "night before.",
     )
     # Bumped by every menu change (restaurant/menu/signals.py), so that a page can tell its
     # copy of the menu is old and each process its cached catalog (restaurant/menu/catalog.py).

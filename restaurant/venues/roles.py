@@ -34,6 +34,14 @@ class Action(StrEnum):
     TABLE_MOVE = "table.move"  # move a meal to another table, join two, split a join back
     MEAL_EDIT = "meal.edit"  # a meal's guest count and its note to the kitchen
     ORDERING_PAUSE = "ordering.pause"  # pause ordering (the whole menu or a category)
+    CHECK_SPLIT = "check.split"  # at the till: who pays for a dish, a dish shared
+    CHECK_DISCOUNT = "check.discount"  # a discount on a dish or the check, with a reason
+    PAYMENT_RECORD = "payment.record"  # record money taken (cash, card, WeChat Pay, ...)
+    PAYMENT_REFUND = "payment.refund"  # give money back, with a reason
+    CLOSE_UNPAID = "check.close_unpaid"  # close a table with money still owed, saying why
+    RECEIPT_PRINT = "receipt.print"  # print a check or a receipt on the cashier's printer
+    REPORT_VIEW = "report.view"  # the night's report (日结) and its exports
+    DAY_CLOSE = "day.close"  # close a business day: nothing of it can change after
     FLOOR_VIEW = "floor.view"  # the floor page, its API and socket
     TABLE_OPEN = "table.open"
     TABLE_CLOSE = "table.close"
@@ -63,6 +71,14 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.TABLE_MOVE: frozenset({MANAGER, CASHIER, WAITER}),
     Action.MEAL_EDIT: frozenset({MANAGER, CASHIER, WAITER}),
     Action.ORDERING_PAUSE: frozenset({MANAGER, KITCHEN}),
+    Action.CHECK_SPLIT: frozenset({MANAGER, CASHIER, WAITER}),
+    Action.CHECK_DISCOUNT: frozenset({MANAGER, CASHIER}),
+    Action.PAYMENT_RECORD: frozenset({MANAGER, CASHIER}),
+    Action.PAYMENT_REFUND: frozenset({MANAGER}),
+    Action.CLOSE_UNPAID: frozenset({MANAGER}),
+    Action.RECEIPT_PRINT: frozenset({MANAGER, CASHIER, WAITER}),
+    Action.REPORT_VIEW: frozenset({MANAGER, CASHIER}),
+    Action.DAY_CLOSE: frozenset({MANAGER}),
     Action.FLOOR_VIEW: frozenset({MANAGER, CASHIER, WAITER}),
     Action.TABLE_OPEN: frozenset({MANAGER, CASHIER, WAITER}),
     Action.TABLE_CLOSE: frozenset({MANAGER, CASHIER, WAITER}),

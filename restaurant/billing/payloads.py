@@ -1,0 +1,135 @@
+"""The check as the till, the phones and the receipt read it (JSON-ready; money in minor
+units, as every amount in the protocol)."""
+
+from restaurant.billing.compute import Check, equal_parts
+from restaurant.billing.models import Discount, Payment
+from restaurant.billing.selectors import check_state, paid_total, share_due
+from restaurant.dining.models import Diner, DiningSession
+from restaurant.kitchen.models import OrderItem
+from restaurant.venues.models import Restaurant
+
+
+def _discount(d: Discount, taken: int | None = None) -> dict:
+    return {
+        "id": d.pk,
+        "item_id": d.item_id,
+        "percent": str(d.percent) if d.percent is not None else None,
+        "amount": d.amount,
+        "taken": taken,
+        "reason": d.reason,
+        "by": _who(d.by_id),
+    }
+
+
+def _who(user_id: int | None) -> str:
+    if user_id is None:
+        return ""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id).first()
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def payment_payload(p: Payment) -> dict:
+    return {
+        "id": p.pk,
+        "kind": p.kind,
+        "method": p.method,
+        "amount": p.amount,
+        "tendered": p.tendered,
+        "change": p.change,
+        "target": p.target,
+        "diner_id": p.diner_id,
+        "refund_of": p.refund_of_id,
+        "reason": p.reason,
+        "state": p.state,
+        "at": p.at.isoformat(),
+        "by": _who(p.by_id),
+    }
+
+
+def check_payload(
+    session: DiningSession,
+    restaurant: Restaurant,
+    check: Check,
+    items: list[OrderItem],
+    diners: list[Diner],
+    offs: list[Discount],
+    payments: list[Payment],
+    *,
+    equal: int | None = None,
+) -> dict:
+    """Everything the check shows. ``equal``: also the n equal shares (AA) with what each
+    still owes. Diner ``part`` is their share by who had what; ``due`` what of it is unpaid."""
+    by_key = {r.key: r for r in check.lines}
+    paid = paid_total(payments)
+    lines = []
+    for item in items:
+        result = by_key[item.pk]
+        rows = list(item.owners.all())
+        lines.append({
+            "item_id": item.pk,
+            "name": item.name,
+            "options": item.option_names,
+            "note": item.note,
+            "qty": item.qty,
+            "unit_price": item.unit_price,
+            "amount": result.amount,
+            "comped": item.comped,
+            "discount": result.discount,
+            "net": result.net,
+            "added_by": item.added_by_id,
+            "owners": list(result.owners),
+            "shared": len(rows) > 1,
+            "claimed": len(rows) == 1,
+            "round": item.order.round,
+            "discounts": [_discount(d) for d in item.discounts.all()],
+        })  # fmt: skip
+    taken = dict(check.check_discounts)
+    diner_rows = []
+    for d in diners:
+        if d.pk not in check.per_owner and not paid_total(payments, f"diner:{d.pk}"):
+            continue  # nothing of theirs on the check (staff's diner with nothing, say)
+        target = f"diner:{d.pk}"
+        diner_rows.append({
+            "diner_id": d.pk, "name": d.name, "color": d.color, "staff": d.staff_id is not None,
+            "target": target, "part": check.per_owner.get(d.pk, 0),
+            "paid": paid_total(payments, target),
+            "due": share_due(check, payments, target) if d.pk in check.per_owner else 0,
+        })  # fmt: skip
+    payload = {
+        "session_id": session.pk,
+        "currency": restaurant.currency,
+        "table": {"number": session.table.number, "label": session.table.label},
+        "state": check_state(check, payments),
+        "closed": session.status != DiningSession.Status.OPEN,
+        "lines": lines,
+        "subtotal": check.subtotal,
+        "comped": check.comped,
+        "line_discounts": check.line_discounts,
+        "discounts": [_discount(d, taken.get(d.pk)) for d in offs],
+        "discount_total": check.discounts,
+        "service_percent": str(restaurant.service_percent),
+        "service": check.service,
+        "cover_charge": restaurant.cover_charge,
+        "guests": check.cover // restaurant.cover_charge if restaurant.cover_charge else None,
+        "cover": check.cover,
+        "rounding_rule": restaurant.rounding,
+        "rounding": check.rounding,
+        "total": check.total,
+        "paid": paid,
+        "balance": check.total - paid,
+        "diners": diner_rows,
+        "table_part": check.per_owner.get(None, 0),
+        "payments": [payment_payload(p) for p in payments],
+        "methods": list(restaurant.payment_methods),
+    }
+    if equal:
+        parts = equal_parts(check.total, equal)
+        payload["equal"] = [
+            {"target": f"equal:{equal}:{k}", "part": part,
+             "paid": paid_total(payments, f"equal:{equal}:{k}"),
+             "due": share_due(check, payments, f"equal:{equal}:{k}")}
+            for k, part in enumerate(parts)
+        ]  # fmt: skip
+    return payload
