@@ -38,6 +38,7 @@ restaurant_patterns = [
     path("staff/tables/<int:number>/qr.svg", tables_views.table_qr, name="staff-table-qr"),
     path("staff/qr-sheet/", tables_views.qr_sheet, name="staff-qr-sheet"),
     path("staff/adjustments/", kitchen_views.adjustments_page, name="staff-adjustments"),
+    *billing_urls.staff_patterns,
 ]
 
 urlpatterns = [
