@@ -243,8 +243,13 @@ def _payment_record(restaurant, session_id, method, amount, target, expect, op_i
                     tendered) -> Payment:  # fmt: skip
     existing = Payment.objects.filter(session_id=session_id, op_id=op_id).first()
     if existing is not None and existing.restaurant_id == restaurant.pk:
-        return existing
+        return existing  # a resend after the meal closed, too
     session = _meal(restaurant, session_id)
+    # Asked again under the meal's lock: the same press from another tab that held it first has
+    # committed by now, and is the answer (not a `stale` against its own payment).
+    existing = Payment.objects.filter(session=session, op_id=op_id).first()
+    if existing is not None:
+        return existing
     day = _day_open(restaurant)
     check, _, _, _, payments = check_of(session, restaurant)
     due = share_due(check, payments, target)
@@ -277,10 +282,10 @@ def payment_refund(
     ).first()
     if original is None:
         raise OpError("not_found", "no such payment", detail="payment")
-    existing = Payment.objects.filter(session_id=original.session_id, op_id=op_id).first()
-    if existing is not None:
-        return existing
     session = _meal(restaurant, original.session_id)
+    existing = Payment.objects.filter(session=session, op_id=op_id).first()
+    if existing is not None:  # the same press again (asked under the lock, as for payments)
+        return existing
     day = _day_open(restaurant)
     refunded = sum(
         r.amount for r in Payment.objects.filter(refund_of=original, state=Payment.State.SUCCEEDED)
