@@ -158,6 +158,7 @@ MANAGER_MODEL_PERMS = {
     "venues.restaurant": {"change", "view"},
     "dining": {"view"},
     "kitchen": {"view"},
+    "billing": {"view"},  # the till's record: read-only in the admin (the till writes it)
 }
 
 

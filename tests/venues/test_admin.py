@@ -395,6 +395,11 @@ class TestRowsStayWithTheirRestaurant:
         category.save()
 
 
+# The till's settings as the restaurant's form posts them untouched (tests/billing/test_admin.py).
+TILL_DEFAULTS = {"cover_charge": "0", "service_percent": "0", "rounding": "none",
+                 "payment_methods": '["cash", "card"]', "day_starts_at": "05:00"}  # fmt: skip
+
+
 class TestCurrency:
     """Leak: any text taken as a restaurant's currency (``zz1``, ``<b>``) broke the table
     page's prices (``Intl.NumberFormat``: RangeError); and a menu's stored prices reread in a
@@ -403,7 +408,7 @@ class TestCurrency:
     def post(self, client, restaurant, currency):
         data = {"name": restaurant.name, "name_en": "", "currency": currency,
                 "language": restaurant.language, "hold_first_round": "on",
-                "idle_close_minutes": 30}  # fmt: skip
+                "idle_close_minutes": 30, **TILL_DEFAULTS}  # fmt: skip
         return client.post(f"/admin/venues/restaurant/{restaurant.pk}/change/", data)
 
     @pytest.mark.parametrize("currency", ["zz1", "<b>", "XYZ", "cny"])
