@@ -492,6 +492,26 @@ def _reprint_banner() -> bytes:
     return slip.printer.output
 
 
+# --- the cashier's: a check or a receipt -----------------------------------------------------
+
+
+@transaction.atomic
+def receipt_queue(*, station: Station | None, payload: bytes) -> PrintJob:
+    """A job printing ``payload`` (a check or a receipt, restaurant/printing/receipts.py) on
+    ``station``'s printer, told to the boards like a ticket. No station, or no enabled printer
+    at it: `conflict` ``no_printer``, nothing queued."""
+    printer = _printer_of(station.pk if station is not None else None)
+    if printer is None:
+        raise OpError("conflict", "no receipt printer is set up", detail="no_printer")
+    job = PrintJob.objects.create(
+        restaurant_id=station.restaurant_id, station=station, kind=PrintJob.Kind.RECEIPT,
+        payload=payload,
+    )  # fmt: skip
+    _job_told(job.pk)
+    _printer_told(station.pk)
+    return job
+
+
 # --- the printer itself ----------------------------------------------------------------------
 
 

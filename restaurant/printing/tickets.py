@@ -114,13 +114,21 @@ _PARAMS = {
 
 def ticket_text(payload: bytes) -> str:
     """The printable text of ESC/POS ``payload``: commands dropped, GB18030 decoded. A cut
-    (GS V) becomes a line of ``✂``, so slips received together stay apart."""
+    (GS V) becomes a line of ``✂``, so slips received together stay apart; a QR code (a
+    receipt's, GS ( k) the line ``[QR <what it holds>]``."""
     text = bytearray()
     i = 0
     while i < len(payload):
         byte = payload[i]
         if byte in (0x1B, 0x1C, 0x1D, 0x10):
             command = payload[i : i + 2]
+            if command == b"\x1d(" and payload[i + 2 : i + 3] == b"k":  # GS ( k pL pH data
+                size = int.from_bytes(payload[i + 3 : i + 5], "little")
+                block = payload[i + 5 : i + 5 + size]
+                if block[:3] == b"1P0":  # the code's data stored: say what it holds
+                    text += b"[QR " + block[3:] + b"]\n"
+                i += 5 + size
+                continue
             if command == b"\x1dV":  # cut: GS V m, and a feed amount for m 65/66
                 mode = payload[i + 2] if i + 2 < len(payload) else 0
                 i += 4 if mode in (65, 66) else 3
