@@ -167,6 +167,8 @@ function card(table, nudges) {
       open
         ? h("button", { type: "button", class: "btn btn-close-table", "data-action": "close", disabled: busy("close") }, t("closeTable"))
         : h("button", { type: "button", class: `btn btn-open-table${CONFIG.staffOpensTables ? " is-needed" : ""}`, "data-action": "open", disabled: busy("open") }, t("openTable")),
+      // The till: the table's check, to split and take payments.
+      open && CAN.table_bill ? h("a", { class: "btn btn-check", href: `${TABLES}${n}/check/` }, t("checkLink")) : null,
       // Ordering for the table: also at a free one (the waiter's page opens its meal).
       CAN.order_for_table || (open && CAN.table_move)
         ? h("div", { class: "tcard-more" },
@@ -309,7 +311,9 @@ async function askClose(number) {
   const body = $("#close-body");
   const confirm = $("#close-confirm");
   confirm.disabled = true;
+  confirm.hidden = false;
   confirm.textContent = t("closeTable");
+  $("#close-till").hidden = true;
   discarding = null;
   body.replaceChildren(h("p", { class: "muted" }, t("billLoading")));
   openDialog(closeDialog);
@@ -375,6 +379,7 @@ $("#close-confirm").addEventListener("click", async () => {
   const name = tableName(find(number) || { number });
   const reply = await post(number, "close", form);
   if (reply?.ok) toast(t("closedToast", { table: name }), "is-ok");
+  else if (reply?.body?.reason === "unpaid") owed(number, reply.body);
   else if (reply?.body?.reason === "unsent_cart") {
     toast(t("cartChangedToast", { table: name }), "is-error"); // diners added since: look again
     askClose(number);
@@ -382,6 +387,23 @@ $("#close-confirm").addEventListener("click", async () => {
   else if (reply) toast(t("failed", { status: reply.status }), "is-error");
 });
 closeDialog.addEventListener("close", () => (closing = null));
+
+// Money is still owed (or was paid over): the close was refused. Say how much, in the dialog,
+// and offer the till, where it is settled (a manager may close unpaid there, saying why).
+function owed(number, body) {
+  const table = find(number) || { number };
+  const balance = Number(body.balance) || 0;
+  closing = null;
+  $("#close-title").textContent = t("owedTitle", { table: tableName(table) });
+  $("#close-body").replaceChildren(h("p", { class: "alert" },
+    t(balance < 0 ? "paidOverAlert" : "owedAlert", { amount: money(Math.abs(balance)) })));
+  $("#close-confirm").hidden = true;
+  const till = $("#close-till");
+  till.href = body.check_url || `${TABLES}${number}/check/`;
+  till.hidden = false;
+  openDialog(closeDialog);
+  till.focus();
+}
 
 // Rotating: a confirm that says what it breaks, then the new code to print.
 const rotateDialog = $("#rotate-dialog");
