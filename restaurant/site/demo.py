@@ -18,15 +18,33 @@ demo's nor that old one) is left alone.
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
-from restaurant.kitchen.models import AdjustReason
+from restaurant.billing.models import ClosedCheck, Payment
+from restaurant.billing.selectors import check_of, share_due
+from restaurant.billing.services import (
+    discount_add,
+    item_owners_set,
+    meal_close,
+    payment_record,
+    payment_refund,
+)
+from restaurant.dining import protocol as diner_protocol
+from restaurant.dining.models import Diner, DiningSession
+from restaurant.dining.ops import diner_op_apply
+from restaurant.dining.services import diner_arrive, session_lock, session_open
+from restaurant.kitchen.adjustments import item_adjust
+from restaurant.kitchen.models import AdjustReason, Order, OrderItem
+from restaurant.kitchen.services import order_status_set
 from restaurant.menu.models import Category, Dish, Option, OptionGroup
+from restaurant.tables.models import Table
 from restaurant.tables.services import tables_add
 from restaurant.venues.models import Restaurant, StaffMember, Station
 from restaurant.venues.services import restaurant_create, staff_member_create
@@ -626,6 +644,9 @@ class DemoRestaurant:
     menu: list
     tables: list  # [(number, label)], numbered 1..N
     stations: list = ()  # SHUXIANG_STATIONS' shape
+    # The till's settings (Restaurant fields; receipt_station by station code).
+    till: dict = field(default_factory=dict)
+    evening: bool = False  # an evening at the till to settle and report (`_evening_load`)
 
 
 DIM_SUM_TABLES = [(n, f"{n}号台") for n in range(1, 9)]
@@ -653,6 +674,15 @@ DEMO = [
         MENU,
         TABLES,
         SHUXIANG_STATIONS,
+        # ¥2 a guest for tea and tableware (茶位费), no service charge, the fen dropped (抹分);
+        # receipts print at the bar, where the cashier stands.
+        till={
+            "cover_charge": 200,
+            "service_percent": Decimal(0),
+            "rounding": "jiao",
+            "receipt_station": "bar",
+        },
+        evening=True,
     ),
     DemoRestaurant(
         "dimsum",
@@ -663,6 +693,8 @@ DEMO = [
         DIM_SUM_MENU,
         DIM_SUM_TABLES,
         DIM_SUM_STATIONS,
+        # Hong Kong's 10% service charge (加一), no rounding; receipts at the tea bar.
+        till={"service_percent": Decimal(10), "receipt_station": "bar"},
     ),
 ]
 DEMO_SLUGS = [demo.slug for demo in DEMO]
@@ -670,13 +702,19 @@ DEMO_SLUGS = [demo.slug for demo in DEMO]
 OLD_SLUG = "main"
 
 
-def demo_load(*, only: str | None = None) -> list[Restaurant]:
+def demo_load(*, only: str | None = None, evening: bool | None = None) -> list[Restaurant]:
     """Load the demo restaurants that are missing (only ``only``, a demo slug, when given):
     each with its menu and tables. Returns those it loaded: none when all are there, or when
-    the database has a restaurant of its own (then it adds nothing)."""
+    the database has a restaurant of its own (then it adds nothing).
+
+    ``evening`` (by default with the whole demo, what ``make run`` loads; not with ``only``,
+    the clean one-restaurant deployment the browser and multi-process tests run on): the
+    till's settings, and at 蜀香小馆 an evening to settle and report (`_evening_load`), once,
+    at a demo restaurant that has never used the till."""
     demos = [demo for demo in DEMO if only in (None, demo.slug)]
     if not demos:
         raise ValueError(f"no demo restaurant {only!r}; there are {', '.join(DEMO_SLUGS)}")
+    evening = only is None if evening is None else evening
     loaded = []
     with transaction.atomic():
         _adopt_old_demo()
@@ -691,9 +729,11 @@ def demo_load(*, only: str | None = None) -> list[Restaurant]:
                 )  # fmt: skip
             elif restaurant.categories.exists() or restaurant.tables.exists():
                 # Loaded before (or the old demo, adopted): left as it is, but for the
-                # stations a demo from before stations lacks.
+                # stations a demo from before stations lacks, and the till's evening.
                 _stations_load(restaurant, demo.stations)
                 _adjust_reasons_load(restaurant)
+                if evening:
+                    _till_load(restaurant, demo, fresh=False)
                 continue
             _menu_load(restaurant, demo.menu)
             _stations_load(restaurant, demo.stations)
@@ -701,6 +741,8 @@ def demo_load(*, only: str | None = None) -> list[Restaurant]:
             for table in tables_add(restaurant=restaurant, count=len(demo.tables)):
                 table.label = dict(demo.tables)[table.number]
                 table.save(update_fields=["label"])
+            if evening:
+                _till_load(restaurant, demo, fresh=True)
             loaded.append(restaurant)
     # No menu_version bump is needed for the options made in bulk (without signals): the
     # dishes and groups saved in this same transaction bumped it.
@@ -759,6 +801,256 @@ def _adjust_reasons_load(restaurant: Restaurant) -> None:
                      for_comp=comp, sort_order=position * 10)
         for position, (name, name_en, void, comp) in enumerate(ADJUST_REASONS, start=1)
     )  # fmt: skip
+
+
+# The till's evening -----------------------------------------------------------------------
+#
+# 蜀香小馆 tonight, made through the services the pages use (a diner's ops as the phone sends
+# them, the kitchen's moves, the till's payments, discounts and closing), so that the night's
+# report has something to add up and the cashier a table to settle live:
+# - 7号桌: each pays their own (by diner): cash with change, Alipay;
+# - 8号桌: a fish shared by three, cucumbers on the house, a member's 5% off, each paying
+#   their part three ways;
+# - 9号桌: AA among four, one card payment refunded and paid again by Alipay;
+# - 10号桌: a soup taken back (too long), a dish discounted, ¥100 by card and the rest WeChat;
+# - 包间B (12): the company's account, closed unpaid by the manager;
+# - 包间A (11): still eating, the dim sum on its way: settle it at the till.
+
+EVENING_TABLES = (7, 8, 9, 10, 11, 12)
+EVENING_STAFF = {"manager": "王经理", "cashier": "小陈", "waiter": "小李"}
+
+
+def _till_load(restaurant: Restaurant, demo: DemoRestaurant, *, fresh: bool) -> None:
+    """The demo's till settings, and its evening where it has one: for a restaurant loaded
+    now; for one loaded before only if it has an evening and has never used the till (no
+    payment, no check closed: its checks then say it is done) and the evening's tables are
+    free. So it happens once, and never over what a restaurant did at its till."""
+    if not fresh:
+        if not demo.evening or Payment.objects.filter(restaurant=restaurant).exists():
+            return
+        if ClosedCheck.objects.filter(restaurant=restaurant).exists():
+            return
+        tables = Table.objects.filter(restaurant=restaurant, number__in=EVENING_TABLES)
+        if (
+            tables.count() < len(EVENING_TABLES)
+            or DiningSession.objects.filter(
+                table__in=tables, status=DiningSession.Status.OPEN
+            ).exists()
+        ):
+            return
+    settings = dict(demo.till)
+    station = settings.pop("receipt_station", None)
+    for name, value in settings.items():
+        setattr(restaurant, name, value)
+    restaurant.receipt_station = restaurant.stations.filter(code=station).first()
+    restaurant.save()
+    if demo.evening:
+        _Evening(restaurant).load()
+
+
+class _Evening:
+    def __init__(self, restaurant: Restaurant) -> None:
+        self.restaurant = restaurant
+        dishes = Dish.objects.filter(category__restaurant=restaurant).prefetch_related(
+            "option_groups__options"
+        )
+        self.dishes = {d.name_en: d for d in dishes}
+        self.tables = {t.number: t for t in Table.objects.filter(restaurant=restaurant)}
+        self.staff = {role: _evening_staff(restaurant, role, name)
+                      for role, name in EVENING_STAFF.items()}  # fmt: skip
+        self.reasons = {r.name_en: r for r in AdjustReason.objects.filter(restaurant=restaurant)}
+        self.ops = 0
+
+    def op_id(self) -> str:
+        self.ops += 1
+        return f"demo-evening-{self.ops}"
+
+    def diner_op(self, diner: Diner, message: dict) -> int:
+        message = {**message, "id": self.op_id()}
+        op = msgspec.convert(message, diner_protocol.DINER_OPS[message["type"]])
+        return diner_op_apply(diner_id=diner.pk, op_id=message["id"], op=op)
+
+    def seat(self, number: int, guests: int, rounds: list) -> tuple[DiningSession, dict, dict]:
+        """Staff open table ``number`` for ``guests``; each round is ``(diner's name,
+        [(dish's English name, qty, [option names])])``, added from that diner's phone and
+        sent. Returns (the meal, diners by name, its dishes by "name:dish")."""
+        table = self.tables[number]
+        session = session_open(table=table, by_staff=True)
+        diners: dict[str, Diner] = {}
+        for name, dishes in rounds:
+            if name not in diners:
+                diner = diner_arrive(table=table, known_diner_ids=[])
+                self.diner_op(diner, {"type": "diner.rename", "name": name})
+                diners[name] = diner
+            self.order(session, diners[name], dishes)
+        self.diner_op(next(iter(diners.values())), {"type": "meal.set", "guests": guests})
+        items = {}
+        for item in OrderItem.objects.filter(order__session=session).select_related("dish"):
+            name = next(n for n, d in diners.items() if d.pk == item.added_by_id)
+            items[f"{name}:{item.dish.name_en}"] = item
+        return session, diners, items
+
+    def order(self, session: DiningSession, diner: Diner, dishes: list) -> None:
+        """A round from ``diner``'s phone: ``[(dish's English name, qty, [option names])]``
+        into the cart, then sent."""
+        for dish_name, qty, options in dishes:
+            dish = self.dishes[dish_name]
+            self.diner_op(diner, {"type": "cart.add", "dish_id": dish.pk, "qty": qty,
+                                  "options": _options(dish, options)})  # fmt: skip
+        seq = DiningSession.objects.get(pk=session.pk).seq
+        self.diner_op(diner, {"type": "order.submit", "seq": seq})
+
+    def serve(self, session: DiningSession, status: str = "served") -> None:
+        """Every round of the meal not yet there goes to ``status`` (the kitchen's move)."""
+        for order in Order.objects.filter(session=session).exclude(
+            status__in=(Order.Status.SERVED, Order.Status.CANCELLED, status)
+        ):
+            order_status_set(restaurant=self.restaurant, order_id=order.pk, status=status,
+                             by_id=self.staff["waiter"].pk)  # fmt: skip
+
+    def adjust(self, item: OrderItem, kind: str, reason: str, role: str) -> None:
+        item_adjust(restaurant=self.restaurant, item_id=item.pk, kind=kind, qty=1,
+                    reason_id=self.reasons[reason].pk, by_id=self.staff[role].pk,
+                    role=role)  # fmt: skip
+
+    def discount(self, session: DiningSession, reason: str, *, item=None, percent=None,
+                 amount=None) -> None:  # fmt: skip
+        discount_add(restaurant=self.restaurant, session_id=session.pk, reason=reason,
+                     op_id=self.op_id(), by=self.staff["manager"],
+                     item_id=item.pk if item else None, percent=percent,
+                     amount=amount)  # fmt: skip
+
+    def pay(self, session: DiningSession, method: str, target: str = "check", *,
+            amount: int | None = None, cash_note: int = 0) -> Payment:  # fmt: skip
+        """Pay ``target``'s due (or ``amount`` of it) by ``method``; cash handed over in notes
+        of ``cash_note`` (minor units), the change worked out by the till."""
+        session = DiningSession.objects.get(pk=session.pk)  # its guests as set since
+        check, _, _, _, payments = check_of(session, self.restaurant)
+        due = share_due(check, payments, target)
+        amount = due if amount is None else amount
+        tendered = -(-amount // cash_note) * cash_note if cash_note else None
+        return payment_record(restaurant=self.restaurant, session_id=session.pk,
+                              method=method, amount=amount, target=target, expect=due,
+                              op_id=self.op_id(), by=self.staff["cashier"],
+                              tendered=tendered)  # fmt: skip
+
+    def close(self, session: DiningSession, *, unpaid_reason: str = "") -> None:
+        meal_close(
+            restaurant=self.restaurant,
+            table=self.tables[session.table.number],
+            by=self.staff["manager" if unpaid_reason else "cashier"],
+            may_close_unpaid=bool(unpaid_reason),
+            unpaid_reason=unpaid_reason,
+        )
+
+    def load(self) -> None:
+        r = self.restaurant
+        spicy, mild = ["中辣"], ["微辣"]
+
+        # 7号桌: by diner.
+        meal, d, _ = self.seat(7, 2, [
+            ("小王", [("Kung Pao Chicken", 1, spicy), ("Steamed Rice", 1, [])]),
+            ("Lily", [("Tomato and Egg Stir-Fry", 1, []), ("Steamed Rice", 1, []),
+                      ("Iced Lemon Tea", 1, ["少冰"])]),
+        ])  # fmt: skip
+        self.serve(meal)
+        self.pay(meal, "cash", f"diner:{d['小王'].pk}", cash_note=5000)
+        self.pay(meal, "alipay", f"diner:{d['Lily'].pk}")
+        self.close(meal)
+
+        # 8号桌: a fish for three, cucumbers on the house, a member's 5% off (the fen dropped).
+        meal, d, items = self.seat(8, 3, [
+            ("张姐", [("Sichuan Boiled Fish", 1, [*spicy, "小份"]), ("Steamed Rice", 1, [])]),
+            ("老李", [("Twice-Cooked Pork", 1, mild), ("Tsingtao Beer", 3, [])]),
+            ("阿强", [("Smashed Cucumber", 1, []), ("Steamed Rice", 1, [])]),
+        ])  # fmt: skip
+        self.serve(meal)
+        with transaction.atomic():
+            item_owners_set(session=session_lock(meal.pk),
+                            item_id=items["张姐:Sichuan Boiled Fish"].pk,
+                            diner_ids=[diner.pk for diner in d.values()])  # fmt: skip
+        self.adjust(items["阿强:Smashed Cucumber"], "comp", "Regular", "waiter")
+        self.discount(meal, "会员95折 Member 5% off", percent=Decimal(5))
+        self.pay(meal, "wechat", f"diner:{d['张姐'].pk}")
+        self.pay(meal, "card", f"diner:{d['老李'].pk}")
+        self.pay(meal, "cash", f"diner:{d['阿强'].pk}", cash_note=10000)
+        self.close(meal)
+
+        # 9号桌: AA among four; a card payment given back, paid again by Alipay.
+        meal, _, _ = self.seat(9, 4, [
+            ("Tom", [("Honey-Glazed Char Siu", 1, ["小份"]), ("White Cut Chicken", 1, ["小份"]),
+                     ("Lettuce in Oyster Sauce", 1, []), ("Yangzhou Fried Rice", 1, ["小份"]),
+                     ("Chrysanthemum Tea", 1, [])]),
+        ])  # fmt: skip
+        self.serve(meal)
+        self.pay(meal, "wechat", "equal:4:0")
+        wrong = self.pay(meal, "card", "equal:4:1")
+        payment_refund(restaurant=r, payment_id=wrong.pk, amount=wrong.amount,
+                       reason="改用支付宝 Paid by Alipay instead", op_id=self.op_id(),
+                       by=self.staff["manager"])  # fmt: skip
+        self.pay(meal, "alipay", "equal:4:1")
+        self.pay(meal, "wechat", "equal:4:2")
+        self.pay(meal, "cash", "equal:4:3", cash_note=10000)
+        self.close(meal)
+
+        # 10号桌: the soup took too long, the pork came salty; ¥100 by card, the rest WeChat.
+        meal, _, items = self.seat(10, 2, [
+            ("陈先生", [("Beef Chow Fun", 1, []), ("Fuqi Feipian", 1, mild),
+                        ("Hot and Sour Soup", 1, ["小份"])]),
+            ("陈太太", [("Yu Xiang Shredded Pork", 1, mild), ("Hong Kong Milk Tea", 1, [])]),
+        ])  # fmt: skip
+        self.adjust(items["陈先生:Hot and Sour Soup"], "void", "Took too long", "manager")
+        self.serve(meal)
+        self.discount(meal, "口味偏咸 Too salty", item=items["陈太太:Yu Xiang Shredded Pork"],
+                      amount=500)  # fmt: skip
+        self.pay(meal, "card", amount=10000)
+        self.pay(meal, "wechat")
+        self.close(meal)
+
+        # 包间B: on the company's account, settled monthly.
+        meal, _, _ = self.seat(12, 2, [
+            ("王总", [("White Cut Chicken", 1, ["大份"]), ("Sour Plum Drink", 2, [])]),
+        ])  # fmt: skip
+        self.serve(meal)
+        self.close(meal, unpaid_reason="公司挂账，月结 Company account, monthly")
+
+        # 包间A: still at the table, the dim sum on its way.
+        meal, d, _ = self.seat(11, 4, [
+            ("Amy", [("Kung Pao Chicken", 1, mild), ("Mapo Tofu", 1, mild),
+                     ("Steamed Rice", 4, [])]),
+        ])  # fmt: skip
+        self.serve(meal)
+        self.order(meal, d["Amy"], [("Har Gow", 1, []), ("Hong Kong Milk Tea", 2, [])])
+        self.serve(meal, "preparing")
+
+
+def _options(dish: Dish, names: list[str]) -> list[int]:
+    """The options of ``dish`` named in ``names``, and the first one of each group that needs a
+    choice and got none."""
+    chosen = []
+    for group in dish.option_groups.all():
+        options = list(group.options.all())
+        picked = [o.pk for o in options if o.name in names][: group.max_choices]
+        missing = group.min_choices - len(picked)
+        if missing > 0:
+            picked += [o.pk for o in options if o.pk not in picked][:missing]
+        chosen += picked
+    return chosen
+
+
+def _evening_staff(restaurant: Restaurant, role: str, name: str):
+    """The demo login of ``role`` (made here when missing, named ``name``, with no password
+    yet: `demo_logins` gives it the one it prints)."""
+    User = get_user_model()
+    username = login_username(restaurant.slug, role)
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, first_name=name, is_active=True)
+        user.set_unusable_password()
+        user.save()
+    if not StaffMember.objects.filter(user=user, restaurant=restaurant).exists():
+        staff_member_create(restaurant=restaurant, role=role, username=username, password=None)
+    return user
 
 
 def _menu_load(restaurant: Restaurant, menu: list) -> None:

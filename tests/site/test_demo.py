@@ -241,3 +241,109 @@ def test_only_demo_restaurants_get_demo_logins(tmp_path):
 def test_no_demo_still_prints_a_superuser(tmp_path):
     (admin,) = demo_logins(var_dir=tmp_path, superuser="admin")
     assert authenticate(username="admin", password=admin.password).is_superuser
+
+
+# The till's evening -----------------------------------------------------------------------------
+
+
+def test_the_full_demo_comes_with_an_evening_to_report_and_a_table_to_settle():
+    """`make run`'s demo: 蜀香小馆's till set up (¥2 a guest, to the jiao, receipts at the bar)
+    and tonight so far made through the till's services: tables closed with each split, money
+    by several methods and a refund, a discount with its reason, a dish given free and one
+    taken back, a table closed unpaid; 包间A still eating, to be settled live."""
+    from restaurant.billing.models import ClosedCheck, Discount, Payment
+    from restaurant.billing.report import z_report
+    from restaurant.billing.selectors import business_date, check_of, share_due
+    from restaurant.billing.services import meal_close, payment_record
+    from restaurant.dining.models import DiningSession
+
+    demo_load()
+    shuxiang = Restaurant.objects.get(slug="shuxiang")
+    dimsum = Restaurant.objects.get(slug="dimsum")
+    assert (shuxiang.cover_charge, shuxiang.rounding, shuxiang.receipt_station.code) == (
+        200, "jiao", "bar")  # fmt: skip
+    assert (dimsum.service_percent, dimsum.receipt_station.code) == (10, "bar")
+    assert not ClosedCheck.objects.filter(restaurant=dimsum).exists()
+
+    report = z_report(restaurant=shuxiang, date=business_date(shuxiang))
+    checks = ClosedCheck.objects.filter(restaurant=shuxiang)
+    assert report["checks"]["count"] == checks.count() == 5
+    assert report["checks"]["net"] == sum(c.total for c in checks)
+    assert report["checks"]["rounding"] > 0 and report["checks"]["comped"] > 0
+    targets = set(Payment.objects.filter(restaurant=shuxiang).values_list("target", flat=True))
+    assert {t.split(":")[0] for t in targets} == {"check", "diner", "equal"}
+    methods = {m["method"] for m in report["payments"]["methods"] if m["count"]}
+    assert methods == {"cash", "card", "wechat", "alipay"}
+    assert report["payments"]["cash"]["change"] > 0  # cash handed over in notes
+    assert [r["reason"] for r in report["payments"]["refunds"]] == ["改用支付宝 Paid by Alipay "
+                                                                   "instead"]  # fmt: skip
+    assert {d["reason"] for d in report["discounts"]} == {
+        "会员95折 Member 5% off", "口味偏咸 Too salty"}  # fmt: skip
+    assert Discount.objects.filter(restaurant=shuxiang).count() == 2
+    assert sorted((a["kind"], a["by"]) for a in report["voids_and_comps"]) == [
+        ("comp", "小李"), ("void", "王经理")]  # fmt: skip
+    (unpaid,) = report["unpaid"]
+    assert unpaid["table"]["label"] == "包间B" and unpaid["by"] == "王经理"
+    shared = [line for c in checks for line in c.detail["lines"] if len(line["owners"]) > 1]
+    assert len(shared) == 1  # the fish, shared by three
+    assert shared[0]["owners"] and len(shared[0]["owners"]) == 3
+
+    (still,) = report["open_meals"]
+    assert still["table"]["label"] == "包间A" and still["paid"] == 0 and still["total"] > 0
+    meal = DiningSession.objects.get(pk=still["session_id"])
+    assert meal.orders.filter(status="preparing").exists()  # the dim sum is on its way
+    check, _, _, _, payments = check_of(meal)
+    due = share_due(check, payments, "check")
+    assert due == still["total"]
+    cashier = get_user_model().objects.get(username="shuxiang-cashier")
+    payment_record(restaurant=shuxiang, session_id=meal.pk, method="wechat", amount=due,
+                   target="check", expect=due, op_id="live", by=cashier)  # fmt: skip
+    meal_close(restaurant=shuxiang, table=meal.table, by=cashier, may_close_unpaid=False)
+    after = z_report(restaurant=shuxiang, date=business_date(shuxiang))
+    assert after["checks"]["count"] == 6 and after["open_meals"] == []
+
+
+def test_the_evening_is_made_once():
+    from restaurant.billing.models import ClosedCheck, Payment
+    from restaurant.dining.models import DiningSession
+
+    demo_load()
+    made = (ClosedCheck.objects.count(), Payment.objects.count(), DiningSession.objects.count())
+    before = counts()
+    assert demo_load() == []
+    assert (ClosedCheck.objects.count(), Payment.objects.count(),
+            DiningSession.objects.count()) == made  # fmt: skip
+    assert counts() == before
+
+
+def test_a_one_restaurant_load_has_no_evening_and_a_later_full_load_adds_it_once():
+    """`--only` is the clean restaurant the browser tests run on: no till settings, no meals.
+    A demo loaded so (or before the till existed) gets the evening from the next full load,
+    once: a restaurant that has used its till is left alone."""
+    from restaurant.billing.models import ClosedCheck
+    from restaurant.dining.models import DiningSession
+
+    (shuxiang,) = demo_load(only="shuxiang")
+    assert not DiningSession.objects.exists()
+    shuxiang.refresh_from_db()
+    till = (shuxiang.cover_charge, shuxiang.rounding, shuxiang.receipt_station)
+    assert till == (0, "none", None)
+    assert [r.slug for r in demo_load()] == ["dimsum"]
+    assert ClosedCheck.objects.filter(restaurant=shuxiang).count() == 5
+    shuxiang.refresh_from_db()
+    assert shuxiang.cover_charge == 200
+    Restaurant.objects.filter(pk=shuxiang.pk).update(cover_charge=300)  # the manager's own
+    demo_load()
+    assert ClosedCheck.objects.filter(restaurant=shuxiang).count() == 5
+    assert Restaurant.objects.get(pk=shuxiang.pk).cover_charge == 300
+
+
+def test_no_evening_over_a_table_in_use():
+    from restaurant.billing.models import ClosedCheck
+    from restaurant.dining.services import session_open
+
+    (shuxiang,) = demo_load(only="shuxiang")
+    session_open(table=shuxiang.tables.get(number=11), by_staff=True)
+    demo_load()
+    assert not ClosedCheck.objects.exists()
+    assert Restaurant.objects.get(pk=shuxiang.pk).cover_charge == 0
