@@ -214,7 +214,6 @@ def check_page(request, number: int):
         "currency": restaurant.currency,
         "table": {"id": table.pk, "number": table.number, "label": table.label},
         "equalMax": EQUAL_MAX,
-        "hasPrinter": restaurant.receipt_station_id is not None,
         "can": {key: request.staff_can[key] for key in (
             "check_split", "check_discount", "payment_record", "payment_refund",
             "close_unpaid", "receipt_print", "table_close")},
