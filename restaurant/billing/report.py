@@ -3,8 +3,8 @@
 `z_report` reads the day's closed checks (`ClosedCheck`, their figures and the dishes frozen in
 their ``detail``), its payments (`Payment.business_date`), the dishes taken back or given free
 on its meals, and the meals still open; `business_day_close` keeps the report as it was
-(`BusinessDay.report`) and from then on nothing of that day changes (the services refuse with
-``day_closed``).
+(`BusinessDay.report`) and from then on nothing of that day changes (money taken after a
+manager closed today early counts on the next day: restaurant/billing/services.py).
 
 The report is JSON-ready: money in minor units (integers), times as ISO strings in the local
 time zone, names of dishes, categories and stations in both languages (``name``, ``name_en``)
@@ -344,6 +344,14 @@ def business_day_close(*, restaurant: Restaurant, date: datetime.date, by) -> Bu
     day after the current one); ``meals_open`` while meals that opened on that day or before
     it are still open (``meals``: them, with their checks), since each would be kept from
     closing on a closed day, or close on a later one with that day's dishes."""
+    with transaction.atomic():
+        # The restaurant's row, as every payment and close takes it (billing/services.py's
+        # `_day_open`): none lands on the day between the check below and the insert.
+        Restaurant.objects.select_for_update().filter(pk=restaurant.pk).exists()
+        return _day_close(restaurant, date, by)
+
+
+def _day_close(restaurant: Restaurant, date: datetime.date, by) -> BusinessDay:
     if BusinessDay.objects.filter(restaurant=restaurant, date=date).exists():
         raise OpError("conflict", f"the business day {date} is already closed",
                       detail="already_closed")  # fmt: skip

@@ -10,17 +10,19 @@ Refusals are `OpError`s, nothing changed: ``not_found`` (another restaurant's me
 payment too), ``bad_request`` (a malformed amount or share), ``stale`` (the check changed
 since the till showed the amount: ``due`` is the current one), and ``conflict`` with a
 ``detail``: ``paid`` (the dish is in a share someone paid), ``claimed`` (another diner claims
-it), ``unpaid`` (closing with money owed), ``day_closed`` (the business day was closed),
-``closed`` (the meal has ended), ``over`` (more than is owed).
+it), ``unpaid`` (closing with money owed),
+``closed`` (the meal has ended), ``over`` (more than is owed). Money taken after a manager
+closed today early counts on the next business day.
 """
 
+import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from restaurant.billing import selectors
-from restaurant.billing.models import ClosedCheck, Discount, ItemOwner, Payment
+from restaurant.billing.models import BusinessDay, ClosedCheck, Discount, ItemOwner, Payment
 from restaurant.billing.payloads import check_payload
 from restaurant.billing.selectors import business_date, check_of, paid_total, share_due
 from restaurant.dining.models import Diner, DiningSession
@@ -67,9 +69,19 @@ def open_meal_id(restaurant: Restaurant, table_number: int) -> int:
 
 
 def _day_open(restaurant: Restaurant):
+    """The business day money taken now belongs to: today's, or, once a manager has closed
+    today early (日结 before ``day_starts_at``), the next open one. The restaurant's row is
+    locked till commit, as closing a day locks it (restaurant/billing/report.py), so no
+    payment or close lands on a day while it is being closed."""
+    Restaurant.objects.select_for_update().filter(pk=restaurant.pk).exists()
     day = business_date(restaurant)
-    if selectors.day_is_closed(restaurant.pk, day):
-        raise OpError("conflict", f"the business day {day} has been closed", detail="day_closed")
+    closed = set(
+        BusinessDay.objects.filter(restaurant=restaurant, date__gte=day).values_list(
+            "date", flat=True
+        )
+    )
+    while day in closed:
+        day += datetime.timedelta(days=1)
     return day
 
 

@@ -345,16 +345,16 @@ def test_closing_a_day_keeps_its_report_and_nothing_of_it_changes_after(menu):
                              "generated_at": closed.report["generated_at"],
                              "closed": closed.report["closed"]}  # fmt: skip
 
-    # A meal of the closed day can neither be paid nor closed now.
+    # A table seated after the manager closed today early: its money is the next day's, and
+    # the closed day's report never changes.
     later, _, _ = seat(menu, menu.table, ("B", [menu.rice]))
-    with pytest.raises(OpError) as refused:
-        pay(restaurant, later, "cash")
-    assert refused.value.extra["detail"] == "day_closed"
-    with pytest.raises(OpError) as refused:
-        close(restaurant, later, by=manager, unpaid_reason="试试")
-    assert refused.value.extra["detail"] == "day_closed"
-    assert not Payment.objects.filter(session=later).exists()
-    assert DiningSession.objects.get(pk=later.pk).status == "open"
+    pay(restaurant, later, "cash")
+    close(restaurant, later, by=manager)
+    tomorrow = today + datetime.timedelta(days=1)
+    assert Payment.objects.get(session=later).business_date == tomorrow
+    assert ClosedCheck.objects.get(session=later).business_date == tomorrow
+    assert z_report(restaurant=restaurant, date=today)["checks"]["net"] == 3800
+    assert z_report(restaurant=restaurant, date=tomorrow)["checks"]["net"] == 300
 
     with pytest.raises(OpError) as refused:
         business_day_close(restaurant=restaurant, date=today, by=manager)
