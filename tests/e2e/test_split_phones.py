@@ -5,7 +5,9 @@ for this" on Ann's first dish: Ann's page shows it moved to Bo as soon as the so
 check changed (no reload), her part drops (the dish, and its share of the cover charge) and
 she is told who pays it now. Then a race: Ann, offline, asks to share her second dish with Bo
 while Bo takes it; back online her op is refused and her phone says why, in words ("Bo is
-paying for this"). Screenshots of both phones go to test-results/ (split-*.png).
+paying for this"). The cashier takes the money and closes the table: both phones say the meal
+has ended and offer its receipt, which Ann opens. No page breaks the Content-Security-Policy.
+Screenshots of both phones go to test-results/ (split-*.png).
 """
 
 import json
@@ -20,11 +22,16 @@ from tests.support.browser import (
     CHROMIUM_ARGS,
     PHONE,
     RESULTS,
+    TABLET,
     TIMEOUT_MS,
     chromium_required,
     restaurant_set,
+    sign_in,
+    staff_create,
 )
 from tests.support.servers import AsgiServer, prepare_database
+
+CASHIER, CASHIER_PASSWORD = "cashier", "a-long-test-password-for-the-till"
 
 
 def plain_dishes(base_url: str) -> list[int]:
@@ -65,6 +72,8 @@ def test_bo_takes_anns_dish_and_anns_phone_sees_it(tmp_path):
     RESULTS.mkdir(exist_ok=True)
     database_url = prepare_database(tmp_path)
     restaurant_set(database_url, hold_first_round=False)
+    staff_create(database_url, restaurant="shuxiang", role="cashier", username=CASHIER,
+                 password=CASHIER_PASSWORD)  # fmt: skip
     expect.set_options(timeout=TIMEOUT_MS)
     with AsgiServer(database_url=database_url) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -74,6 +83,8 @@ def test_bo_takes_anns_dish_and_anns_phone_sees_it(tmp_path):
             page = browser.new_context(**PHONE, locale="en-US").new_page()
             page.set_default_timeout(TIMEOUT_MS)
             page.on("pageerror", lambda exc, who=who: errors.append(f"{who}: {exc}"))
+            page.on("console", lambda msg, who=who: errors.append(f"{who}: {msg.text}")
+                    if "Content Security Policy" in msg.text else None)  # fmt: skip
             phones[who] = page
         ann, bo = phones["ann"], phones["bo"]
         try:
@@ -134,6 +145,29 @@ def test_bo_takes_anns_dish_and_anns_phone_sees_it(tmp_path):
             expect(second.locator(".owners .chip")).to_have_text(["Bo"])
             expect(ann.locator("#my-amount")).to_have_text("¥0.00")
             ann.screenshot(path=str(RESULTS / "split-refused.png"))
+            ann.locator("#dish-sheet [data-close]").click()
+
+            # The cashier takes the whole check and closes the table (the till's own API).
+            till = browser.new_context(**TABLET, locale="en-US")
+            sign_in(till.new_page(), server.url, CASHIER, CASHIER_PASSWORD, "/staff/")
+            token = next(c["value"] for c in till.cookies() if c["name"] == "csrftoken")
+            csrf = {"X-CSRFToken": token, "Accept": "application/json"}
+            check = till.request.get(server.url + "/staff/api/tables/1/check/").json()
+            paid = till.request.post(server.url + "/staff/tables/1/check/payments/", headers=csrf,
+                                     form={"method": "cash", "amount": check["balance"],
+                                           "target": "check", "expect": check["balance"],
+                                           "op_id": "split-e2e"})  # fmt: skip
+            assert paid.ok, paid.text()
+            closed = till.request.post(server.url + "/staff/tables/1/close/", headers=csrf)
+            assert closed.ok, closed.text()
+            for page in (ann, bo):
+                expect(page.locator("#ended-title")).to_have_text("This meal has ended")
+                expect(page.locator("#receipt-link")).to_be_visible()
+            bo.screenshot(path=str(RESULTS / "split-ended.png"))
+            ann.locator("#receipt-link").click()
+            expect(ann.locator(".stamp")).to_have_text("PAID")
+            expect(ann.locator(".receipt .total")).to_contain_text(f"¥{total / 100:,.2f}")
+            ann.screenshot(path=str(RESULTS / "split-receipt.png"), full_page=True)
         finally:
             browser.close()
         assert errors == []
