@@ -115,7 +115,7 @@ function picker(line) {
     const ids = [...form.querySelectorAll("input:checked")].map((i) => Number(i.value));
     send("item.share", { diner_ids: ids });
   });
-  const back = button("secondary", t("whoPays"), () => pick(false));
+  const back = button("secondary", t("back"), () => pick(false));
   update();
   return [form, h("div", { class: "row" }, back, go)];
 }
