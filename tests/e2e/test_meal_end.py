@@ -25,7 +25,7 @@ from tests.support.browser import (
     sign_in,
     staff_create,
 )
-from tests.support.servers import AsgiServer, prepare_database
+from tests.support.servers import AsgiServer, manage, prepare_database
 
 HOST, HOST_PASSWORD = "host", "floor-staff-test-password"
 
@@ -49,6 +49,19 @@ def add_dish(phone, dish: dict) -> None:
     expect(sheet).to_be_visible()
     sheet.locator("#dish-add").click()
     expect(sheet).to_be_hidden()
+
+
+# The cashier takes the whole check of table 1's meal (the till's own service).
+PAY_TABLE_ONE = """
+from restaurant.billing.selectors import check_of, share_due
+from restaurant.billing.services import payment_record
+from restaurant.dining.models import DiningSession
+meal = DiningSession.objects.get(table__number=1, status="open")
+check, _, _, _, payments = check_of(meal)
+due = share_due(check, payments, "check")
+payment_record(restaurant=meal.table.restaurant, session_id=meal.pk, method="cash", amount=due,
+               target="check", expect=due, op_id="e2e", by=None)
+"""
 
 
 @pytest.mark.browser
@@ -120,6 +133,16 @@ def test_an_ended_meal_stays_ended_until_the_diner_starts_a_new_one(tmp_path):
             confirm = dialog.locator("#close-confirm")
             expect(confirm).to_have_text("Throw the cart away and close")
             floor.screenshot(path=str(RESULTS / "floor-close-unsent-cart.png"))
+            confirm.click()
+            # The round is on the check and nobody has paid: the close is refused, the dialog
+            # says how much is owed and offers the check instead.
+            expect(dialog.locator(".alert").first).to_contain_text("still owed")
+            expect(dialog.locator('a[href$="/staff/tables/1/check/"]')).to_be_visible()
+            expect(card.locator(".state-pill")).not_to_have_text("Free")
+            manage("shell", "-c", PAY_TABLE_ONE, database_url=database_url)  # at the till
+            floor.keyboard.press("Escape")
+            card.locator('button[data-action="close"]').click()
+            expect(confirm).to_have_text("Throw the cart away and close")
             confirm.click()
             expect(card.locator(".state-pill")).to_have_text("Free")
 
