@@ -9,7 +9,7 @@ from restaurant.kitchen.models import OrderItem
 from restaurant.venues.models import Restaurant
 
 
-def _discount(d: Discount, taken: int | None = None) -> dict:
+def _discount(d: Discount, taken: int | None = None, names: dict | None = None) -> dict:
     return {
         "id": d.pk,
         "item_id": d.item_id,
@@ -17,20 +17,22 @@ def _discount(d: Discount, taken: int | None = None) -> dict:
         "amount": d.amount,
         "taken": taken,
         "reason": d.reason,
-        "by": _who(d.by_id),
+        "by": (names if names is not None else _names([d.by_id])).get(d.by_id, ""),
     }
 
 
-def _who(user_id: int | None) -> str:
-    if user_id is None:
-        return ""
+def _names(user_ids) -> dict[int, str]:
+    """Staff members' names as the till shows them (full name, else user name), in one query."""
     from django.contrib.auth import get_user_model
 
-    user = get_user_model().objects.filter(pk=user_id).first()
-    return (user.get_full_name() or user.get_username()) if user else ""
+    wanted = {u for u in user_ids if u is not None}
+    if not wanted:
+        return {}
+    users = get_user_model().objects.filter(pk__in=wanted)
+    return {u.pk: u.get_full_name() or u.get_username() for u in users}
 
 
-def payment_payload(p: Payment) -> dict:
+def payment_payload(p: Payment, names: dict | None = None) -> dict:
     return {
         "id": p.pk,
         "kind": p.kind,
@@ -44,7 +46,7 @@ def payment_payload(p: Payment) -> dict:
         "reason": p.reason,
         "state": p.state,
         "at": p.at.isoformat(),
-        "by": _who(p.by_id),
+        "by": (names if names is not None else _names([p.by_id])).get(p.by_id, ""),
     }
 
 
@@ -62,6 +64,11 @@ def check_payload(
     """Everything the check shows. ``equal``: also the n equal shares (AA) with what each
     still owes. Diner ``part`` is their share by who had what; ``due`` what of it is unpaid."""
     by_key = {r.key: r for r in check.lines}
+    names = _names(
+        [d.by_id for i in items for d in i.discounts.all()]
+        + [d.by_id for d in offs]
+        + [p.by_id for p in payments]
+    )
     paid = paid_total(payments)
     lines = []
     for item in items:
@@ -83,7 +90,7 @@ def check_payload(
             "shared": len(rows) > 1,
             "claimed": len(rows) == 1,
             "round": item.order.round,
-            "discounts": [_discount(d) for d in item.discounts.all()],
+            "discounts": [_discount(d, names=names) for d in item.discounts.all()],
         })  # fmt: skip
     taken = dict(check.check_discounts)
     diner_rows = []
@@ -107,7 +114,7 @@ def check_payload(
         "subtotal": check.subtotal,
         "comped": check.comped,
         "line_discounts": check.line_discounts,
-        "discounts": [_discount(d, taken.get(d.pk)) for d in offs],
+        "discounts": [_discount(d, taken.get(d.pk), names) for d in offs],
         "discount_total": check.discounts,
         "service_percent": str(restaurant.service_percent),
         "service": check.service,
@@ -121,7 +128,7 @@ def check_payload(
         "balance": check.total - paid,
         "diners": diner_rows,
         "table_part": check.per_owner.get(None, 0),
-        "payments": [payment_payload(p) for p in payments],
+        "payments": [payment_payload(p, names) for p in payments],
         "methods": list(restaurant.payment_methods),
     }
     if equal:

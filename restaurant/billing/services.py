@@ -103,12 +103,14 @@ def _item(session: DiningSession, item_id: int) -> OrderItem:
 
 
 def _paid_diners(session: DiningSession) -> set[int]:
-    """Diners whose own share has a payment: their dishes are locked to them."""
-    return set(
-        Payment.objects.filter(session=session, state=Payment.State.SUCCEEDED)
-        .exclude(diner=None)
-        .values_list("diner_id", flat=True)
-    )
+    """Diners whose own share has money paid on it (net of refunds): their dishes are locked
+    to them. A share refunded in full is free again."""
+    paid: dict[int, int] = {}
+    for payment in Payment.objects.filter(session=session, state=Payment.State.SUCCEEDED).exclude(
+        diner=None
+    ):
+        paid[payment.diner_id] = paid.get(payment.diner_id, 0) + payment.signed
+    return {diner for diner, amount in paid.items() if amount > 0}
 
 
 def item_owners_set(

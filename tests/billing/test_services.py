@@ -315,3 +315,14 @@ def test_a_meal_with_nothing_ordered_closes_freely(menu):
     assert meal_close(restaurant=menu.restaurant, table=menu.table, by=None,
                       may_close_unpaid=False)  # fmt: skip
     assert ClosedCheck.objects.get().total == 0
+
+
+def test_a_share_refunded_in_full_is_free_again(menu, dinner):
+    session, diners, items = dinner
+    ann, bo = diners["Ann"], diners["Bo"]
+    p = pay(menu, session, 300, f"diner:{bo.pk}")
+    payment_refund(restaurant=menu.restaurant, payment_id=p.pk, amount=300, reason="wrong card",
+                   op_id="r", by=None)  # fmt: skip
+    item_owners_set(session=session_lock(session.pk), item_id=items["Bo:Rice"].pk,
+                    diner_ids=[ann.pk])  # fmt: skip
+    assert due(session, f"diner:{ann.pk}") == 4400
