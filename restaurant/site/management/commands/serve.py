@@ -113,9 +113,12 @@ class Command(BaseCommand):
             names = " / ".join(n for n in (restaurant.name, restaurant.name_en) if n)
             out(self.style.SUCCESS(f"\n{names}  ({restaurant.slug}, {restaurant.currency})"))
             slug = {"slug": restaurant.slug}
-            kitchen, floor = (reverse(n, kwargs=slug) for n in ("kitchen", "staff-floor"))
+            kitchen, floor, report = (
+                reverse(n, kwargs=slug) for n in ("kitchen", "staff-floor", "staff-report")
+            )
             out(f"  Kitchen display:  {site}{kitchen}")
-            out(f"  Staff floor:      {site}{floor}")
+            out(f"  Staff floor:      {site}{floor}  (each open table's check: Check · 结账)")
+            out(f"  Night's report:   {site}{report}")
             people = [login for login in logins if login.restaurant == restaurant]
             if people:
                 out("  Logins:")
