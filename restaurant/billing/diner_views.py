@@ -25,13 +25,12 @@ from restaurant.billing.payloads import check_payload
 from restaurant.billing.selectors import EQUAL_MAX, check_of
 from restaurant.dining.consumers import cookie_identity
 from restaurant.dining.services import diner_for_socket
-from restaurant.dining.views import Guessing, _keyed_session, _table, _too_many_guesses
+from restaurant.dining.views import Guessing, _table, _too_many_guesses, table_for_page
 from restaurant.kitchen.models import OrderItem
 from restaurant.menu.models import Option
 from restaurant.menu.money import format_money
 from restaurant.tables.models import Table
 from restaurant.venues.language import restaurant_language_activate
-from restaurant.venues.models import Restaurant
 
 # What a diner sees of a payment: not who took it, nor the cash handed over, nor why a
 # refund was given.
@@ -173,16 +172,10 @@ def check_api(request, token: str):
 def check_page(request, token: str):
     """The page only (and its cookies, as the table page's): its script joins the table
     (the browser's diner, found or made) and asks the check API."""
-    try:
-        table = _table(request, token)
-    except Guessing:
-        return _too_many_guesses()
-    if table is None:
-        context = {"restaurant": Restaurant.sole()}
-        return render(request, "dining/unknown_table.html", context, status=404)
+    table = table_for_page(request, token)
+    if not isinstance(table, Table):
+        return table  # a guessing address, an unknown code: the table page's own answers
     restaurant = table.restaurant
-    restaurant_language_activate(request, restaurant)
-    _keyed_session(request)
     context = {
         "restaurant": restaurant,
         "table": table,

@@ -25,6 +25,7 @@ from restaurant.dining.services import (
     open_session_for,
 )
 from restaurant.tables.guard import is_guessing
+from restaurant.tables.models import Table
 from restaurant.tables.selectors import table_by_token
 from restaurant.venues.language import restaurant_language_activate
 from restaurant.venues.models import Restaurant
@@ -66,10 +67,11 @@ def _keyed_session(request) -> list[int]:
     return known
 
 
-@require_GET
-@ensure_csrf_cookie
-def table_page(request, token: str):
-    """The page only: it and its cookies (session, CSRF). Its script joins."""
+def table_for_page(request, token: str) -> Table | HttpResponse:
+    """A diner's page's table by its code, in the restaurant's language, the browser's session
+    keyed; or the answer instead: 429 for an address guessing codes, the "code changed" page
+    (404) for an unknown one. The table page and the till's split page (restaurant/billing)
+    both start so."""
     try:
         table = _table(request, token)
     except Guessing:
@@ -79,9 +81,20 @@ def table_page(request, token: str):
         # Which restaurant it was is unknown: named only where the deployment has just one.
         context = {"restaurant": Restaurant.sole()}
         return render(request, "dining/unknown_table.html", context, status=404)
-    restaurant = table.restaurant  # the token names its restaurant
-    restaurant_language_activate(request, restaurant)
-    known = _keyed_session(request)
+    restaurant_language_activate(request, table.restaurant)  # the token names its restaurant
+    _keyed_session(request)
+    return table
+
+
+@require_GET
+@ensure_csrf_cookie
+def table_page(request, token: str):
+    """The page only: it and its cookies (session, CSRF). Its script joins."""
+    table = table_for_page(request, token)
+    if not isinstance(table, Table):
+        return table
+    restaurant = table.restaurant
+    known = known_diner_ids(request.session)
     if restaurant.staff_opens_tables and open_session_for(table) is None:
         return render(
             request, "dining/table_not_open.html", {"restaurant": restaurant, "table": table}
