@@ -61,9 +61,12 @@ def cart_line_add(
     options: list[int],
     note: str,
     added_by: int | None = None,
+    shared: bool = False,
 ) -> int:
     """``added_by``: whose line it is when not ``diner``'s (a line put back after someone
-    removed it), a diner of the same meal; the event still says who did it (`by`)."""
+    removed it), a diner of the same meal; the event still says who did it (`by`).
+    ``shared``: the dish is for the whole table (the check splits it among the diners); a
+    line is raised only by an add of the same dish, options, note and ``shared``."""
     owner = diner.pk if added_by is None else added_by
     if owner != diner.pk and not Diner.objects.filter(pk=owner, session_id=session.pk).exists():
         raise OpError("not_found", "no such diner at this table", detail="diner")
@@ -78,7 +81,7 @@ def cart_line_add(
     note = note.strip()
     refuse_invisible(note, "note")
     line_of = {"session_id": session.pk, "diner_id": owner, "dish_id": dish.pk,
-               "options": options, "note": note}  # fmt: skip
+               "options": options, "note": note, "shared": shared}  # fmt: skip
     line = sql.line_matching(**line_of)
     if line is None:
         line = sql.line_insert(**line_of, qty=qty)

@@ -99,6 +99,9 @@ class CartLine(models.Model):
     options = models.JSONField(default=list)  # sorted option ids
     note = models.CharField(max_length=140, blank=True)
     added_by = models.ForeignKey(Diner, on_delete=models.CASCADE, related_name="+")
+    # Shared by the table (a starter for everyone): on the check, split equally among the
+    # meal's diners unless someone claims or shares it otherwise (restaurant/billing).
+    shared = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -24,6 +24,7 @@ HANDLERS: dict[type, Handler] = {
         options=op.options,
         note=op.note,
         added_by=op.added_by,
+        shared=op.shared,
     ),
     protocol.CartSetQty: lambda s, d, op: cart.cart_line_set_qty(
         session=s, diner=d, line_id=op.line_id, qty=op.qty

@@ -14,7 +14,8 @@ def diner_payload(diner: Diner, *, online: bool) -> dict:
 
 
 def line_payload(line: CartLine, *, unit_price: int) -> dict:
-    return {
+    """A cart line; one shared by the table has ``"shared": true``, other lines no such key."""
+    payload = {
         "line_id": line.pk,
         "dish_id": line.dish_id,
         "qty": line.qty,
@@ -23,3 +24,6 @@ def line_payload(line: CartLine, *, unit_price: int) -> dict:
         "added_by": line.added_by_id,
         "price": unit_price,  # unit price with options, computed here; informative only
     }
+    if line.shared:
+        payload["shared"] = True
+    return payload

@@ -29,6 +29,8 @@ class CartAdd(_Op, tag="cart.add"):
     # Whose line it is, when not the sender's: putting back a line someone removed ("Undo")
     # keeps it on its diner's bill. A diner of the same meal.
     added_by: Id | None = None
+    # Shared by the table (a starter for everyone): the check splits it among the diners.
+    shared: bool = False
 
 
 class CartSetQty(_Op, tag="cart.set_qty"):

@@ -22,7 +22,9 @@ from restaurant.tables.models import Table
 _SESSION_FIELDS = (
     "id", "table_id", "status", "seq", "cart_seq", "opened_by_staff", "guests", "note",
 )  # fmt: skip
-_LINE_FIELDS = ("id", "session_id", "dish_id", "qty", "options", "note", "added_by_id")
+_LINE_FIELDS = (
+    "id", "session_id", "dish_id", "qty", "options", "note", "added_by_id", "shared",
+)  # fmt: skip
 
 
 def _postgresql() -> bool:
@@ -111,6 +113,7 @@ def _line(row) -> CartLine:
     values = list(row)
     if isinstance(values[4], str):  # SQLite, and PostgreSQL's jsonb as Django reads it
         values[4] = json.loads(values[4])
+    values[7] = bool(values[7])  # SQLite's is an integer
     return CartLine.from_db(connection.alias, _LINE_FIELDS, values)
 
 
@@ -118,13 +121,14 @@ _SELECT_LINE = "SELECT " + ", ".join(_LINE_FIELDS) + " FROM dining_cartline"
 
 
 def line_matching(
-    *, session_id: int, diner_id: int, dish_id: int, options: list[int], note: str
+    *, session_id: int, diner_id: int, dish_id: int, options: list[int], note: str, shared: bool
 ) -> CartLine | None:
-    """The diner's line of this dish with these options and this note, if there is one."""
+    """The diner's line of this dish with these options and this note, shared by the table or
+    not as ``shared`` says, if there is one."""
     row = _fetchone(
         _SELECT_LINE + " WHERE session_id = %s AND added_by_id = %s AND dish_id = %s"
-        f" AND {_json_equals('options')} AND note = %s ORDER BY id LIMIT 1",
-        [session_id, diner_id, dish_id, json.dumps(options), note],
+        f" AND {_json_equals('options')} AND note = %s AND shared = %s ORDER BY id LIMIT 1",
+        [session_id, diner_id, dish_id, json.dumps(options), note, shared],
     )
     return None if row is None else _line(row)
 
@@ -135,17 +139,18 @@ def line_of_session(*, session_id: int, line_id: int) -> CartLine | None:
 
 
 def line_insert(
-    *, session_id: int, diner_id: int, dish_id: int, options: list[int], note: str, qty: int
-) -> CartLine:
+    *, session_id: int, diner_id: int, dish_id: int, options: list[int], note: str,
+    shared: bool, qty: int,
+) -> CartLine:  # fmt: skip
     options_json = json.dumps(options)
     value = "%s::jsonb" if _postgresql() else "%s"
     (line_id,) = _fetchone(
         "INSERT INTO dining_cartline"
-        " (session_id, added_by_id, dish_id, options, note, qty, created_at)"
-        f" VALUES (%s, %s, %s, {value}, %s, %s, %s) RETURNING id",
-        [session_id, diner_id, dish_id, options_json, note, qty, _now()],
+        " (session_id, added_by_id, dish_id, options, note, shared, qty, created_at)"
+        f" VALUES (%s, %s, %s, {value}, %s, %s, %s, %s) RETURNING id",
+        [session_id, diner_id, dish_id, options_json, note, shared, qty, _now()],
     )
-    values = (line_id, session_id, dish_id, qty, options, note, diner_id)
+    values = (line_id, session_id, dish_id, qty, options, note, diner_id, shared)
     return CartLine.from_db(connection.alias, _LINE_FIELDS, values)
 
 

@@ -78,6 +78,9 @@ class OrderItem(models.Model):
     option_names = models.JSONField(default=list)
     note = models.CharField(max_length=140, blank=True)
     added_by = models.ForeignKey(Diner, on_delete=models.PROTECT, related_name="+")
+    # Added as shared by the table (CartLine.shared): the check splits it among the meal's
+    # diners unless an owner row says otherwise (restaurant/billing/selectors.py `owners_of`).
+    shared = models.BooleanField(default=False)
     unit_price = models.PositiveIntegerField()
     # Routed at submit (Dish.station_for): a menu change later does not move a sent dish.
     station = models.ForeignKey(

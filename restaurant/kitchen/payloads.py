@@ -29,6 +29,8 @@ def order_payload(order: Order) -> dict:
                 # The dish this row is a part of (taken back or comped on its own), or null.
                 "split_from": item.split_from_id,
                 **item_state(item),
+                # Added as shared by the table: only then is the key there (always true).
+                **({"shared": True} if item.shared else {}),
             }
             for item in order.items.all()
         ],

@@ -116,6 +116,7 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
             option_names=[options[i].name for i in line.options if i in options],
             note=line.note,
             added_by_id=line.added_by_id,
+            shared=line.shared,
             unit_price=unit_price(line.dish, line.options, options),
             station=(station := _station_of(line.dish, by_id, default)),
             status_changed_at=now,
