@@ -87,7 +87,9 @@ def check_payload(
             "net": result.net,
             "added_by": item.added_by_id,
             "owners": list(result.owners),
-            "shared": len(rows) > 1,
+            # Shared: among several by an explicit share, or added as shared by the table
+            # and not claimed since.
+            "shared": len(rows) > 1 or (not rows and item.shared),
             "claimed": len(rows) == 1,
             "round": item.order.round,
             "discounts": [_discount(d, names=names) for d in item.discounts.all()],

@@ -80,9 +80,26 @@ def _off(d: Discount) -> Off:
     return Off(percent=d.percent, amount=d.amount, key=d.pk)
 
 
-def owners_of(item: OrderItem) -> tuple[int, ...]:
+def owners_of(item: OrderItem, table: tuple[int, ...] | None = None) -> tuple[int, ...]:
+    """Who pays for ``item`` (diner ids): its owner rows when there are any (a claim or an
+    explicit share wins); else, for a dish added as shared by the table, every diner of the
+    meal who is not staff, in id order (who added it when there is none); else who added it.
+
+    ``table``: those diners' ids, read once per check by the caller (`check_of`); without
+    it, a shared dish reads them (one query)."""
     rows = [o.diner_id for o in item.owners.all()]
-    return tuple(rows) if rows else (item.added_by_id,)
+    if rows:
+        return tuple(rows)
+    if item.shared:
+        if table is None:
+            table = tuple(
+                Diner.objects.filter(session_id=item.order.session_id, staff__isnull=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        if table:
+            return table
+    return (item.added_by_id,)
 
 
 def check_of(session: DiningSession, restaurant: Restaurant | None = None) -> tuple:
@@ -91,10 +108,11 @@ def check_of(session: DiningSession, restaurant: Restaurant | None = None) -> tu
     restaurant = restaurant or Restaurant.objects.get(pk=session.restaurant_id)
     items = meal_items(session)
     diners = list(Diner.objects.filter(session=session).order_by("pk"))
+    table = tuple(d.pk for d in diners if d.staff_id is None)  # who shares a shared dish
     offs = list(Discount.objects.filter(session=session, item=None, removed_at__isnull=True))
     lines = [
-        Line(key=i.pk, amount=i.unit_price * i.qty, owners=owners_of(i), comped=i.comped,
-             offs=tuple(_off(d) for d in i.discounts.all()))
+        Line(key=i.pk, amount=i.unit_price * i.qty, owners=owners_of(i, table),
+             comped=i.comped, offs=tuple(_off(d) for d in i.discounts.all()))
         for i in items
     ]  # fmt: skip
     rules = Rules(
