@@ -163,3 +163,22 @@ async def test_on_the_sockets_a_phone_and_the_waiter_add_shared_dishes(menu):
     assert set(by_who[phone.diner_id]) == ITEM_KEYS
     await waiter.close()
     await phone.close()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "toggle", "badge"), [
+    ("en", "Shared by the table", "Shared"), ("zh-hans", "大家分", "大家分"),
+])  # fmt: skip
+def test_the_phone_and_the_waiter_pages_say_it_in_both_languages(menu, language, toggle, badge):
+    from django.test import Client
+
+    from tests.floor.test_waiter_page import client_of, data
+
+    phone = Client().get(f"/t/{menu.table.token}/", HTTP_ACCEPT_LANGUAGE=language)
+    waiter = client_of(menu.restaurant, StaffMember.Role.WAITER).get(
+        "/staff/tables/1/order/", HTTP_ACCEPT_LANGUAGE=language
+    )
+    for page, strings in ((phone, "table-strings"), (waiter, "waiter-strings")):
+        assert page.status_code == 200
+        said = data(page, strings)
+        assert (said["sharedAll"], said["shared"]) == (toggle, badge)

@@ -80,7 +80,7 @@ function putBack() {
   S.undo = null;
   render();
   refreshConfirm();
-  sock.send("cart.add", { dish_id: line.dish_id, qty, options: line.options, note: line.note, added_by: line.added_by })
+  sock.send("cart.add", { dish_id: line.dish_id, qty, options: line.options, note: line.note, added_by: line.added_by, shared: line.shared })
     .catch(showError);
 }
 

@@ -31,6 +31,8 @@ export function openDish(dishId) {
     description ? h("p", { class: "dish-desc full" }, description) : null,
     h("p", { class: "price big" }, money(dish.price)),
     dish.option_groups.map(optionGroup),
+    h("label", { class: "option" }, h("input", { type: "checkbox", id: "dish-shared" }), // the check splits it
+      h("span", { class: "option-name" }, t("sharedAll"))),
     noteField(),
   );
   $("#dish-qty").textContent = "1";
@@ -153,16 +155,17 @@ $("#dish-form").addEventListener("submit", (e) => {
   const { dish, qty, picks } = chosen;
   const options = [...picks.values()].flatMap((set) => [...set]).sort((a, b) => a - b);
   const note = $("#dish-note").value.trim().slice(0, 140);
+  const shared = $("#dish-shared").checked || undefined; // only when true
   closeSheet(dishSheet);
   let queued = null;
   if (sock.state !== "online") {
-    queued = { line_id: `q${++queuedCount}`, dish_id: dish.id, qty, options, note, added_by: S.me,
+    queued = { line_id: `q${++queuedCount}`, dish_id: dish.id, qty, options, note, shared, added_by: S.me,
       price: unitPrice(dish, options), queued: true, until: null };
     S.queued.set(queued.line_id, queued);
     toast(t("queued"));
     render();
   }
-  sock.send("cart.add", { dish_id: dish.id, qty, options, note })
+  sock.send("cart.add", { dish_id: dish.id, qty, options, note, shared })
     .then((ack) => {
       if (queued) queued.until = ack.seq; // drawn until the event with that seq is applied
       settlePending();

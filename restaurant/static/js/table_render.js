@@ -48,6 +48,8 @@ function avatar(diner, extra = "") {
   );
 }
 
+const sharedTag = (x) => x.shared && h("span", { class: "shared-tag" }, t("shared"));
+
 export const dot = (color) => h("span", { class: "dot", style: `--c:${color}`, "aria-hidden": "true" });
 
 // --- The connection banner
@@ -100,6 +102,7 @@ function lineRow(line, { editable: editableView }) {
       h("span", { class: "line-name" }, editable ? name : `${qty} × ${name}`),
       opts ? h("span", { class: "line-options" }, opts) : null,
       line.note ? h("span", { class: "line-note" }, `“${line.note}”`) : null,
+      sharedTag(line),
       gone ? h("span", { class: "sold-out-tag" }, t("soldOut")) : null,
       line.queued ? h("span", { class: "queued-tag" }, t("waitingToSend")) : null,
       editable ? h("span", { class: "line-each" }, t("each", { price: money(line.price) })) : null),
@@ -268,6 +271,7 @@ export function renderOrders() {
           h("span", { class: "line-name" }, `${item.qty} × ${dishName(item.dish_id, item.name)}`),
           item.options.length ? h("span", { class: "line-options" }, optionNames(item.options, item.option_names)) : null,
           item.note ? h("span", { class: "line-note" }, `“${item.note}”`) : null,
+          sharedTag(item),
           h("span", { class: "line-by" }, dot(S.diners.get(item.added_by)?.color || "#999"), dinerName(item.added_by)),
           dishState(item, soonest, order.awaiting_confirmation)),
         h("div", { class: "line-side" }, h("span", { class: "line-price" }, money(item.price * item.qty)))))),

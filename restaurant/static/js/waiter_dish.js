@@ -47,16 +47,24 @@ function noteField() {
 export function addDish(dishId) {
   const dish = S.dishes.get(dishId);
   if (!dish || dish.sold_out) return;
-  if (dish.option_groups.every((g) => g.min === 0)) send(dish, 1, [], "");
+  if (dish.option_groups.every((g) => g.min === 0)) send(dish, 1, [], "", false);
   else openDish(dish);
 }
 
-// The dish's sheet: its options, a quantity and a note for this line.
+// Shared by the table (a starter for everyone): the check splits it among the diners.
+function sharedField() {
+  return h("label", { class: "option" },
+    h("input", { type: "checkbox", id: "dish-shared", name: "shared" }),
+    h("span", { class: "option-name" }, t("sharedAll")));
+}
+
+// The dish's sheet: its options, whether the table shares it, a quantity and a note.
 export function openDish(dish) {
   if (!dish || dish.sold_out) return;
   chosen = { dish, qty: 1, picks: new Map(dish.option_groups.map((g) => [g.id, new Set()])) };
   $("#dish-title").textContent = localName(dish);
-  fill($("#dish-body"), h("p", { class: "price big" }, money(dish.price)), dish.option_groups.map(optionGroup), noteField());
+  fill($("#dish-body"), h("p", { class: "price big" }, money(dish.price)), dish.option_groups.map(optionGroup),
+    sharedField(), noteField());
   update();
   openDialog(sheet);
 }
@@ -114,13 +122,13 @@ $("#dish-form").addEventListener("submit", (e) => {
   const { dish, qty, picks } = chosen;
   const options = [...picks.values()].flatMap((set) => [...set]).sort((a, b) => a - b);
   closeDialog(sheet);
-  send(dish, qty, options, $("#dish-note").value.trim().slice(0, 140));
+  send(dish, qty, options, $("#dish-note").value.trim().slice(0, 140), $("#dish-shared").checked);
 });
 
 // Sent at once when online; offline, the socket keeps the op and sends it after the next
-// snapshot (same op id: applied once).
-function send(dish, qty, options, note) {
-  sock.send("cart.add", { dish_id: dish.id, qty, options, note })
+// snapshot (same op id: applied once). `shared` goes only when true.
+function send(dish, qty, options, note, shared) {
+  sock.send("cart.add", { dish_id: dish.id, qty, options, note, ...(shared && { shared }) })
     .then(() => toast(t("added", { qty, dish: localName(dish) }), "is-ok", { key: "cart" }))
     .catch((err) => toast(t("failed", { message: err.message }), "is-error"))
     .finally(onChange);

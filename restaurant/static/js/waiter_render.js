@@ -45,11 +45,14 @@ export function renderMenu() {
   fill($("#dishes"), sections.length ? sections : h("p", { class: "muted" }, t("noMatch", { q: S.query })));
 }
 
+// A dish added as shared by the table (the check splits it among the diners).
+const sharedTag = (x) => x.shared && [" ", h("span", { class: "w-tag" }, t("shared"))];
+
 function lineRow(line) {
   const options = line.options.map((id) => S.options.get(id)).filter(Boolean).map(localName).join(listSep);
   return h("li", { class: "w-line", "data-line": line.line_id },
     h("div", { class: "w-line-text" },
-      h("strong", {}, dishName(line.dish_id)),
+      h("strong", {}, dishName(line.dish_id), sharedTag(line)),
       options ? h("span", { class: "muted small" }, options) : null,
       line.note ? h("span", { class: "w-note" }, line.note) : null,
       h("span", { class: "muted small" }, money(line.price * line.qty))),
@@ -100,7 +103,7 @@ export function renderOrders() {
       h("span", { class: "w-status" }, order.awaiting_confirmation ? t("awaiting") : t(`status_${order.status}`)),
       h("span", { class: "muted small" }, t("sentBy", { name: dinerName(order.by), time: clock(order.created_at) }))),
     h("ul", {}, order.items.map((item) => h("li", { class: `w-item is-${item.status}${item.comped ? " is-comped" : ""}` },
-      h("span", {}, `${dishName(item.dish_id, item.name)} × ${item.qty}`),
+      h("span", {}, `${dishName(item.dish_id, item.name)} × ${item.qty}`, sharedTag(item)),
       h("span", { class: "w-item-state" }, item.comped ? `${t(`item_${item.status}`)} · ${t("comped")}` : t(`item_${item.status}`)),
       adjustable(item, order)
         ? h("button", { type: "button", class: "w-item-more", "data-adjust": item.item_id, "aria-label": t("adjustDish") }, "⋯")
