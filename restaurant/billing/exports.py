@@ -6,6 +6,12 @@ cells are text, whole numbers, `Money` (minor units) or `When` (a time). Money g
 currency's major unit with its decimals: a Decimal string in the CSV ("1234.50", never a
 float's digits), a number formatted with those decimals in the XLSX. Headers and titles are in
 the active language; the CSV is UTF-8 with a byte-order mark, so that Excel reads the Chinese.
+
+Text in the report is typed by people (a reason, a dish's or a table's name, a person's name):
+a spreadsheet must never run it. In the CSV a text cell starting with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return is prefixed with ``'`` (OWASP's advice on CSV injection);
+in the XLSX every text cell is stored as a string, never a formula, without the characters a
+workbook may not hold. Numbers (money, counts, times) are not text and stay numbers.
 """
 
 import csv
@@ -16,6 +22,7 @@ from dataclasses import dataclass
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -305,12 +312,22 @@ def _local_time(iso: str | None) -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(iso).replace(tzinfo=None, microsecond=0) if iso else None
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str) -> str:
+    """Text as a CSV cell a spreadsheet shows and never runs: ``'`` before a formula's start."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def _csv_cell(value, currency: str):
     if isinstance(value, Money):
         return str(to_major(value.minor, currency))
     if isinstance(value, When):
         at = _local_time(value.iso)
         return at.strftime("%Y-%m-%d %H:%M") if at else ""
+    if isinstance(value, str):
+        return csv_text(value)
     return "" if value is None else value
 
 
@@ -322,8 +339,8 @@ def report_csv(report: dict) -> bytes:
     for n, section in enumerate(sections(report)):
         if n:
             writer.writerow([])
-        writer.writerow([section.title])
-        writer.writerow(section.headers)
+        writer.writerow([csv_text(section.title)])
+        writer.writerow([csv_text(header) for header in section.headers])
         for row in section.rows:
             writer.writerow([_csv_cell(cell, currency) for cell in row])
     return out.getvalue().encode("utf-8-sig")
@@ -366,6 +383,10 @@ def report_xlsx(report: dict) -> bytes:
                     cell.value = _local_time(value.iso)
                     cell.number_format = "yyyy-mm-dd hh:mm"
                     width = 16
+                elif isinstance(value, str):
+                    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                    cell.data_type = "s"  # what was typed, shown as typed: never a formula
+                    width = len(cell.value)
                 else:
                     cell.value = value
                     width = len(str(value)) if value is not None else 0

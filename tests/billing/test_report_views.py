@@ -13,9 +13,13 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
+from restaurant.billing import services
 from restaurant.billing.models import BusinessDay, ClosedCheck, Payment
 from restaurant.billing.report import z_report
 from restaurant.billing.selectors import business_date
+from restaurant.kitchen.adjustments import item_adjust
+from restaurant.kitchen.items import item_status_set
+from restaurant.kitchen.models import AdjustReason
 from restaurant.menu.money import to_major
 from tests.billing.test_report import close, mixed_day, pay, seat
 from tests.factories import make_menu
@@ -261,3 +265,82 @@ def test_a_day_not_begun_shows_empty_and_does_not_close(menu):
     response = client.post(url("staff-day-close", day="2999-01-01"))
     assert response.status_code == 409
     assert not BusinessDay.objects.exists()
+
+
+# --- What people typed, in the files ------------------------------------------------------------
+
+# Text a spreadsheet would run as a formula (or feed to one): a reason, a dish's, a table's or
+# a person's name typed by someone.
+FORMULAS = {
+    "dish": '=HYPERLINK("http://evil.example/","click me")\x1b',  # and a character a workbook
+    # may not hold: left out of the XLSX
+    "table": "+1+1",
+    "staff": "-2+3",
+    "discount": "=1+2",
+    "refund": "+cmd|' /C calc'!A0",
+    "unpaid": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "void": "\t=1+1",  # (stored trimmed: "=1+1")
+    "comp": "\r=2+2",
+}
+
+
+@pytest.fixture
+def typed_day(menu) -> dict:
+    """A day whose every text field someone types starts like a formula: a dish's name, a
+    table's label, a manager's name, discount, refund, void and unpaid reasons."""
+    restaurant = menu.restaurant
+    manager = staff_user(restaurant, "manager", first_name=FORMULAS["staff"])
+    menu.rice.name = menu.rice.name_en = FORMULAS["dish"]
+    menu.rice.save()
+    menu.table.label = FORMULAS["table"]
+    menu.table.save()
+    session, _, items = seat(menu, menu.table, ("A", [menu.chicken, menu.rice]), ("A", [menu.rice]))
+    rice, rice_again = items[f"A:{FORMULAS['dish']}"], items[f"A:{FORMULAS['dish']}+"]
+    services.discount_add(restaurant=restaurant, session_id=session.pk, op_id="d1", by=manager,
+                          reason=FORMULAS["discount"], amount=100)  # fmt: skip
+    item_status_set(restaurant=restaurant, item_id=rice.pk, status="voided",
+                    reason=FORMULAS["void"], by_id=manager.pk)  # fmt: skip
+    comp = AdjustReason.objects.create(restaurant=restaurant, name=FORMULAS["comp"],
+                                       for_void=False, for_comp=True)  # fmt: skip
+    item_adjust(restaurant=restaurant, item_id=rice_again.pk, kind="comp", qty=1,
+                reason_id=comp.pk, by_id=manager.pk, role="manager")  # fmt: skip
+    first = pay(restaurant, session, "cash", amount=1000, by=manager)
+    services.payment_refund(restaurant=restaurant, payment_id=first.pk, amount=500,
+                            reason=FORMULAS["refund"], op_id="r1", by=manager)  # fmt: skip
+    close(restaurant, session, by=manager, unpaid_reason=FORMULAS["unpaid"])
+    return {"restaurant": restaurant, "manager": manager}
+
+
+def test_typed_text_never_becomes_a_formula_in_the_csv(typed_day):
+    client = client_of(typed_day["manager"])
+    today = business_date(typed_day["restaurant"]).isoformat()
+    text = client.get(url("staff-report-csv", day=today)).content.decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    for cell in cells:
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), repr(cell)
+    for typed in FORMULAS.values():  # kept (a reason as the service stored it: trimmed)
+        assert "'" + typed in cells or "'" + typed.strip() in cells, typed
+    rows = csv_sections(text.encode("utf-8-sig"))
+    summary = dict(rows["Summary"][1:])
+    assert Decimal(summary["Net sales"]) > 0 and Decimal(summary["Rounding"]) == 0  # numbers
+
+
+def test_typed_text_is_a_string_never_a_formula_in_the_xlsx(typed_day):
+    client = client_of(typed_day["manager"])
+    today = business_date(typed_day["restaurant"]).isoformat()
+    response = client.get(url("staff-report-xlsx", day=today))
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    seen = set()
+    for sheet in book:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    seen.add(cell.value)
+    for typed in FORMULAS.values():
+        # as typed, as text (XML reads a carriage return back as a line feed)
+        typed = typed.replace("\x1b", "").replace("\r", "\n")
+        assert typed in seen or typed.strip() in seen, typed
+    summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert isinstance(summary["Net sales"], int | float)  # money stays a number
