@@ -154,11 +154,11 @@ def equal_parts(amount: int, n: int) -> list[int]:
 def check_compute(lines: list[Line], check_offs: list[Off], rules: Rules) -> Check:
     """The check of ``lines`` (see the module's steps), and each owner's part of its total.
 
-    Each line's net goes to its owners equally; everything applied to the whole check (check
-    discounts, service, cover, rounding) is spread over the owners in proportion to their
-    dishes' nets, so that ``sum(per_owner.values()) == total`` always. A check whose dishes
-    net nothing (all comped) spreads a cover charge equally over the owners, or leaves it to
-    the table (key None) when there is no owner at all."""
+    Each line's net goes to its owners equally; the cover charge is split equally over the
+    owners (per guest); the rest applied to the whole check (check discounts, service,
+    rounding) is spread over the owners in proportion to what each pays so far, so that
+    ``sum(per_owner.values()) == total`` always and no part is negative. With no owner at all
+    (nothing ordered) the cover charge is the table's (key None)."""
     results: list[LineResult] = []
     for line in lines:
         base = 0 if line.comped else line.amount
@@ -193,7 +193,15 @@ def check_compute(lines: list[Line], check_offs: list[Off], rules: Rules) -> Che
             per_owner[owner] = per_owner.get(owner, 0) + part
         if not r.owners and r.net:
             per_owner[None] = per_owner.get(None, 0) + r.net
-    rest = total - items_net  # the check-wide parts, net: may be negative (discounts)
+    # The cover charge is per guest: each diner who pays for something takes an equal part
+    # of it (a check nobody ordered on leaves it to the table).
+    diners = [k for k in per_owner if k is not None]
+    if cover:
+        for key, part in allocate(cover, dict.fromkeys(diners or [None], 1)).items():
+            per_owner[key] = per_owner.get(key, 0) + part
+    # The rest of what is check-wide (discounts, service, rounding; negative when discounts
+    # outweigh) goes by what each already pays: never more off anyone than they pay.
+    rest = total - items_net - cover
     if rest:
         weights = {k: max(v, 0) for k, v in per_owner.items()}
         if not weights:

@@ -37,11 +37,19 @@ def item_claim(session, diner, op: ItemClaim) -> None:
         if diner.pk not in current:
             return  # not theirs to let go of: nothing to do
         owners = [o for o in current if o != diner.pk]
+        if len(owners) < 2:  # nobody to share it with: back to the default (who added it, or
+            owners = []  # for a dish added as shared, the table)
     item_owners_set(session=session, item_id=op.item_id, diner_ids=owners, by_diner=diner.pk)
 
 
 def item_share(session, diner, op: ItemShare) -> None:
     owners = op.diner_ids if len(set(op.diner_ids)) > 1 else []
+    if not owners:  # stop sharing: who added it pays (for a dish added as shared too)
+        from restaurant.billing.selectors import meal_items
+
+        item = next((i for i in meal_items(session) if i.pk == op.item_id), None)
+        if item is not None and item.shared:
+            owners = [item.added_by_id]
     item_owners_set(session=session, item_id=op.item_id, diner_ids=owners, by_diner=diner.pk)
 
 

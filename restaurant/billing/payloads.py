@@ -3,7 +3,7 @@ units, as every amount in the protocol)."""
 
 from restaurant.billing.compute import Check, equal_parts
 from restaurant.billing.models import Discount, Payment
-from restaurant.billing.selectors import check_state, paid_total, share_due
+from restaurant.billing.selectors import check_state, diner_dues, paid_total, share_due
 from restaurant.dining.models import Diner, DiningSession
 from restaurant.kitchen.models import OrderItem
 from restaurant.venues.models import Restaurant
@@ -96,6 +96,7 @@ def check_payload(
         })  # fmt: skip
     taken = dict(check.check_discounts)
     diner_rows = []
+    dues = diner_dues(check, payments)
     for d in diners:
         if d.pk not in check.per_owner and not paid_total(payments, f"diner:{d.pk}"):
             continue  # nothing of theirs on the check (staff's diner with nothing, say)
@@ -104,7 +105,10 @@ def check_payload(
             "diner_id": d.pk, "name": d.name, "color": d.color, "staff": d.staff_id is not None,
             "target": target, "part": check.per_owner.get(d.pk, 0),
             "paid": paid_total(payments, target),
-            "due": share_due(check, payments, target) if d.pk in check.per_owner else 0,
+            "due": dues.get(d.pk, 0),
+            # Paid past their part (a dish of theirs voided after they paid): it went toward
+            # the others' dues; the till shows it (a refund gives it back).
+            "over": max(paid_total(payments, target) - check.per_owner.get(d.pk, 0), 0),
         })  # fmt: skip
     payload = {
         "session_id": session.pk,
@@ -130,6 +134,7 @@ def check_payload(
         "balance": check.total - paid,
         "diners": diner_rows,
         "table_part": check.per_owner.get(None, 0),
+        "table_due": dues.get(None, 0),
         "payments": [payment_payload(p, names) for p in payments],
         "methods": list(restaurant.payment_methods),
     }

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from restaurant.billing.compute import Check, Line, Off, Rules, check_compute
+from restaurant.billing.compute import Check, Line, Off, Rules, allocate, check_compute
 from restaurant.billing.compute import equal_parts as _equal_parts
 from restaurant.billing.models import BusinessDay, Discount, ItemOwner, Payment
 from restaurant.dining.models import Diner, DiningSession
@@ -61,11 +61,13 @@ def guests_of(session: DiningSession, diners: list[Diner]) -> int:
 
 
 def meal_items(session: DiningSession) -> list[OrderItem]:
-    """The dishes on the check: every item of the meal's rounds but cancelled rounds and
-    voided dishes, with their owners and live line discounts."""
+    """The dishes on the check: every item of the meal's rounds but cancelled rounds, a round
+    still held for staff to accept (not ordered yet: closing the table cancels it) and voided
+    dishes, with their owners and live line discounts."""
     return list(
         OrderItem.objects.filter(order__session=session)
         .exclude(order__status=Order.Status.CANCELLED)
+        .exclude(order__status=Order.Status.SUBMITTED, order__awaiting_confirmation=True)
         .exclude(status=OrderItem.Status.VOIDED)
         .select_related("order")
         .prefetch_related(
@@ -139,7 +141,7 @@ def share_due(check: Check, payments: list[Payment], target: str) -> int:
     """What ``target`` still owes (minor units, ≥ 0): its part less what was paid against
     it, capped by the balance. `bad_request` for a target that is not a share of this check."""
     balance = check.total - paid_total(payments)
-    match = TARGET.match(target)
+    match = TARGET.match(target) if isinstance(target, str) else None
     if not match:
         raise OpError("bad_request", f"no such share: {target!r}")
     if target == "check":
@@ -148,13 +150,29 @@ def share_due(check: Check, payments: list[Payment], target: str) -> int:
         diner_id = int(match.group(2))
         if diner_id not in check.per_owner:
             raise OpError("not_found", "that diner has nothing on this check", detail="share")
-        part = check.per_owner[diner_id]
+        return diner_dues(check, payments)[diner_id]
     else:
         n, k = int(match.group(3)), int(match.group(4))
         if not (1 <= n <= EQUAL_MAX and 0 <= k < n):
             raise OpError("bad_request", f"an equal share is k of n, 0 ≤ k < n ≤ {EQUAL_MAX}")
         part = _equal_parts(check.total, n)[k]
     return max(0, min(part - paid_total(payments, target), balance))
+
+
+def diner_dues(check: Check, payments: list[Payment]) -> dict:
+    """What each owner of the check (diner id; None: the table's own part) still owes, so that
+    the dues always add up to the balance: each owner's part less what they paid against it,
+    and the money no one's share took (paid against the check or an equal part, or paid by a
+    diner past their part, after a void) spread over what is still owed, in proportion."""
+    paid_by = {k: paid_total(payments, f"diner:{k}") for k in check.per_owner if k is not None}
+    remaining = {k: max(part - paid_by.get(k, 0), 0) for k, part in check.per_owner.items()}
+    taken = sum(min(max(paid_by.get(k, 0), 0), part) for k, part in check.per_owner.items())
+    credit = max(paid_total(payments) - taken, 0)
+    owed = sum(remaining.values())
+    if not owed or not credit:
+        return remaining
+    spread = allocate(min(credit, owed), remaining)
+    return {k: remaining[k] - spread[k] for k in remaining}
 
 
 def check_state(check: Check, payments: list[Payment]) -> str:

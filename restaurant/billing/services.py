@@ -19,15 +19,17 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from restaurant.billing import selectors
 from restaurant.billing.models import BusinessDay, ClosedCheck, Discount, ItemOwner, Payment
 from restaurant.billing.payloads import check_payload
 from restaurant.billing.selectors import business_date, check_of, paid_total, share_due
-from restaurant.dining.models import Diner, DiningSession
-from restaurant.dining.services import session_close, session_lock
-from restaurant.kitchen.models import OrderItem
+from restaurant.dining.models import CartLine, Diner, DiningSession
+from restaurant.dining.services import UnsentCart, session_close, session_lock, unsent_cart
+from restaurant.kitchen.models import Order, OrderItem
+from restaurant.kitchen.services import order_status_set
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import broadcast_on_commit, group_message
 from restaurant.realtime.errors import OpError
@@ -85,7 +87,20 @@ def _day_open(restaurant: Restaurant):
     return day
 
 
-def _reason(text: str) -> str:
+def _text_ok(text) -> bool:
+    """A string that can be stored: UTF-8 (no lone surrogate), no NUL."""
+    if not isinstance(text, str) or "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _reason(text) -> str:
+    if not _text_ok(text if text is not None else ""):
+        raise OpError("bad_request", "a reason is text")
     text = (text or "").strip()
     if not 1 <= len(text) <= REASON_MAX:
         raise OpError("bad_request", f"say why, in 1 to {REASON_MAX} characters")
@@ -120,16 +135,26 @@ def item_owners_set(
     claim: "I'll pay for this"), several (shared equally), or none (back to who added it).
 
     ``by_diner``: the phone's own diner. A phone may claim a dish for itself, share it among
-    any diners at the table, or let go of its own claim; it may not take a dish another diner
+    diners at the table including itself (`forbidden` ``not_yours`` otherwise), or let go of
+    its own claim or share; it may not take a dish another diner
     claimed (`conflict` ``claimed``): they let go first. The till (``by_diner`` None) may set
     anything. Any dish in a share someone paid is locked (`conflict` ``paid``). Returns the
     owners as the check now counts them (diner ids)."""
     item = _item(session, item_id)
-    wanted = sorted(set(diner_ids))
+    wanted = sorted(set(_ids(diner_ids)))
     at_table = set(Diner.objects.filter(session=session).values_list("pk", flat=True))
     if not set(wanted) <= at_table:
         raise OpError("not_found", "not a diner at this table", detail="diner")
     current = selectors.owners_of(item)
+    if (
+        by_diner is not None
+        and wanted
+        and by_diner not in wanted
+        and not set(wanted) < set(current)
+    ):
+        # A phone shares a dish among people including itself, or leaves a share: it never
+        # hands a dish to others who did not take it.
+        raise OpError("forbidden", "a share you set includes you", detail="not_yours")
     paid = _paid_diners(session)
     if paid & (set(current) | set(wanted)):
         raise OpError("conflict", "this dish is in a share that has been paid", detail="paid")
@@ -140,8 +165,9 @@ def item_owners_set(
             name = Diner.objects.get(pk=holder).name
             raise OpError("conflict", f"{name} is paying for this dish", detail="claimed",
                           diner_id=holder)  # fmt: skip
-    if wanted == [item.added_by_id]:
-        wanted = []  # the default: no row
+    if not item.shared and wanted == [item.added_by_id]:
+        wanted = []  # the default: no row (for a dish added as shared, the default is the
+        # table's share: who added it paying alone is a row of its own)
     if wanted == sorted(o.diner_id for o in claims):
         return list(selectors.owners_of(item))
     ItemOwner.objects.filter(item=item).delete()
@@ -175,9 +201,8 @@ def discount_add(
     _op_id(op_id)
     if (percent is None) == (amount is None):
         raise OpError("bad_request", "a discount is a percentage or an amount")
-    if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool)
-                               or amount <= 0):  # fmt: skip
-        raise OpError("bad_request", "an amount is a positive whole number of minor units")
+    if amount is not None:
+        _positive(amount, "an amount")
     percent = _percent(percent) if percent is not None else None
     reason = _reason(reason)
     session = _meal(restaurant, session_id)
@@ -212,14 +237,28 @@ def discount_remove(*, restaurant: Restaurant, discount_id: int, by) -> Discount
 
 
 def _op_id(op_id) -> None:
-    if not (isinstance(op_id, str) and 1 <= len(op_id) <= 64):
+    if not (_text_ok(op_id) and 1 <= len(op_id) <= 64):
         raise OpError("bad_request", "op_id: 1 to 64 characters")
 
 
+# Amounts are stored in integer columns (PostgreSQL's integer: up to 2,147,483,647): an
+# amount past this is a typo or an attack, refused before the database sees it.
+AMOUNT_MAX = 2_000_000_000
+
+
 def _positive(value, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise OpError("bad_request", f"{what} is a positive whole number of minor units")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= AMOUNT_MAX:
+        raise OpError("bad_request", f"{what} is a positive whole number of minor units, "
+                      f"at most {AMOUNT_MAX}")  # fmt: skip
     return value
+
+
+def _ids(values) -> list[int]:
+    if not isinstance(values, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 2**62 for v in values
+    ):
+        raise OpError("bad_request", "a list of ids")
+    return values
 
 
 def payment_record(
@@ -232,6 +271,10 @@ def payment_record(
     payment from another till), `stale` with the ``due`` now, nothing recorded. Cash may
     record ``tendered`` (≥ amount): the change is worked out. ``op_id`` (1..64): the same
     press sent twice records one payment (the first is returned)."""
+    if not isinstance(target, str) or not isinstance(method, str):
+        raise OpError("bad_request", "method and target are text")
+    if not isinstance(expect, int) or isinstance(expect, bool):
+        raise OpError("bad_request", "expect is the share's due in minor units")
     if method not in restaurant.payment_methods:
         raise OpError("bad_request", f"this till does not take {method!r}")
     amount = _positive(amount, "an amount")
@@ -327,9 +370,10 @@ def meal_close(
 ) -> DiningSession | None:  # fmt: skip
     """Close the table's meal when its check is settled (balance 0), writing its final check
     (`ClosedCheck`) and ending the meal (restaurant/dining/services.py's `session_close`,
-    with its unsent-cart rule). With money owed (or paid over) it is refused, `conflict`
-    ``unpaid`` with ``balance``, unless ``may_close_unpaid`` (a manager: `Action.CLOSE_UNPAID`)
-    and an ``unpaid_reason``. None: no meal was open."""
+    with its unsent-cart rule). With money owed it is refused, `conflict` ``unpaid`` with
+    ``balance``, unless ``may_close_unpaid`` (a manager: `Action.CLOSE_UNPAID`) and an
+    ``unpaid_reason``; paid over (after a void), always: refund first. None: no meal was
+    open."""
     session = DiningSession.objects.filter(table=table, status=OPEN).first()
     if session is None:
         return None
@@ -340,13 +384,28 @@ def meal_close(
     check, items, diners, offs, payments = check_of(session, restaurant)
     balance = check.total - paid_total(payments)
     reason = ""
-    if balance != 0:
-        if not (may_close_unpaid and (unpaid_reason or "").strip()):
-            word = "owed" if balance > 0 else "paid over (refund it first)"
-            raise OpError("conflict", f"{abs(balance)} still {word}", detail="unpaid",
+    if balance < 0:  # money to give back is never waved through: refund it first
+        raise OpError("conflict", f"{-balance} paid over: refund it first", detail="unpaid",
+                      balance=balance)  # fmt: skip
+    if balance > 0:
+        if not (may_close_unpaid and isinstance(unpaid_reason, str) and unpaid_reason.strip()):
+            raise OpError("conflict", f"{balance} still owed", detail="unpaid",
                           balance=balance)  # fmt: skip
         reason = _reason(unpaid_reason)
     day = _day_open(restaurant)
+    held = Order.objects.filter(
+        session=session, status=Order.Status.SUBMITTED, awaiting_confirmation=True
+    )
+    if (
+        held.exists()
+        and CartLine.objects.filter(session=session).exists()
+        and (not discard_cart or (cart_seq is not None and cart_seq != session.cart_seq))
+    ):
+        raise UnsentCart(unsent_cart(session))  # asked first: a refusal must cancel nothing
+    for order_id in held.values_list("pk", flat=True):
+        # A round staff never accepted was never ordered: the guests are gone, so is it.
+        order_status_set(restaurant=restaurant, order_id=order_id, status="cancelled",
+                         by_id=getattr(by, "pk", None), reason="table closed")  # fmt: skip
     closed = session_close(table=table, discard_cart=discard_cart, cart_seq=cart_seq)
     if closed is None:
         return None
@@ -374,3 +433,13 @@ def meal_has_check_changes(session: DiningSession) -> bool:
         meal_has_payments(session)
         or Discount.objects.filter(session=session, item=None, removed_at__isnull=True).exists()
     )
+
+
+def item_owners_prune(*sessions: DiningSession) -> int:
+    """Drop claims and shares of the dishes of ``sessions`` by diners no longer at the dish's
+    meal (a join split back: the diners went home, their dishes with them, or not): such a
+    dish goes back to who added it. Returns how many were dropped."""
+    stale = ItemOwner.objects.filter(item__order__session__in=sessions).exclude(
+        diner__session_id=F("item__order__session_id")
+    )
+    return stale.delete()[0]

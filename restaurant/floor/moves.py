@@ -17,7 +17,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from restaurant.billing.services import meal_has_check_changes, meal_has_payments
+from restaurant.billing.services import (
+    item_owners_prune,
+    meal_has_check_changes,
+    meal_has_payments,
+)
 from restaurant.dining.models import CartLine, Diner, DiningSession, MealTransfer
 from restaurant.dining.names import name_key
 from restaurant.dining.services import session_change
@@ -405,6 +409,7 @@ def meal_split(*, restaurant: Restaurant, transfer_id: int, by_id: int | None) -
         Diner.objects.filter(pk=int(diner_id)).update(**aside)
     for diner_id, (old, new) in detail.get("renamed", {}).items():  # unless renamed since
         Diner.objects.filter(pk=int(diner_id), name=new).update(name=old)
+    item_owners_prune(source, target)  # a claim across the two parties goes with the join
     calls = WaiterCall.objects.filter(session=target).filter(pk__in=detail["calls"])
     calls_back = list(calls.values_list("pk", flat=True))
     calls.update(session=source, table=home)

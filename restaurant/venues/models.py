@@ -153,11 +153,13 @@ class Restaurant(Bilingual):
         if stored is None or stored == self.currency:
             return
         same_unit = get_currency_precision(stored) == get_currency_precision(self.currency)
-        if not same_unit and self.dishes.exists():
+        stored_cover = Restaurant.objects.filter(pk=self.pk).values_list("cover_charge", flat=True)
+        if not same_unit and (self.dishes.exists() or stored_cover[0] or self.cover_charge):
             raise ValidationError({"currency": ValidationError(
-                "The menu's prices are in %(old)s, which counts money in other units than "
-                "%(new)s: they would all change. Change the currency of a restaurant with no "
-                "dishes, or one with the same decimals.",
+                "The menu's prices (and the cover charge) are in %(old)s, which counts money "
+                "in other units than %(new)s: they would all change. Change the currency of a "
+                "restaurant with no dishes and no cover charge, or to one with the same "
+                "decimals.",
                 code="currency_decimals", params={"old": stored, "new": self.currency},
             )})  # fmt: skip
 

@@ -40,9 +40,10 @@ def test_a_worked_check():
     assert check.rounding == 22  # 50.20 + 5.02 + 6.00 = 61.22 → 61.00
     assert check.total == 6100
     assert sum(check.per_owner.values()) == 6100
-    # A's dishes net 34.20 + 7.50, B's 6.00 + 7.50; the check-wide 61.00 - 55.20 = 5.80
-    # spreads by those: 5.80 × 41.70 / 55.20 = 4.3815 → 4.38, and B the remaining 1.42.
-    assert check.per_owner == {11: 4170 + 438, 12: 1350 + 142}
+    # A's dishes net 34.20 + 7.50, B's 6.00 + 7.50; the ¥6.00 tea is ¥3.00 each (per guest);
+    # what is left check-wide, 61.00 - 55.20 - 6.00 = -0.20 (service less the discount and
+    # 抹零), goes by what each pays so far, 44.70 : 16.50: A -0.15, B -0.05.
+    assert check.per_owner == {11: 4170 + 300 - 15, 12: 1350 + 300 - 5}
 
 
 def test_comped_dishes_cost_nothing_and_are_counted_apart():
@@ -174,7 +175,7 @@ def test_partial_payments_of_any_shares_leave_an_exact_rest(lines, offs, rules, 
     """Any mix of partial payments against diners' shares, equal parts and the check, each at
     most what its share still owes, then "the rest": the check is settled to the fen, and no
     share was ever asked for more than the balance."""
-    from restaurant.billing.selectors import paid_total, share_due
+    from restaurant.billing.selectors import diner_dues, paid_total, share_due
 
     check = check_compute(lines, offs, rules)
     payments = []
@@ -188,6 +189,8 @@ def test_partial_payments_of_any_shares_leave_an_exact_rest(lines, offs, rules, 
             target = "check"
         due = share_due(check, payments, target)
         assert 0 <= due <= check.total - paid_total(payments)
+        # What the till lists per diner always adds up to the balance.
+        assert sum(diner_dues(check, payments).values()) == check.total - paid_total(payments)
         amount = max(1, int(due * fraction))  # an exact fraction of the due, rounded down
         if due:
             _paid(payments, check, target, min(amount, due))

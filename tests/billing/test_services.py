@@ -326,3 +326,136 @@ def test_a_share_refunded_in_full_is_free_again(menu, dinner):
     item_owners_set(session=session_lock(session.pk), item_id=items["Bo:Rice"].pk,
                     diner_ids=[ann.pk])  # fmt: skip
     assert due(session, f"diner:{ann.pk}") == 4400
+
+
+def test_a_diner_paid_past_their_part_shows_it_and_the_others_dues_still_add_up(menu, dinner):
+    """Ann pays her 41.00, then her rice is taken back: she paid 3.00 past her part. It goes
+    toward Bo's due (the table owes 38.00 + 3.00 - 41.00 = 0 + Bo's 3.00 - 3.00); the check
+    lists Ann's 3.00 over, so the cashier can refund it or let it stand."""
+    from restaurant.billing.payloads import check_payload
+
+    session, diners, items = dinner
+    ann, bo = diners["Ann"], diners["Bo"]
+    pay(menu, session, 4100, f"diner:{ann.pk}")
+    reason = AdjustReason.objects.create(restaurant=menu.restaurant, name="上错菜")
+    item_adjust(restaurant=menu.restaurant, item_id=items["Ann:Rice"].pk, kind="void", qty=1,
+                reason_id=reason.pk, by_id=None, role="manager")  # fmt: skip
+    check, its, ds, offs, payments = check_of(session)
+    payload = check_payload(session, menu.restaurant, check, its, ds, offs, payments)
+    rows = {row["diner_id"]: row for row in payload["diners"]}
+    assert (rows[ann.pk]["part"], rows[ann.pk]["paid"], rows[ann.pk]["over"]) == (3800, 4100, 300)
+    assert (rows[bo.pk]["due"], payload["balance"]) == (0, 0)
+    assert sum(row["due"] for row in rows.values()) == payload["balance"]
+
+
+def test_a_check_paid_over_is_never_closed_unpaid(menu, dinner):
+    session, _, items = dinner
+    pay(menu, session, 4400)
+    reason = AdjustReason.objects.create(restaurant=menu.restaurant, name="上错菜")
+    item_adjust(restaurant=menu.restaurant, item_id=items["Bo:Rice"].pk, kind="void", qty=1,
+                reason_id=reason.pk, by_id=None, role="manager")  # fmt: skip
+    before = state(session)
+    code, extra = refused(meal_close, restaurant=menu.restaurant, table=menu.table, by=None,
+                          may_close_unpaid=True, unpaid_reason="whatever")  # fmt: skip
+    assert (code, extra["detail"], extra["balance"]) == ("conflict", "unpaid", -300)
+    assert state(session) == before
+
+
+def test_a_phone_shares_only_with_itself_in_it(menu, dinner):
+    session, diners, items = dinner
+    ann, bo = diners["Ann"], diners["Bo"]
+    rice = items["Ann:Rice"]
+    before = state(session)
+    code, extra = refused(item_owners_set, session=session_lock(session.pk), item_id=rice.pk,
+                          diner_ids=[bo.pk], by_diner=ann.pk)  # fmt: skip
+    assert (code, extra["detail"]) == ("forbidden", "not_yours")
+    assert state(session) == before
+    # Shared by both, then Bo leaves: back to who added it (not handed to Ann alone by Bo).
+    from tests.dining.helpers import apply
+
+    apply(ann, {"type": "item.share", "id": "sh", "item_id": rice.pk,
+                "diner_ids": [ann.pk, bo.pk]})  # fmt: skip
+    apply(bo, {"type": "item.claim", "id": "nm", "item_id": rice.pk, "mine": False})
+    assert ItemOwner.objects.count() == 0 and due(session, f"diner:{ann.pk}") == 4100
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: discount_add(restaurant=s.restaurant, session_id=s.pk, amount=100,
+                               reason=["x"], op_id="d", by=None),
+        lambda s: discount_add(restaurant=s.restaurant, session_id=s.pk, amount=100,
+                               reason="\ud800", op_id="d", by=None),
+        lambda s: discount_add(restaurant=s.restaurant, session_id=s.pk, amount=10**30,
+                               reason="x", op_id="d", by=None),
+        lambda s: payment_record(restaurant=s.restaurant, session_id=s.pk, method="cash",
+                                 amount=100, target=7, expect=4400, op_id="p", by=None),
+        lambda s: payment_record(restaurant=s.restaurant, session_id=s.pk, method="cash",
+                                 amount=100, target="check", expect="4400", op_id="p", by=None),
+        lambda s: payment_record(restaurant=s.restaurant, session_id=s.pk, method="cash",
+                                 amount=100, target="check", expect=4400, op_id="p", by=None,
+                                 tendered=2**40),
+        lambda s: item_owners_set(session=session_lock(s.pk), item_id=1, diner_ids=[1, "a"]),
+    ],
+)  # fmt: skip
+def test_malformed_input_is_a_bad_request_not_a_crash(menu, dinner, call):
+    session, _, _ = dinner
+    session.restaurant = menu.restaurant
+    before = state(session)
+    with pytest.raises(OpError) as error:
+        call(session)
+    assert error.value.code == "bad_request"
+    assert state(session) == before
+
+
+def test_a_round_held_for_staff_is_not_charged_and_closing_cancels_it(menu):
+    from restaurant.kitchen.models import Order
+    from tests.dining.helpers import apply, arrive
+
+    diner = arrive(menu.table)  # a scan opens the meal: its first round waits for staff
+    apply(diner, {"type": "cart.add", "id": "a", "dish_id": menu.rice.pk})
+    session = DiningSession.objects.get(table=menu.table, status="open")
+    apply(diner, {"type": "order.submit", "id": "s", "seq": session.seq})
+    order = Order.objects.get()
+    assert order.is_awaiting_confirmation and due(session) == 0
+    meal_close(restaurant=menu.restaurant, table=menu.table, by=None, may_close_unpaid=False)
+    order.refresh_from_db()
+    assert (order.status, order.cancel_reason) == ("cancelled", "table closed")
+    assert ClosedCheck.objects.get().total == 0
+
+
+def test_a_currency_of_other_decimals_is_refused_while_a_cover_charge_is_set(db):
+    from django.core.exceptions import ValidationError
+
+    from restaurant.venues.models import Restaurant
+
+    empty = Restaurant.objects.create(name="x", slug="x", cover_charge=200)
+    empty.currency = "JPY"
+    with pytest.raises(ValidationError, match="cover charge"):
+        empty.full_clean()
+
+
+def test_a_claim_across_a_join_goes_when_the_join_is_split_back(menu, dinner):
+    """P at table 1 claims Q's beer while table 2 is joined in; the join is split back: the
+    claim goes (the dish went home with Q), each meal's shares add up to its total."""
+    from restaurant.dining.services import session_open
+    from restaurant.floor.moves import meal_join, meal_split
+    from tests.dining.helpers import apply, arrive
+
+    session, diners, _ = dinner
+    session_open(table=menu.other_table, by_staff=True)
+    q = arrive(menu.other_table)
+    apply(q, {"type": "cart.add", "id": "q1", "dish_id": menu.rice.pk})
+    other = DiningSession.objects.get(table=menu.other_table, status="open")
+    apply(q, {"type": "order.submit", "id": "q2", "seq": other.seq})
+    beer = other.orders.get().items.get()
+    join = meal_join(restaurant=menu.restaurant, table_number=2, into_number=1, by_id=None)
+    apply(diners["Ann"], {"type": "item.claim", "id": "c", "item_id": beer.pk})
+    assert ItemOwner.objects.filter(item=beer, diner=diners["Ann"]).exists()
+    meal_split(restaurant=menu.restaurant, transfer_id=join.pk, by_id=None)
+    assert not ItemOwner.objects.exists()
+    for each in (session, other):
+        check, _, _, _, _ = check_of(DiningSession.objects.get(pk=each.pk))
+        assert sum(check.per_owner.values()) == check.total
+    check, _, _, _, _ = check_of(DiningSession.objects.get(pk=other.pk))
+    assert check.per_owner == {q.pk: 300}

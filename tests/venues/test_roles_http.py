@@ -81,11 +81,17 @@ def place():
     apply(diner, {"type": "cart.add", "id": "x", "dish_id": menu.rice.pk})
     session = DiningSession.objects.get(table=menu.table)
     apply(diner, {"type": "order.submit", "id": "s", "seq": session.seq})
-    menu.order = Order.objects.get()
-    # Paid at the till: a close goes through (a check with money owed is refused, and sent
-    # to the till: tests/billing/).
+    menu.order = Order.objects.get()  # held for staff: the first round of a scan-opened meal
+    # Table 2's meal, paid at the till: a payment to refund. (Table 1's held round is not on
+    # its check yet: its close goes through, cancelling the round; money owed would be
+    # refused and sent to the till: tests/billing/.)
+    session_open(table=menu.other_table, by_staff=True)
+    guest = arrive(menu.other_table)
+    apply(guest, {"type": "cart.add", "id": "y", "dish_id": menu.rice.pk})
+    other = DiningSession.objects.get(table=menu.other_table)
+    apply(guest, {"type": "order.submit", "id": "s2", "seq": other.seq})
     menu.payment = payment_record(
-        restaurant=menu.restaurant, session_id=session.pk, method="cash", amount=300,
+        restaurant=menu.restaurant, session_id=other.pk, method="cash", amount=300,
         target="check", expect=300, op_id="pay", by=None,
     )  # fmt: skip
     return menu
