@@ -5,8 +5,10 @@ JSON: discounts, who pays a dish, payments, refunds, printing the check.
 Every view is gated by `staff_view` with the action it does; the table is found by its number
 within the restaurant and its meal by `open_meal_id`, a discount or payment by its id within
 the restaurant (another restaurant's is a 404, as a missing one). A POST's fields come as JSON
-or as a form. Money is in minor units (``amount``, ``expect``, ``tendered``); a form may give
-``amount_major`` (and ``tendered_major``) as typed, "38.50", converted exactly.
+or as a form, each read as its type (`Fields`: a JSON number is a JSON integer, text is a
+string; nothing past what the database holds) or refused before anything is written. Money is
+in minor units (``amount``, ``expect``, ``tendered``); a form may give ``amount_major`` (and
+``tendered_major``) as typed, "38.50", converted exactly.
 
 Refusals are `{ok: false, code, message, ...}`: ``not_found`` 404, ``bad_request`` 400,
 ``stale`` (with the ``due`` now) and ``conflict`` (with its ``detail``) 409, ``forbidden`` 403,
@@ -31,7 +33,7 @@ from restaurant.billing.selectors import EQUAL_MAX, check_of
 from restaurant.dining.models import DiningSession
 from restaurant.dining.services import session_lock
 from restaurant.kitchen.models import OrderItem
-from restaurant.menu.money import to_minor
+from restaurant.menu.money import to_major, to_minor
 from restaurant.realtime.errors import OpError
 from restaurant.tables.views import table_or_404
 from restaurant.venues.http import staff_url, staff_view
@@ -70,58 +72,135 @@ def answers_json(view):
 
 # --- What a POST says ---------------------------------------------------------------------------
 
+INT_MAX = 2**31 - 1  # money is stored in integer columns (PostgreSQL's integer)
+ID_MAX = 2**63 - 1  # ids are bigint
 
-def fields_of(request) -> dict:
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _digits(value) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19
+
+
+class Fields:
+    """A POST's fields, each read as the type it must be or refused (`bad_request`): a JSON
+    number must be a JSON integer, a form's a string of ASCII digits; text is a string that
+    can be stored (no lone surrogate, no NUL); nothing past what the database holds."""
+
+    def __init__(self, data: dict, *, form: bool) -> None:
+        self.data, self.form = data, form
+
+    def _whole(self, value, what: str, most: int) -> int:
+        if _is_int(value) or (self.form and _digits(value)):
+            number = int(value)
+            if 0 <= number <= most:
+                return number
+            raise OpError("bad_request", f"{what}: a whole number from 0 to {most}")
+        raise OpError("bad_request", f"{what} is a whole number")
+
+    def whole(self, key: str, *, optional: bool = False, most: int = INT_MAX) -> int | None:
+        """A whole number ≥ 0 (at most ``most``: by default what a money column holds)."""
+        value = self.data.get(key)
+        if value is None or value == "":
+            if optional:
+                return None
+            raise OpError("bad_request", f"{key} is missing")
+        return self._whole(value, key, most)
+
+    def ident(self, key: str) -> int | None:
+        """An id, or None when not given."""
+        return self.whole(key, optional=True, most=ID_MAX)
+
+    def ids(self, key: str) -> list[int]:
+        values = self.data.get(key)
+        if values in (None, ""):
+            return []
+        if not isinstance(values, list) or len(values) > 100:
+            raise OpError("bad_request", f"{key} is a list of ids")
+        return [self._whole(v, f"{key}: an id", ID_MAX) for v in values]
+
+    def text(self, key: str) -> str:
+        """Text ("" when not given)."""
+        value = self.data.get(key)
+        if value is None:
+            return ""
+        if not isinstance(value, str) or "\x00" in value:
+            raise OpError("bad_request", f"{key} is text")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise OpError("bad_request", f"{key} is text") from None
+        return value
+
+    def percent(self, key: str = "percent") -> str | int | float | None:
+        """As typed ("12.5") or a JSON number: the service reads it exactly."""
+        value = self.data.get(key)
+        if value is None or value == "":
+            return None
+        if (isinstance(value, str) and len(value) <= 12) or _is_int(value) or type(value) is float:
+            return value
+        raise OpError("bad_request", "a percentage is a number, like 12.5")
+
+    def money(self, key: str, currency: str, *, optional: bool = False) -> int | None:
+        """``key`` in minor units, or ``<key>_major`` as typed in the major unit ("38.50"),
+        converted exactly: more decimals than the currency has is refused, never rounded."""
+        major = self.data.get(f"{key}_major")
+        if self.data.get(key) in (None, "") and major not in (None, ""):
+            text = major.strip() if isinstance(major, str) else ""
+            if not MAJOR.match(text):
+                raise OpError("bad_request", f"{key}_major is an amount as typed, like 38.50")
+            try:
+                minor = to_minor(Decimal(text), currency)
+            except ValueError:
+                message = f"{key}_major: more decimals than {currency} has"
+                raise OpError("bad_request", message) from None
+            if minor > INT_MAX:
+                raise OpError("bad_request", f"{key}_major: at most {to_major(INT_MAX, currency)}")
+            return minor
+        return self.whole(key, optional=optional)
+
+
+def fields_of(request) -> Fields:
     """The POST's fields: its JSON object, or its form (``diner_ids`` a list)."""
     if request.content_type == "application/json":
         try:
             data = json.loads(request.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past Python's stack
             raise OpError("bad_request", "the body is not JSON") from None
         if not isinstance(data, dict):
             raise OpError("bad_request", "the body is a JSON object")
-        return data
+        return Fields(data, form=False)
     data = dict(request.POST.items())
     if "diner_ids" in request.POST:
         data["diner_ids"] = request.POST.getlist("diner_ids")
-    return data
+    return Fields(data, form=True)
 
 
 def whole(value, what: str, *, optional: bool = False) -> int | None:
-    """A whole number ≥ 0: a JSON integer or a string of ASCII digits."""
-    if value is None or value == "":
-        if optional:
-            return None
-        raise OpError("bad_request", f"{what} is missing")
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12:
-        return int(value)
-    raise OpError("bad_request", f"{what} is a whole number")
+    """A whole number ≥ 0 as a query string gives it: ASCII digits."""
+    return Fields({what: value}, form=True).whole(what, optional=optional)
 
 
-def money(data: dict, key: str, currency: str, *, optional: bool = False) -> int | None:
-    """``key`` in minor units, or ``<key>_major`` as typed in the major unit ("38.50"),
-    converted exactly: more decimals than the currency has is refused, never rounded."""
-    major = data.get(f"{key}_major")
-    if data.get(key) in (None, "") and major not in (None, ""):
-        text = major.strip() if isinstance(major, str) else ""
-        if not MAJOR.match(text):
-            raise OpError("bad_request", f"{key}_major is an amount as typed, like 38.50")
-        try:
-            return to_minor(Decimal(text), currency)
-        except ValueError:
-            message = f"{key}_major: more decimals than {currency} has"
-            raise OpError("bad_request", message) from None
-    return whole(data.get(key), key, optional=optional)
+def _exists_or_404(number: int, what: str) -> None:
+    """An id in the address past what an id can be: no such thing (the database is not asked)."""
+    if number > ID_MAX:
+        raise OpError("not_found", f"no such {what}", detail=what)
 
 
-def _meal_of(request, number: int, data: dict | None = None) -> int:
+def _table(request, number: int):
+    if number > INT_MAX:  # a table's number is an integer column: no such table
+        raise Http404("no such table")
+    return table_or_404(request.restaurant, number)
+
+
+def _meal_of(request, number: int, fields: Fields | None = None) -> int:
     """The table's open meal; when the page says which meal it shows (``session_id``) and the
     table has another now (closed and opened again meanwhile), `conflict` ``meal_changed``."""
-    table_or_404(request.restaurant, number)
+    _table(request, number)
     session_id = services.open_meal_id(request.restaurant, number)
-    shown = whole((data or {}).get("session_id"), "session_id", optional=True)
+    shown = fields.ident("session_id") if fields is not None else None
     if shown is not None and shown != session_id:
         raise OpError("conflict", "this table has another meal now", detail="meal_changed")
     return session_id
@@ -189,7 +268,7 @@ def check_api(request, number: int):
 def check_page(request, number: int):
     """The till's page for the table: its script (till.js) draws the check from the API."""
     restaurant = request.restaurant
-    table = table_or_404(restaurant, number)
+    table = _table(request, number)
     session = DiningSession.objects.filter(
         restaurant=restaurant, table=table, status=DiningSession.Status.OPEN
     ).first()
@@ -230,16 +309,14 @@ def check_page(request, number: int):
 @answers_json
 def discount_add(request, number: int):
     """{item_id?, percent | amount (or amount_major), reason, op_id, session_id?}."""
-    data = fields_of(request)
+    fields = fields_of(request)
     restaurant = request.restaurant
-    session_id = _meal_of(request, number, data)
-    percent = data.get("percent")
-    amount = money(data, "amount", restaurant.currency, optional=True)
+    session_id = _meal_of(request, number, fields)
     discount = services.discount_add(
-        restaurant=restaurant, session_id=session_id, reason=data.get("reason") or "",
-        op_id=data.get("op_id"), by=request.user,
-        item_id=whole(data.get("item_id"), "item_id", optional=True),
-        percent=None if percent in (None, "") else percent, amount=amount,
+        restaurant=restaurant, session_id=session_id, reason=fields.text("reason"),
+        op_id=fields.text("op_id"), by=request.user, item_id=fields.ident("item_id"),
+        percent=fields.percent(),
+        amount=fields.money("amount", restaurant.currency, optional=True),
     )  # fmt: skip
     return _reply({"ok": True, "discount_id": discount.pk, "session_id": session_id})
 
@@ -248,6 +325,7 @@ def discount_add(request, number: int):
 @require_POST
 @answers_json
 def discount_remove(request, discount_id: int):
+    _exists_or_404(discount_id, "discount")
     discount = services.discount_remove(restaurant=request.restaurant, discount_id=discount_id,
                                         by=request.user)  # fmt: skip
     return _reply({"ok": True, "discount_id": discount.pk, "session_id": discount.session_id})
@@ -258,15 +336,10 @@ def discount_remove(request, discount_id: int):
 @answers_json
 def owners_set(request, number: int):
     """{item_id, diner_ids: [...], session_id?}: who pays the dish (none: who added it)."""
-    data = fields_of(request)
-    session_id = _meal_of(request, number, data)
-    ids = data.get("diner_ids")
-    if ids in (None, ""):
-        ids = []
-    if not isinstance(ids, list) or len(ids) > 100:
-        raise OpError("bad_request", "diner_ids is a list of diner ids")
-    diner_ids = [whole(d, "a diner id") for d in ids]
-    item_id = whole(data.get("item_id"), "item_id")
+    fields = fields_of(request)
+    session_id = _meal_of(request, number, fields)
+    diner_ids = fields.ids("diner_ids")
+    item_id = fields.whole("item_id", most=ID_MAX)
     with transaction.atomic():
         session = session_lock(session_id)
         if session.status != DiningSession.Status.OPEN:
@@ -281,15 +354,17 @@ def owners_set(request, number: int):
 def payment_add(request, number: int):
     """{method, amount (or amount_major), target, expect, tendered? (or tendered_major),
     op_id, session_id?}. ``expect``: the share's due as the page showed it."""
-    data = fields_of(request)
+    fields = fields_of(request)
     restaurant = request.restaurant
-    session_id = _meal_of(request, number, data)
+    currency = restaurant.currency
+    session_id = _meal_of(request, number, fields)
+    amount = fields.money("amount", currency)
+    tendered = fields.money("tendered", currency, optional=True)
     payment = services.payment_record(
-        restaurant=restaurant, session_id=session_id, method=data.get("method") or "",
-        amount=money(data, "amount", restaurant.currency),
-        target=data.get("target") or "check", expect=whole(data.get("expect"), "expect"),
-        op_id=data.get("op_id"), by=request.user,
-        tendered=money(data, "tendered", restaurant.currency, optional=True),
+        restaurant=restaurant, session_id=session_id, method=fields.text("method"),
+        amount=amount, target=fields.text("target") or "check",
+        expect=fields.whole("expect"), op_id=fields.text("op_id"), by=request.user,
+        tendered=tendered,
     )  # fmt: skip
     return _reply({"ok": True, "payment": payment_payload(payment)})
 
@@ -299,12 +374,13 @@ def payment_add(request, number: int):
 @answers_json
 def payment_refund(request, payment_id: int):
     """{amount (or amount_major), reason, op_id}."""
-    data = fields_of(request)
+    _exists_or_404(payment_id, "payment")
+    fields = fields_of(request)
     restaurant = request.restaurant
     refund = services.payment_refund(
         restaurant=restaurant, payment_id=payment_id,
-        amount=money(data, "amount", restaurant.currency), reason=data.get("reason") or "",
-        op_id=data.get("op_id"), by=request.user,
+        amount=fields.money("amount", restaurant.currency), reason=fields.text("reason"),
+        op_id=fields.text("op_id"), by=request.user,
     )  # fmt: skip
     return _reply({"ok": True, "payment": payment_payload(refund)})
 
@@ -316,10 +392,10 @@ def check_print(request, number: int):
     """{op_id?, session_id?}: the open meal's check on the receipt printer (the pre-bill, or
     the receipt once paid); with the ``session_id`` of a meal of this table that has closed,
     its receipt. The same ``op_id`` twice prints once."""
-    data = fields_of(request)
-    table = table_or_404(request.restaurant, number)
-    session_id = whole(data.get("session_id"), "session_id", optional=True)
-    op_id = data.get("op_id") or None
+    fields = fields_of(request)
+    table = _table(request, number)
+    session_id = fields.ident("session_id")
+    op_id = fields.text("op_id") or None
     job = receipts.receipt_print(restaurant=request.restaurant, table=table, op_id=op_id,
                                  session_id=session_id)  # fmt: skip
     return _reply({"ok": True, "job_id": job.pk, "state": job.state})

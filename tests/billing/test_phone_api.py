@@ -106,7 +106,7 @@ def test_equal_parts(menu):
     assert [p["part"] for p in check["equal"]] == [1367, 1367, 1366]
     assert [p["target"] for p in check["equal"]] == ["equal:3:0", "equal:3:1", "equal:3:2"]
     assert "equal" not in client.get(url(menu.table)).json()
-    for bad in ("1", "31", "x", "２", "-2", ""):
+    for bad in ("1", "31", "x", "２", "-2", "", "9" * 30, "1e3", "²", "3%00", "3.0"):
         response = client.get(url(menu.table) + f"?equal={bad}")
         assert response.status_code == 400, bad
 

@@ -246,7 +246,10 @@ def test_another_restaurants_report_is_never_shown(day):
     assert "别家" not in page and "Alipay <span" not in page.split("Alipay")[0]
 
 
-@pytest.mark.parametrize("text", ["2025-13-01", "yesterday", "2025-3-1", "20250301"])
+@pytest.mark.parametrize(
+    "text", ["2025-13-01", "yesterday", "2025-3-1", "20250301", "２０２５-03-01", "0000-01-01",
+             "99999-01-01", "2025-02-30", "2025-03-01\x00"]
+)  # fmt: skip
 def test_a_bad_date_is_a_clear_400(menu, text):
     client = client_of(staff_user(menu.restaurant, "manager"))
     response = client.get(url("staff-report") + f"?date={text}")
@@ -255,6 +258,16 @@ def test_a_bad_date_is_a_clear_400(menu, text):
     assert client.get(url("staff-report-csv", day=text)).status_code == 400
     assert client.get(url("staff-report-xlsx", day=text)).status_code == 400
     assert client.post(url("staff-day-close", day=text)).status_code == 400
+    assert not BusinessDay.objects.exists()
+
+
+def test_the_first_and_the_last_day_there_can_be_are_reports_not_errors(menu):
+    client = client_of(staff_user(menu.restaurant, "manager"))
+    for text in ("0001-01-01", "9999-12-31"):
+        assert client.get(url("staff-report") + f"?date={text}").status_code == 200
+        assert client.get(url("staff-report-csv", day=text)).status_code == 200
+        assert client.get(url("staff-report-xlsx", day=text)).status_code == 200
+    assert client.post(url("staff-day-close", day="9999-12-31")).status_code == 409  # not begun
     assert not BusinessDay.objects.exists()
 
 
