@@ -8,7 +8,8 @@ the restaurant (another restaurant's is a 404, as a missing one). A POST's field
 or as a form, each read as its type (`Fields`: a JSON number is a JSON integer, text is a
 string; nothing past what the database holds) or refused before anything is written. Money is
 in minor units (``amount``, ``expect``, ``tendered``); a form may give ``amount_major`` (and
-``tendered_major``) as typed, "38.50", converted exactly.
+``tendered_major``) as typed, "38.50", converted exactly. The cash handed over is at most the
+amount and 10,000 of the major unit.
 
 Refusals are `{ok: false, code, message, ...}`: ``not_found`` 404, ``bad_request`` 400,
 ``stale`` (with the ``due`` now) and ``conflict`` (with its ``detail``) 409, ``forbidden`` 403,
@@ -33,7 +34,7 @@ from restaurant.billing.selectors import EQUAL_MAX, check_of
 from restaurant.dining.models import DiningSession
 from restaurant.dining.services import session_lock
 from restaurant.kitchen.models import OrderItem
-from restaurant.menu.money import to_major, to_minor
+from restaurant.menu.money import decimals, to_major, to_minor
 from restaurant.realtime.errors import OpError
 from restaurant.tables.views import table_or_404
 from restaurant.venues.http import staff_url, staff_view
@@ -74,6 +75,7 @@ def answers_json(view):
 
 INT_MAX = 2**31 - 1  # money is stored in integer columns (PostgreSQL's integer)
 ID_MAX = 2**63 - 1  # ids are bigint
+TENDERED_OVER = 4  # cash handed over: at most the amount and 10**4 of the major unit more
 
 
 def _is_int(value) -> bool:
@@ -353,13 +355,23 @@ def owners_set(request, number: int):
 @answers_json
 def payment_add(request, number: int):
     """{method, amount (or amount_major), target, expect, tendered? (or tendered_major),
-    op_id, session_id?}. ``expect``: the share's due as the page showed it."""
+    op_id, session_id?}. ``expect``: the share's due as the page showed it. The cash handed
+    over is at most the amount and 10,000 of the major unit (`bad_request` ``tendered_over``
+    with the ``most``): more is a slip of the finger, not a customer's cash."""
     fields = fields_of(request)
     restaurant = request.restaurant
     currency = restaurant.currency
     session_id = _meal_of(request, number, fields)
     amount = fields.money("amount", currency)
     tendered = fields.money("tendered", currency, optional=True)
+    if tendered is not None:
+        over = 10 ** (decimals(currency) + TENDERED_OVER)
+        if tendered > amount + over:
+            most = amount + over
+            message = (f"at most {to_major(most, currency)} handed over for "
+                       f"{to_major(amount, currency)} (the amount and {to_major(over, currency)} "
+                       "more): type the cash again")  # fmt: skip
+            raise OpError("bad_request", message, detail="tendered_over", most=most)
     payment = services.payment_record(
         restaurant=restaurant, session_id=session_id, method=fields.text("method"),
         amount=amount, target=fields.text("target") or "check",

@@ -2,8 +2,9 @@
 JSON object (or nested thousands deep), fields of the wrong type, whole numbers beyond what
 the database holds (PostgreSQL's integer for money, bigint for ids), ids that exist nowhere;
 each a clean 400 ``bad_request`` (a 404 ``not_found`` for an id that could exist but does not),
-never a 500, and nothing written. Run on SQLite and on PostgreSQL (where a number past the
-column's range would have been a DataError)."""
+never a 500, and nothing written. The cash handed over is at most the amount and 10,000 of
+the currency's major unit. Run on SQLite and on PostgreSQL (where a number past the column's
+range would have been a DataError)."""
 
 import json
 
@@ -290,3 +291,73 @@ def test_equal_shares_beyond_any_number_are_a_400(till):
     for n in (str(INT_MAX + 1), "9" * 30, "1e3", "２"):
         reply = till.client.get(f"{BASE}/api/tables/1/check/?equal={n}")
         assert refused(reply, "bad_request")
+
+
+# --- The cash handed over -------------------------------------------------------------------------
+
+
+def pay_cash(till, amount: int, tendered: int, op_id: str):
+    return post(
+        till.client,
+        f"{TABLE}/payments/",
+        {
+            "method": "cash",
+            "amount": amount,
+            "target": "check",
+            "expect": 4250,
+            "tendered": tendered,
+            "op_id": op_id,
+        },
+    )
+
+
+def test_the_cash_handed_over_is_at_most_the_amount_and_ten_thousand_yuan(till):
+    before = state()
+    over = 1000 + 1_000_000 + 1  # ¥10.00 paid, ¥10,000.01 more handed over
+    for tendered in (over, INT_MAX, INT_MAX + 1):
+        reply = pay_cash(till, 1000, tendered, f"over-{tendered}")
+        assert refused(reply, "bad_request")
+        if tendered <= INT_MAX:
+            body = reply.json()
+            assert body["detail"] == "tendered_over" and body["most"] == over - 1
+            assert "10010.00" in body["message"], body["message"]
+    assert state() == before
+    reply = pay_cash(till, 1000, over - 1, "most")  # ¥10,010.00 for ¥10.00: taken
+    assert reply.status_code == 200
+    assert (reply.json()["payment"]["tendered"], reply.json()["payment"]["change"]) == (
+        over - 1,
+        1_000_000,
+    )
+
+
+def test_in_yen_the_cash_handed_over_is_at_most_ten_thousand_yen_over(till):
+    till.restaurant.currency = "JPY"
+    till.restaurant.save()
+    before = state()
+    reply = post(
+        till.client,
+        f"{TABLE}/payments/",
+        {
+            "method": "cash",
+            "amount": 100,
+            "target": "check",
+            "expect": 4250,
+            "tendered_major": "10101",
+            "op_id": "yen",
+        },
+    )
+    assert refused(reply, "bad_request") and reply.json()["most"] == 10_100
+    assert state() == before
+    reply = post(
+        till.client,
+        f"{TABLE}/payments/",
+        {
+            "method": "cash",
+            "amount": 100,
+            "target": "check",
+            "expect": 4250,
+            "tendered_major": "10100",
+            "op_id": "yen",
+        },
+    )
+    assert reply.status_code == 200 and reply.json()["payment"]["change"] == 10_000
