@@ -48,7 +48,8 @@ test: test-deps lint
 
 LAYER_TESTS := tests/realtime tests/dining tests/kitchen tests/floor tests/menu/test_menu_changes.py \
   tests/tables/test_staff.py tests/venues/test_sockets_isolation.py \
-  tests/venues/test_sockets_load.py tests/venues/test_sockets_roles.py
+  tests/venues/test_sockets_load.py tests/venues/test_sockets_roles.py \
+  tests/billing/test_phone_ops.py
 
 test-embedded:
 	env -u DATABASE_URL -u REDIS_URL VAR_DIR=$(CURDIR)/var/test \
