@@ -1,10 +1,16 @@
 // Money at the till: amounts travel in minor units (fen), people type and read the major unit.
 // Typed text is converted exactly, by its digits (never through a float): "38.5" is 3850,
-// "0.29" is 29, and more decimals than the currency has is refused, not rounded.
+// "0.29" is 29, and more decimals than the currency has is refused, not rounded. What a
+// keyboard may add is read as meant: full-width digits (１２．５), a Chinese full stop (12。5),
+// groups of thousands ("1,000", "1 000", "1，000"), a ¥ before or 元 after. Anything else is
+// not a number (null), which the dialogs say as such.
 
 import { moneyFormatter } from "./ui.js";
 
-const WIDE = /[０-９．]/g; // a Chinese keyboard's full-width digits and point
+const WIDE = /[０-９．，]/g; // a Chinese keyboard's full-width digits, point and comma
+const GROUPED = /^\d{1,3}(?:[,\s]\d{3})+(?:\.\d*)?$/; // 1,000 · 1 000 · 12,345.50
+// Cash handed over: at most the amount and 10**4 of the major unit more (as the server takes).
+const TENDERED_OVER = 4;
 
 export function moneyTools(currency) {
   const fmt = moneyFormatter(currency);
@@ -18,7 +24,13 @@ export function moneyTools(currency) {
 
   // "38.50" → 3850; null for anything else than digits with at most `places` decimals.
   function parse(text) {
-    const s = String(text ?? "").trim().replace(WIDE, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/^[¥￥]\s*/, "");
+    let s = String(text ?? "")
+      .replace(WIDE, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+      .replace(/。/g, ".")
+      .trim()
+      .replace(/^[¥￥]\s*/, "")
+      .replace(/\s*元$/, "");
+    if (GROUPED.test(s)) s = s.replace(/[,\s]/g, "");
     const m = /^(\d{0,9})(?:\.(\d*))?$/.exec(s);
     if (!m || (!m[1] && !m[2])) return null;
     const fraction = m[2] || "";
@@ -45,5 +57,18 @@ export function moneyTools(currency) {
     return out;
   }
 
-  return { fmt, parse, major, tenders, places };
+  // What the cash typed as handed over says against `amount` (minor units): nothing typed
+  // ("none"), not a number ("nan"), less than the amount ("short", by `value`), more than the
+  // till takes ("over", `value` the most), or the change to give ("change", `value`).
+  function tendered(amount, text) {
+    if (!String(text ?? "").trim()) return { kind: "none" };
+    const cash = parse(text);
+    if (cash == null) return { kind: "nan" };
+    if (cash < amount) return { kind: "short", value: amount - cash };
+    const most = amount + 10 ** (places + TENDERED_OVER);
+    if (cash > most) return { kind: "over", value: most };
+    return { kind: "change", value: cash - amount, cash };
+  }
+
+  return { fmt, parse, major, tenders, tendered, places };
 }

@@ -17,7 +17,7 @@ export function tillPay({ t, m, api, config, view, check, done, errorText }) {
   const dialog = $("#pay-dialog");
   const amountInput = $("#pay-amount");
   const tenderedInput = $("#pay-tendered");
-  let pay = null; // {target, expect, opId, busy}
+  let pay = null; // {target, expect, opId, busy, nan}
 
   const method = () => dialog.querySelector("input[name=pay-method]:checked")?.value || "";
 
@@ -32,6 +32,15 @@ export function tillPay({ t, m, api, config, view, check, done, errorText }) {
     el.classList.toggle("is-error", Boolean(text));
   }
 
+  // The line under the cash handed over: the change, or what is wrong with what was typed.
+  function cashText(cash) {
+    if (cash.kind === "change") return t("change", { amount: money(cash.value) });
+    if (cash.kind === "short") return t("short", { amount: money(cash.value) });
+    if (cash.kind === "nan") return t("notNumber", { example: m.major(pay.expect) });
+    if (cash.kind === "over") return t("tenderedOver", { amount: money(cash.value) });
+    return "";
+  }
+
   function update() {
     if (!pay) return;
     const amount = m.parse(amountInput.value);
@@ -42,15 +51,16 @@ export function tillPay({ t, m, api, config, view, check, done, errorText }) {
       fill($("#pay-quick"), (valid ? m.tenders(amount) : []).map((value) => h("button", {
         type: "button", class: "btn btn-secondary till-chip", "data-tender": value,
       }, money(value))));
-      const tendered = m.parse(tenderedInput.value);
-      let text = "";
-      if (valid && tendered != null && tenderedInput.value.trim()) {
-        text = tendered >= amount ? t("change", { amount: money(tendered - amount) }) : t("short", { amount: money(amount - tendered) });
-      }
+      const cash = valid ? m.tendered(amount, tenderedInput.value) : { kind: "none" };
       const change = $("#pay-change");
-      change.textContent = text;
-      change.classList.toggle("is-short", valid && tendered != null && tendered < amount);
+      change.textContent = cashText(cash);
+      change.classList.toggle("is-short", ["short", "nan", "over"].includes(cash.kind));
     }
+    // An amount that is not a number is said at once (the button stays off until it is one).
+    const nan = amount == null && Boolean(amountInput.value.trim());
+    if (nan) hint(t("notNumber", { example: m.major(pay.expect) }));
+    else if (pay.nan) hint();
+    pay.nan = nan;
     const button = $("#pay-confirm");
     button.textContent = valid ? t("record", { amount: money(amount), method: view.methodLabel(method()) }) : t("recordEmpty");
     button.disabled = !valid || !method() || pay.busy;
@@ -59,7 +69,7 @@ export function tillPay({ t, m, api, config, view, check, done, errorText }) {
   function open({ target, due, amount = null }) {
     const c = check();
     if (!c) return;
-    pay = { target, expect: due, opId: newOpId(), busy: false };
+    pay = { target, expect: due, opId: newOpId(), busy: false, nan: false };
     $("#pay-title").textContent = t("payTitle", { who: view.targetLabel(c, target) });
     dueLine();
     const methods = c.methods.length ? c.methods : ["cash"];
@@ -88,11 +98,14 @@ export function tillPay({ t, m, api, config, view, check, done, errorText }) {
     e.preventDefault();
     if (!pay || pay.busy) return;
     const amount = m.parse(amountInput.value);
-    if (amount == null || amount <= 0) return hint(t("typeAmount", { example: m.major(pay.expect) }));
+    const example = m.major(pay.expect);
+    if (amount == null && amountInput.value.trim()) return hint(t("notNumber", { example }));
+    if (amount == null || amount <= 0) return hint(t("typeAmount", { example }));
     if (amount > pay.expect) return hint(t("overDue", { amount: money(pay.expect) }));
-    const cash = method() === "cash";
-    const tendered = cash && tenderedInput.value.trim() ? m.parse(tenderedInput.value) : null;
-    if (cash && tenderedInput.value.trim() && (tendered == null || tendered < amount)) return hint(t("tenderedShort"));
+    const cash = method() === "cash" ? m.tendered(amount, tenderedInput.value) : { kind: "none" };
+    if (cash.kind === "short") return hint(t("tenderedShort"));
+    if (cash.kind === "nan" || cash.kind === "over") return hint(cashText(cash));
+    const tendered = cash.kind === "change" ? cash.cash : null;
     pay.busy = true;
     update();
     hint(t("recording"));
@@ -114,6 +127,8 @@ export function tillPay({ t, m, api, config, view, check, done, errorText }) {
       if (amount > reply.due) amountInput.value = m.major(reply.due);
       hint();
       done();
+    } else if (reply.detail === "tendered_over" && reply.most != null) {
+      hint(t("tenderedOver", { amount: money(reply.most) }));
     } else if (reply.code === "conflict" && reply.detail === "over" && reply.due != null) {
       pay.expect = reply.due;
       dueLine(true);
