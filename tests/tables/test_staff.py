@@ -91,6 +91,22 @@ def test_close_without_session_is_a_conflict(menu):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("language", "label"), [("en", "Close table"), ("zh-hans", "清台")])
+def test_the_close_button_says_close_table_not_that_the_bill_is_settled(menu, language, label):
+    """Money may still be owed when the card is drawn: the button closes (the server refuses
+    with what is owed), it does not say the bill was settled."""
+    join_table(Client(), menu.table.token)  # table 1 open, its card with the close button
+    client = staff_client(HTTP_ACCEPT_LANGUAGE=language)
+    client.cookies.load({"django_language": language})
+    page = client.get("/staff/").content.decode()
+    button = page.split('data-action="close">', 1)[1].split("</button>", 1)[0]
+    assert button == label
+    assert 'id="close-confirm" disabled>' + label + "</button>" in page  # the dialog's
+    assert f'"closeTable": "{label}"' in page  # the script's, for cards it draws
+    assert "Bill settled" not in page and "已结账 · 清台" not in page
+
+
+@pytest.mark.django_db
 def test_held_rounds_show_on_the_floor_and_are_accepted_there(menu):
     from restaurant.kitchen.models import Order
 
