@@ -3,13 +3,17 @@ money is owed, the receipt (结账单) once it is paid, the same way restaurant/
 writes a kitchen ticket: the printer in Chinese mode, every line raw GB18030, 42 columns.
 
 A line with an amount at the right edge is padded with spaces by printed width (a Chinese
-character takes two columns of font A). Amounts are formatted for the currency with the
-Chinese locale (￥38.50, the full-width sign), whatever the page's language: labels are
-bilingual instead.
+character takes two columns of font A). Text people typed (a dish's or the restaurant's name, a
+discount's reason, a table's label) wraps within the line by printed width (between words where
+there are spaces, anywhere in Chinese), never running past the paper's edge; its control
+characters print as spaces, so none reaches the printer as a command. Amounts are formatted
+for the currency with the Chinese locale (￥38.50, the full-width sign), whatever the page's
+language: labels are bilingual instead.
 The receipt's address, when it has one, prints as a native QR code (GS ( k): the diner scans
 it for the receipt online.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from restaurant.menu.money import format_money
@@ -75,13 +79,57 @@ def width(text: str) -> int:
     return sum(1 if ord(c) < 0x80 else 2 for c in text)
 
 
-def row(left: str, right: str, columns: int = WIDTH) -> list[str]:
-    """``left`` and ``right`` on one line, ``right`` at the edge; on two when they do not fit
-    (the amount then alone on the second, still at the edge)."""
-    gap = columns - width(left) - width(right)
+# C0 and C1 control characters: a line feed would break the layout, an ESC or GS start a
+# printer command (cut the paper, open the cash drawer).
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# What a line breaks between: a run of printable ASCII (a word, never split unless longer than
+# a line), a run of spaces, or any other single character (a Chinese one breaks anywhere).
+TOKEN = re.compile(r"[!-~]+| +|[^ ]")
+
+
+def wrap(text: str, columns: int = WIDTH, indent: str | None = None) -> list[str]:
+    """``text`` as lines of at most ``columns`` printed columns. The lines after the first
+    begin with ``indent`` (by default the spaces ``text`` begins with)."""
+    text = CONTROL.sub(" ", text).rstrip()
+    lead = text[: len(text) - len(text.lstrip(" "))]
+    indent = lead if indent is None else indent
+    lines: list[str] = []
+    line, fresh = lead, True
+    for token in TOKEN.findall(text[len(lead) :]):
+        if token[0] == " ":
+            if not fresh:
+                line += token  # trimmed if the line breaks here
+            continue
+        while token:
+            room = columns - width(line)
+            if width(token) <= room:
+                line, fresh, token = line + token, False, ""
+            elif not fresh:  # the next line, then try again
+                lines.append(line.rstrip())
+                line, fresh = indent, True
+            else:  # longer than a whole line: cut it where the line ends
+                cut = 1
+                while cut < len(token) and width(token[: cut + 1]) <= room:
+                    cut += 1
+                lines.append(line + token[:cut])
+                line, token = indent, token[cut:]
+    if not fresh or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
+def row(left: str, right: str, columns: int = WIDTH, indent: str | None = None) -> list[str]:
+    """``left`` and ``right`` on one line, ``right`` at the edge; ``left`` wrapped when it does
+    not fit (`wrap`), ``right`` at the edge of its last line, or alone under it when there is no
+    room left there."""
+    right = CONTROL.sub(" ", right)
+    lines = wrap(left, columns, indent)
+    gap = columns - width(lines[-1]) - width(right)
     if gap >= 1:
-        return [left + " " * gap + right]
-    return [left, " " * max(columns - width(right), 0) + right]
+        lines[-1] += " " * gap + right
+    else:
+        lines.append(" " * max(columns - width(right), 0) + right)
+    return lines
 
 
 def receipt_render(receipt: Receipt) -> bytes:
@@ -95,25 +143,30 @@ def receipt_render(receipt: Receipt) -> bytes:
         # The full-width ￥ is in GBK, which every Chinese printer's font has; ¥ is not.
         return format_money(minor, receipt.currency, PAPER_LANGUAGE).replace("¥", "￥")
 
-    def rows(left: str, right: str, **style) -> None:
+    def rows(left: str, right: str, indent: str | None = None, **style) -> None:
         columns = WIDTH // style.get("size", 1)
-        for text in row(left, right, columns):
+        for text in row(left, right, columns, indent):
             slip.line(text, **style)
+
+    def say(text: str, indent: str | None = None, **style) -> None:
+        for part in wrap(text, WIDTH // style.get("size", 1), indent):
+            slip.line(part, **style)
 
     settled = receipt.balance == 0
     title = "结账单 RECEIPT" if receipt.final or settled else "预结单 PRE-BILL"
-    slip.line(receipt.restaurant, bold=True, align="center")
-    slip.line(title, size=2, bold=True, align="center")
-    slip.line(receipt.table, size=2, bold=True, align="center")
+    say(receipt.restaurant, bold=True, align="center")
+    say(title, size=2, bold=True, align="center")
+    say(receipt.table, size=2, bold=True, align="center")
     guests = f"{receipt.guests}位 Guests {receipt.guests}" if receipt.guests else ""
-    slip.line(f"{receipt.at}  {guests}".strip())
+    say(f"{receipt.at}  {guests}".strip())
     slip.line(RULE)
     for line in receipt.lines:
-        rows(f"{line.qty} × {line.name}", "赠 FREE" if line.comped else money(line.amount))
+        rows(f"{line.qty} × {line.name}", "赠 FREE" if line.comped else money(line.amount),
+             indent="    ")  # fmt: skip
         if line.options:
-            slip.line("  " + "、".join(line.options))
+            say("  " + "、".join(line.options))
         if line.comped:
-            slip.line(f"  原价 Was {money(line.amount)}")
+            say(f"  原价 Was {money(line.amount)}")
         if line.discount:
             rows("  优惠 Discount", money(-line.discount))
     slip.line(RULE)
@@ -123,7 +176,7 @@ def receipt_render(receipt: Receipt) -> bytes:
     if receipt.line_discounts:
         rows("单品优惠 Dish discounts", money(-receipt.line_discounts))
     for reason, taken in receipt.discounts:
-        rows(f"整单优惠 Discount {reason}".strip(), money(-taken))
+        rows(f"整单优惠 Discount {reason}".strip(), money(-taken), indent="  ")
     if receipt.service:
         rows(f"服务费 Service {receipt.service_percent}%", money(receipt.service))
     if receipt.cover:
@@ -138,8 +191,7 @@ def receipt_render(receipt: Receipt) -> bytes:
             label = payment.method if payment.amount >= 0 else f"退款 Refund {payment.method}"
             rows(label, money(payment.amount))
             if payment.tendered:
-                slip.line(f"  收 Tendered {money(payment.tendered)}  "
-                          f"找 Change {money(payment.change)}")  # fmt: skip
+                say(f"  收 Tendered {money(payment.tendered)}  找 Change {money(payment.change)}")
         rows("已付 Paid", money(receipt.paid))
     slip.line(RULE)
     if settled:
@@ -152,9 +204,9 @@ def receipt_render(receipt: Receipt) -> bytes:
         slip.printer.set(align="center")
         slip.printer.qr(receipt.url, native=True, size=QR_SIZE)
         slip.line("扫码查看电子小票 Scan for your receipt", align="center")
-    slip.line(receipt.footer, align="center")
+    say(receipt.footer, align="center")
     if receipt.number:
-        slip.line(f"#{receipt.number}", align="right")
+        say(f"#{receipt.number}", align="right")
     # No buzzer (the kitchen's slips beep; the counter hands this one over): feed and cut.
     slip.printer.set(align="left", bold=False, custom_size=True, width=1, height=1)
     slip.printer.cut()

@@ -10,6 +10,7 @@ from restaurant.printing.receipts import (
     receipt_render,
     row,
     width,
+    wrap,
 )
 from restaurant.printing.tickets import CHINESE_MODE, WIDTH, ticket_text
 
@@ -69,7 +70,11 @@ def test_amounts_sit_at_the_right_edge_of_42_columns():
             assert width(line) == WIDTH // 2  # double width: 21 columns
         elif "￥" in line and not line.startswith(" ") and "Was" not in line:
             assert width(line) == WIDTH, line
-    assert row("1 × " + "长" * 20, "￥128.00") == ["1 × " + "长" * 20, " " * 34 + "￥128.00"]
+    assert row("1 × " + "长" * 18, "￥128.00") == ["1 × " + "长" * 18, " " * 34 + "￥128.00"]
+    assert row("1 × " + "长" * 20, "￥128.00") == [
+        "1 × " + "长" * 18,
+        "长长" + " " * 30 + "￥128.00",
+    ]
     assert width("宫保鸡丁 ×￥1") == 4 * 2 + 1 + 2 + 2 + 1
 
 
@@ -115,3 +120,57 @@ def test_money_paid_over_and_a_yen_currency():
                        currency="JPY", lines=[ReceiptLine(1, "寿司", 1200)], subtotal=1200,
                        total=1200, paid=0)  # fmt: skip
     assert right(lines_of(japanese), "合计 TOTAL") == "JP￥1,200"
+
+
+def test_long_text_wraps_within_the_42_columns_by_printed_width():
+    """What people typed (the restaurant's and a table's name, a dish, its options, a reason)
+    never runs past the paper: it wraps by printed width (a Chinese character is two columns,
+    big print half as many), between words where there are spaces; the amount stays at the
+    right edge; every word is still there."""
+    reason = "会员生日特别优惠 birthday treat for a member of ten years, with thanks from the chef"
+    dish = "秘制手撕包菜配五花肉片和干辣椒段大火爆炒"  # 20 characters: 40 columns, and "1 × "
+    receipt = dinner(
+        restaurant="蜀香小馆 Shu Xiang Sichuan Kitchen & Noodle Bar (Chaoyang Joy City branch)",
+        table="包间A 牡丹厅 Peony Room (upstairs)",
+        lines=[
+            ReceiptLine(1, dish, 6800, options=["微辣", "不要香菜", "加一份米饭", "多放花椒",
+                                                 "少油少盐", "打包带走一半"]),
+            ReceiptLine(2, "Slow-braised pork belly with preserved mustard greens and rice",
+                        7600, discount=760),
+        ],
+        discounts=[(reason, 1372)],
+        payments=[ReceiptPayment("现金 Cash", 14700, tendered=1014700, change=1000000)],
+        paid=14700,
+    )  # fmt: skip
+    lines = lines_of(receipt)
+    for line in lines:
+        assert width(line) <= WIDTH, line
+    table_at = lines.index("结账单 RECEIPT") + 1
+    assert lines[table_at : table_at + 2] == ["包间A 牡丹厅 Peony", "Room (upstairs)"]  # big
+    assert all(width(x) <= WIDTH // 2 for x in lines[table_at : table_at + 2])
+    assert right(lines, "合计 TOTAL") == "￥147.00" and width(
+        next(x for x in lines if x.startswith("合计"))) == WIDTH // 2  # fmt: skip
+    first = next(i for i, x in enumerate(lines) if x.startswith("1 × "))
+    assert lines[first] == "1 × " + dish[:18]  # 41 columns: the 19th character would be 43
+    assert lines[first + 1].startswith("    " + dish[18:]) and lines[first + 1].endswith("￥68.00")
+    assert width(lines[first + 1]) == WIDTH  # the amount at the edge of the name's last line
+    said = " ".join(x.strip() for x in lines)
+    for words in (reason.split(), ["Slow-braised", "preserved", "mustard"]):
+        for word in words:
+            assert word in said, word  # a word is never cut between two lines
+    joined = "".join(x.strip() for x in lines)  # Chinese breaks anywhere: all of it is there
+    assert joined.count(dish) == 1 and "、".join(receipt.lines[0].options) in joined
+    assert any(x.strip().startswith("收 Tendered ￥10,147.00") for x in lines)
+
+
+def test_typed_control_characters_print_as_spaces_never_as_commands():
+    """A line feed would break the layout; a GS V cuts the paper, ESC p opens the drawer."""
+    receipt = dinner(lines=[ReceiptLine(1, "鱼\n香\x1dV\x00肉丝\x1bp\x00\x19\xfa", 3800)],
+                     discounts=[("a\r\nb\tc", 100)])  # fmt: skip
+    payload = receipt_render(receipt)
+    text = ticket_text(payload)
+    assert text.count("✂") == 1 and b"\x1bp" not in payload
+    lines = text.splitlines()
+    assert any(x.startswith("1 × 鱼 香 V 肉丝 p") for x in lines)
+    assert right(lines, "整单优惠 Discount a  b c") == "-￥1.00"
+    assert wrap("a\x00b\x1b c", 42) == ["a b  c"]
