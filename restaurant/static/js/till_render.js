@@ -46,12 +46,14 @@ export function tillRender({ t, m, can }) {
       label || t("pay"));
   }
 
-  function shareRow({ key, title, part, paid, due, target }) {
+  function shareRow({ key, title, part, paid, due, target, over }) {
     return h("li", { class: `till-share${due === 0 && part > 0 ? " is-paid" : ""}`, "data-share": target || key },
       h("span", { class: "till-share-who" }, title),
       h("span", { class: "till-share-figures" },
         h("span", { class: "till-share-part" }, money(part)),
-        paid ? h("small", {}, t("paidSoFar", { amount: money(paid) })) : null),
+        paid ? h("small", {}, t("paidSoFar", { amount: money(paid) })) : null,
+        // Paid past their part (a dish voided after they paid): it went toward the others.
+        over > 0 ? h("small", { class: "till-share-over" }, t("paidOver", { amount: money(over) })) : null),
       h("strong", { class: "till-share-due" }, due > 0 ? money(due) : t("sharePaid")),
       target ? payButton(target, due) : null);
   }
@@ -64,9 +66,9 @@ export function tillRender({ t, m, can }) {
     let body;
     if (S.mode === "diners") {
       const rows = check.diners.map((d) => shareRow({
-        key: d.target, title: [dot(d.color), h("span", {}, who(d))], part: d.part, paid: d.paid, due: d.due, target: d.target,
+        key: d.target, title: [dot(d.color), h("span", {}, who(d))], part: d.part, paid: d.paid, due: d.due, target: d.target, over: d.over,
       }));
-      if (check.table_part) rows.push(shareRow({ key: "table", title: t("tablePart"), part: check.table_part, paid: 0, due: 0 }));
+      if (check.table_part) rows.push(shareRow({ key: "table", title: t("tablePart"), part: check.table_part, paid: 0, due: check.table_due || 0 }));
       body = rows.length ? h("ul", { class: "till-shares" }, rows) : h("p", { class: "empty" }, t("noShares"));
     } else if (S.mode === "equal") {
       const n = S.equal;
