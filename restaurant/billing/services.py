@@ -16,6 +16,7 @@ closed today early counts on the next business day.
 """
 
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -87,9 +88,14 @@ def _day_open(restaurant: Restaurant):
     return day
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _text_ok(text) -> bool:
-    """A string that can be stored: UTF-8 (no lone surrogate), no NUL."""
-    if not isinstance(text, str) or "\x00" in text:
+    """A string that can be stored and printed: UTF-8 (no lone surrogate), no control
+    character but tab and line breaks (an ESC or a GS typed into a reason would be a printer
+    command on a receipt), as the diners' own text (restaurant/dining/protocol.py)."""
+    if not isinstance(text, str) or _CONTROL.search(text):
         return False
     try:
         text.encode("utf-8")

@@ -386,6 +386,8 @@ def test_a_phone_shares_only_with_itself_in_it(menu, dinner):
                                reason=["x"], op_id="d", by=None),
         lambda s: discount_add(restaurant=s.restaurant, session_id=s.pk, amount=100,
                                reason="\ud800", op_id="d", by=None),
+        lambda s: discount_add(restaurant=s.restaurant, session_id=s.pk, amount=100,
+                               reason="open \x1bp the drawer", op_id="d", by=None),
         lambda s: discount_add(restaurant=s.restaurant, session_id=s.pk, amount=10**30,
                                reason="x", op_id="d", by=None),
         lambda s: payment_record(restaurant=s.restaurant, session_id=s.pk, method="cash",
