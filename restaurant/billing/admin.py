@@ -96,4 +96,3 @@ class PaymentAdmin(RestaurantScoped, ReadOnly, admin.ModelAdmin):
     @admin.display(description="amount")
     def amount_text(self, row):
         return _money(row, "amount")
-
