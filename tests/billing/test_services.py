@@ -397,7 +397,8 @@ def test_a_phone_shares_only_with_itself_in_it(menu, dinner):
         lambda s: payment_record(restaurant=s.restaurant, session_id=s.pk, method="cash",
                                  amount=100, target="check", expect=4400, op_id="p", by=None,
                                  tendered=2**40),
-        lambda s: item_owners_set(session=session_lock(s.pk), item_id=1, diner_ids=[1, "a"]),
+        lambda s: item_owners_set(session=session_lock(s.pk), diner_ids=[1, "a"],
+                                  item_id=s.orders.first().items.first().pk),
     ],
 )  # fmt: skip
 def test_malformed_input_is_a_bad_request_not_a_crash(menu, dinner, call):
