@@ -384,8 +384,8 @@ def meal_close(
     if session is None:
         return None
     session = session_lock(session.pk)
-    if session.status != OPEN:
-        return None
+    if session.status != OPEN or session.table_id != table.pk:
+        return None  # closed, or moved to another table, by another request meanwhile
     restaurant = Restaurant.objects.get(pk=restaurant.pk)
     check, items, diners, offs, payments = check_of(session, restaurant)
     balance = check.total - paid_total(payments)

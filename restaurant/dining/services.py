@@ -512,8 +512,8 @@ def session_close(
     if session is None:
         return None
     session = session_lock(session.pk)
-    if session.status != DiningSession.Status.OPEN:  # closed by another request meanwhile
-        return None
+    if session.status != DiningSession.Status.OPEN or session.table_id != table.pk:
+        return None  # closed, or moved to another table, by another request meanwhile
     if CartLine.objects.filter(session=session).exists() and (
         not discard_cart or (cart_seq is not None and cart_seq != session.cart_seq)
     ):
