@@ -222,7 +222,10 @@ class Stack:
             [str(self.conf / "manage.sh"), *args], env={**self.bare_env(), **(env or {})}
         )
 
-    def start(self, timeout: float = 60) -> "Stack":
+    # Three stacks come up side by side (fifteen Python processes importing Django) beside
+    # another test worker: 30 s on an idle 2-core machine, and CI's may be busy with other
+    # work. The wait ends when the stack answers; the deadline only bounds a broken one.
+    def start(self, timeout: float = 240) -> "Stack":
         self.write_env()
         self.render()
         # As the guide does it: static files in place before anything serves them.
@@ -250,7 +253,28 @@ class Stack:
             if problem is None:
                 return
             time.sleep(0.2)
-        raise RuntimeError(f"the stack did not come up in {timeout}s: {problem}\n{self.logs()}")
+        raise RuntimeError(
+            f"the stack did not come up in {timeout}s: {problem}\n{self.cpu()}\n{self.logs()}"
+        )
+
+    def cpu(self) -> str:
+        """Each program's state and CPU seconds so far: a slow start (seconds still growing)
+        reads differently from a stuck one."""
+        lines = []
+        try:
+            names = list(self.status())
+        except Exception as exc:  # a diagnostic must not hide the real error
+            return f"--- programs: {exc!r}"
+        for name in names:
+            try:
+                pid = self.pid(name)
+                fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+                ticks = int(fields[11]) + int(fields[12])
+                seconds = ticks / os.sysconf("SC_CLK_TCK")
+                lines.append(f"{name}: pid {pid} state {fields[0]} cpu {seconds:.1f}s")
+            except (OSError, ValueError, RuntimeError) as exc:
+                lines.append(f"{name}: {exc!r}")
+        return "--- programs\n" + "\n".join(lines)
 
     def not_ready(self) -> str | None:
         status = self.status()

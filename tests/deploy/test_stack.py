@@ -28,8 +28,15 @@ from tests.live.test_media import MAKE_PHOTO
 from tests.support.client import DinerClient, fetch_cookie
 from tests.support.servers import plain_dish
 
-# One xdist worker runs the whole module (make: --dist loadgroup): its stacks are shared.
-pytestmark = [pytest.mark.deploy, pytest.mark.asyncio, pytest.mark.xdist_group("deploy-stack")]
+# One xdist worker runs the whole module (make: --dist loadgroup): its stacks are shared. The
+# first test's budget holds bringing them up (Stack.start: up to 240 s on a busy machine) and,
+# should that fail, stopping them again.
+pytestmark = [
+    pytest.mark.deploy,
+    pytest.mark.asyncio,
+    pytest.mark.xdist_group("deploy-stack"),
+    pytest.mark.timeout(480),
+]
 
 
 VARIANTS = {"unix": [1, 2, 3, 4], "tcp": [5, 6, 7, 8]}  # each variant's own tables
