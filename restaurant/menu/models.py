@@ -29,6 +29,19 @@ class Category(StaysWithItsRestaurant, Bilingual):
             raise ValidationError({"station": "a station of this category's restaurant"})
 
 
+class Tag(StaysWithItsRestaurant, Bilingual):
+    """A mark on dishes that diners filter by: vegetarian, contains nuts, seafood, gluten...
+    Each restaurant keeps its own list (what it must declare differs by place)."""
+
+    restaurant = models.ForeignKey(Restaurant, on_delete=models.PROTECT, related_name="tags")
+    # Shown beside the dish and on the filter chip: an emoji or one or two characters.
+    icon = models.CharField(max_length=8, blank=True)
+    sort_order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "pk"]
+
+
 class Dish(StaysWithItsRestaurant, Bilingual):
     # Its category's restaurant, carried on the row so that every menu query is scoped by one
     # indexed column; `save` takes it from the category, so the two cannot disagree. Like a
@@ -48,7 +61,27 @@ class Dish(StaysWithItsRestaurant, Bilingual):
         max_length=200, blank=True,
         help_text="Without a photo: a picture's static path or URL.",
     )  # fmt: skip
+    # The switch by hand. A counted dish (`stock`) is also sold out when its count is 0.
     sold_out = models.BooleanField(default=False)
+    # 限量: portions left to sell on `stock_date` (the business day); empty: not counted. A
+    # round takes its portions when it is sent; a void or a cancel gives them back
+    # (restaurant/menu/stock.py).
+    stock = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Portions left today. Empty: not counted."
+    )
+    # What each business day starts with; empty: the count ends with its day.
+    stock_par = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Portions each day starts with. Empty: counted today only."
+    )
+    stock_date = models.DateField(null=True, blank=True, editable=False)
+    # 起售份数: the fewest portions one line may order.
+    min_qty = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1)], help_text="The fewest portions per order."
+    )
+    spice = models.PositiveSmallIntegerField(
+        default=0, choices=[(0, "not spicy"), (1, "mild"), (2, "medium"), (3, "hot")]
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="dishes")
     sort_order = models.IntegerField(default=0)
     # Routed elsewhere than its category's station (a cold dish listed under mains).
     station = models.ForeignKey(
@@ -76,6 +109,11 @@ class Dish(StaysWithItsRestaurant, Bilingual):
         )
         if not same:
             raise ValidationError({"station": "a station of this dish's restaurant"})
+
+    @property
+    def is_sold_out(self) -> bool:
+        """Switched off by hand, or counted and none left."""
+        return self.sold_out or self.stock == 0
 
     def station_for(self, default: Station | None = None) -> Station | None:
         """Where this dish is made: its own station, else its category's, else ``default``
@@ -106,6 +144,7 @@ class OptionGroup(Bilingual):
 class Option(Bilingual):
     group = models.ForeignKey(OptionGroup, on_delete=models.CASCADE, related_name="options")
     price = models.IntegerField(default=0, help_text="Added to the dish price")
+    sold_out = models.BooleanField(default=False)
     sort_order = models.IntegerField(default=0)
 
     class Meta:

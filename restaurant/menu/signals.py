@@ -11,7 +11,7 @@ from django.db.models import F
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from restaurant.menu.hours import ordering_announce
-from restaurant.menu.models import Category, Dish, Option, OptionGroup, ServiceHours
+from restaurant.menu.models import Category, Dish, Option, OptionGroup, ServiceHours, Tag
 from restaurant.menu.services import menu_changed_announce
 from restaurant.venues.models import Restaurant
 
@@ -29,7 +29,7 @@ def menu_version_bump(*, restaurant_id: int, announce: bool = True) -> None:
 def restaurant_id_of(row) -> int | None:
     """The restaurant of a menu row. Option groups and options reach it through their dish;
     None when that is gone (deleted with it: the dish's own delete bumps the version)."""
-    if isinstance(row, Category | Dish | ServiceHours):
+    if isinstance(row, Category | Dish | ServiceHours | Tag):
         return row.restaurant_id
     if isinstance(row, OptionGroup):
         dishes = Dish.objects.filter(pk=row.dish_id)
@@ -87,7 +87,7 @@ def connect() -> None:
     for model in PAUSE_FIELDS:
         pre_save.connect(_pause_before, sender=model, dispatch_uid=f"pause-{model.__name__}")
     post_save.connect(_restaurant_saved, sender=Restaurant, dispatch_uid="ordering-restaurant")
-    for model in (Category, Dish, OptionGroup, Option, ServiceHours):
+    for model in (Category, Dish, OptionGroup, Option, ServiceHours, Tag):
         post_save.connect(_changed, sender=model, dispatch_uid=f"menu-version-{model.__name__}")
         post_delete.connect(
             _changed, sender=model, dispatch_uid=f"menu-version-del-{model.__name__}"
