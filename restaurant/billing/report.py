@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from restaurant.billing.compute import Off
 from restaurant.billing.models import BusinessDay, ClosedCheck, Discount, Payment
-from restaurant.billing.selectors import business_date, check_of, paid_total
+from restaurant.billing.selectors import check_of, paid_total
 from restaurant.dining.models import DiningSession
 from restaurant.kitchen.models import ItemAdjustment, ItemMove, OrderItem
 from restaurant.realtime.errors import OpError
+from restaurant.venues.days import business_date
 from restaurant.venues.models import Restaurant
 
 VERSION = 1  # of the report's shape, kept with a stored report

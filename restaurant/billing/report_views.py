@@ -21,10 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 from restaurant.billing import exports
 from restaurant.billing.models import BusinessDay
 from restaurant.billing.report import business_day_close, z_report
-from restaurant.billing.selectors import business_date
 from restaurant.menu.money import format_money
 from restaurant.realtime.errors import OpError
 from restaurant.tables.views import wants_json
+from restaurant.venues.days import business_date
 from restaurant.venues.http import staff_url, staff_view
 from restaurant.venues.roles import Action
 

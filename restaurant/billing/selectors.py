@@ -13,7 +13,6 @@ import re
 from decimal import Decimal
 
 from django.db.models import Prefetch
-from django.utils import timezone
 
 from restaurant.billing.compute import Check, Line, Off, Rules, allocate, check_compute
 from restaurant.billing.compute import equal_parts as _equal_parts
@@ -26,15 +25,6 @@ from restaurant.venues.models import Restaurant
 
 TARGET = re.compile(r"^(check|diner:(\d{1,12})|equal:(\d{1,2}):(\d{1,2}))$")
 EQUAL_MAX = 30  # AA among at most this many
-
-
-def business_date(restaurant: Restaurant, at: datetime.datetime | None = None) -> datetime.date:
-    """The business day ``at`` (now) belongs to: the local date, less a day before the
-    restaurant's ``day_starts_at`` (a check closed at 01:30 is the night before's)."""
-    local = timezone.localtime(at or timezone.now())
-    if local.time() < restaurant.day_starts_at:
-        return local.date() - datetime.timedelta(days=1)
-    return local.date()
 
 
 def day_is_closed(restaurant_id: int, date: datetime.date) -> bool:

@@ -26,7 +26,7 @@ from django.utils import timezone
 from restaurant.billing import selectors
 from restaurant.billing.models import BusinessDay, ClosedCheck, Discount, ItemOwner, Payment
 from restaurant.billing.payloads import check_payload
-from restaurant.billing.selectors import business_date, check_of, paid_total, share_due
+from restaurant.billing.selectors import check_of, paid_total, share_due
 from restaurant.dining.models import CartLine, Diner, DiningSession
 from restaurant.dining.services import UnsentCart, session_close, session_lock, unsent_cart
 from restaurant.kitchen.models import Order, OrderItem
@@ -36,6 +36,7 @@ from restaurant.realtime.broadcast import broadcast_on_commit, group_message
 from restaurant.realtime.errors import OpError
 from restaurant.tables.models import Table
 from restaurant.tables.services import floor_changed
+from restaurant.venues.days import business_date
 from restaurant.venues.models import Restaurant
 
 OPEN = DiningSession.Status.OPEN

@@ -13,7 +13,7 @@ from django.utils import timezone
 from restaurant.billing import services
 from restaurant.billing.models import BusinessDay, ClosedCheck, Payment
 from restaurant.billing.report import business_day_close, z_report
-from restaurant.billing.selectors import business_date, check_of, paid_total, share_due
+from restaurant.billing.selectors import check_of, paid_total, share_due
 from restaurant.dining.models import DiningSession
 from restaurant.dining.services import session_lock, session_open
 from restaurant.kitchen.adjustments import item_adjust
@@ -21,6 +21,7 @@ from restaurant.kitchen.items import item_status_set
 from restaurant.kitchen.models import AdjustReason, OrderItem
 from restaurant.realtime.errors import OpError
 from restaurant.tables.models import Table
+from restaurant.venues.days import business_date
 from tests.dining.helpers import apply, arrive
 from tests.factories import make_menu
 from tests.support.people import staff_user

@@ -16,11 +16,11 @@ from openpyxl import load_workbook
 from restaurant.billing import services
 from restaurant.billing.models import BusinessDay, ClosedCheck, Payment
 from restaurant.billing.report import z_report
-from restaurant.billing.selectors import business_date
 from restaurant.kitchen.adjustments import item_adjust
 from restaurant.kitchen.items import item_status_set
 from restaurant.kitchen.models import AdjustReason
 from restaurant.menu.money import to_major
+from restaurant.venues.days import business_date
 from tests.billing.test_report import close, mixed_day, pay, seat
 from tests.factories import make_menu
 from tests.support.people import staff_user

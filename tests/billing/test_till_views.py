@@ -218,7 +218,7 @@ def test_after_today_is_closed_a_payment_is_the_next_days(dinner):
     import datetime
 
     from restaurant.billing.models import BusinessDay
-    from restaurant.billing.selectors import business_date
+    from restaurant.venues.days import business_date
 
     today = business_date(dinner.restaurant)
     BusinessDay.objects.create(restaurant=dinner.restaurant, report={}, date=today)

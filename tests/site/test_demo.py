@@ -253,9 +253,10 @@ def test_the_full_demo_comes_with_an_evening_to_report_and_a_table_to_settle():
     taken back, a table closed unpaid; 包间A still eating, to be settled live."""
     from restaurant.billing.models import ClosedCheck, Discount, Payment
     from restaurant.billing.report import z_report
-    from restaurant.billing.selectors import business_date, check_of, share_due
+    from restaurant.billing.selectors import check_of, share_due
     from restaurant.billing.services import meal_close, payment_record
     from restaurant.dining.models import DiningSession
+    from restaurant.venues.days import business_date
 
     demo_load()
     shuxiang = Restaurant.objects.get(slug="shuxiang")
