@@ -19,12 +19,18 @@ def make_menu(slug: str = "main", name: str = "测试小馆") -> SimpleNamespace
     rice = Dish.objects.create(category=staples, name="米饭", name_en="Rice", price=300)
     chicken = Dish.objects.create(category=mains, name="宫保鸡丁", name_en="Kung Pao Chicken",
                                   price=3800)  # fmt: skip
-    spice = OptionGroup.objects.create(dish=chicken, name="辣度", min_choices=1, max_choices=1)
+    # Option groups are the restaurant's, offered on the dishes they are attached to.
+    spice = OptionGroup.objects.create(
+        restaurant=restaurant, name="辣度", min_choices=1, max_choices=1
+    )
     mild = Option.objects.create(group=spice, name="微辣", price=0)
     hot = Option.objects.create(group=spice, name="特辣", price=0)
-    extras = OptionGroup.objects.create(dish=chicken, name="加料", min_choices=0, max_choices=2)
+    extras = OptionGroup.objects.create(
+        restaurant=restaurant, name="加料", min_choices=0, max_choices=2
+    )
     peanuts = Option.objects.create(group=extras, name="加花生", price=200)
     meat = Option.objects.create(group=extras, name="加鸡肉", price=800)
+    chicken.option_groups.add(spice, extras)
     pork = Dish.objects.create(category=mains, name="东坡肉", price=6800, sold_out=True)
     return SimpleNamespace(
         restaurant=restaurant,

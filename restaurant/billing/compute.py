@@ -17,6 +17,8 @@ The order of the steps (what a Chinese till prints, top to bottom):
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from restaurant.core.allocate import allocate
+
 
 @dataclass(frozen=True)
 class Off:
@@ -116,32 +118,6 @@ def percent_of(base: int, percent: Decimal) -> int:
     """``percent`` % of ``base`` minor units, rounded half up to a whole minor unit."""
     exact = Decimal(base) * Decimal(percent) / 100
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def allocate(amount: int, weights: dict) -> dict:
-    """Divide ``amount`` (minor units, any sign) among the keys of ``weights`` (≥ 0) in
-    proportion, by largest remainder: the parts sum to ``amount`` exactly. Ties in remainder
-    go to the key that comes first (in the dict's order). All weights 0: equal parts. No keys:
-    ValueError (an amount must go to someone)."""
-    if not weights:
-        raise ValueError("nobody to allocate to")
-    if amount < 0:
-        return {k: -v for k, v in allocate(-amount, weights).items()}
-    if any(w < 0 for w in weights.values()):
-        raise ValueError("weights must not be negative")
-    total_weight = sum(weights.values())
-    if total_weight == 0:
-        weights = dict.fromkeys(weights, 1)
-        total_weight = len(weights)
-    parts, remainders = {}, []
-    for index, (key, weight) in enumerate(weights.items()):
-        whole, remainder = divmod(amount * weight, total_weight)
-        parts[key] = whole
-        remainders.append((-remainder, index, key))
-    left = amount - sum(parts.values())
-    for _, _, key in sorted(remainders)[:left]:
-        parts[key] += 1
-    return parts
 
 
 def equal_parts(amount: int, n: int) -> list[int]:

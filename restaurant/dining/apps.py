@@ -14,5 +14,5 @@ class DiningConfig(AppConfig):
         liveness.on_beat(
             beat=services.server_beat,
             was_reaped=services.server_was_reaped,
-            end_idle=services.sessions_end_idle,
+            end_idle=services.minute_upkeep,
         )

@@ -17,11 +17,20 @@ from restaurant.realtime.errors import OpError
 MAX_QTY = 99
 
 
+def _option_out(menu: Catalog, option) -> bool:
+    """Switched off, or a set meal's choice of a dish that is sold out now."""
+    if option.sold_out:
+        return True
+    part = menu.dishes.get(option.dish_id) if option.dish_id is not None else None
+    return part is not None and part.is_sold_out
+
+
 def check_options(menu: Catalog, dish: Dish, option_ids: list[int]) -> list[int]:
-    """Options must belong to the dish, appear once, and respect every group's min/max.
-    Returns them sorted. A refusal says `detail: "options"` with the dish (and the group
-    whose rule is broken), so a page with an older menu can reload it and say so in its
-    diner's language; its message names no ids."""
+    """Options must belong to the dish, appear once, not be sold out, and respect every
+    group's min/max. Returns them sorted. A refusal says `detail: "options"` with the dish (and
+    the group whose rule is broken), so a page with an older menu can reload it and say so in
+    its diner's language; its message names no ids. A sold-out option is `sold_out` with the
+    dish (`dish_ids`, as for a sold-out dish) and the options (`option_ids`)."""
     if len(set(option_ids)) != len(option_ids):
         raise OpError("bad_request", "an option is chosen twice", detail="options",
                       dish_id=dish.pk)  # fmt: skip
@@ -30,6 +39,10 @@ def check_options(menu: Catalog, dish: Dish, option_ids: list[int]) -> list[int]
     if any(i not in group_of for i in option_ids):
         raise OpError("bad_request", f"some options are not options of “{dish.name}”",
                       detail="options", dish_id=dish.pk)  # fmt: skip
+    sold_out = sorted(i for i in option_ids if _option_out(menu, menu.options[i]))
+    if sold_out:
+        raise OpError("sold_out", f"a choice of “{dish.name}” is sold out", dish_ids=[dish.pk],
+                      option_ids=sold_out)  # fmt: skip
     for group in groups:
         chosen = sum(1 for i in option_ids if group_of[i] is group)
         if not group.min_choices <= chosen <= group.max_choices:
@@ -45,6 +58,14 @@ def check_options(menu: Catalog, dish: Dish, option_ids: list[int]) -> list[int]
                 max=group.max_choices,
             )
     return sorted(option_ids)
+
+
+def check_min_qty(dish: Dish, qty: int) -> None:
+    """起售份数: a line of ``dish`` holds at least its `min_qty` portions. Refused with
+    `detail: "min_qty"`, the minimum (`min`) and the dish, so a page says it in its words."""
+    if qty < dish.min_qty:
+        raise OpError("bad_request", f"“{dish.name}” is sold from {dish.min_qty} portions",
+                      detail="min_qty", min=dish.min_qty, dish_id=dish.pk)  # fmt: skip
 
 
 def line_event(line: CartLine, by: Diner, dish: Dish, options: dict[int, Option]) -> dict:
@@ -74,7 +95,7 @@ def cart_line_add(
     dish = menu.dishes.get(dish_id)
     if dish is None:
         raise OpError("not_found", "that dish is not on the menu", detail="dish", dish_id=dish_id)
-    if dish.sold_out:
+    if dish.is_sold_out:  # switched off, or counted and none left
         raise OpError("sold_out", f"“{dish.name}” is sold out", dish_ids=[dish.pk])
     ordering_check_add(session=session, diner_id=diner.pk, category_id=dish.category_id)
     options = check_options(menu, dish, options)
@@ -83,6 +104,7 @@ def cart_line_add(
     line_of = {"session_id": session.pk, "diner_id": owner, "dish_id": dish.pk,
                "options": options, "note": note, "shared": shared}  # fmt: skip
     line = sql.line_matching(**line_of)
+    check_min_qty(dish, qty if line is None else line.qty + qty)
     if line is None:
         line = sql.line_insert(**line_of, qty=qty)
     else:
@@ -117,8 +139,9 @@ def cart_line_set_qty(
     line = _line_of(session, line_id)
     if line.qty == qty:
         return None
-    line.qty = qty
-    sql.line_qty_save(line)
     menu = catalog(session.restaurant_id, session.menu_version)
     dish = menu.dishes.get(line.dish_id) or line.dish  # a dish deleted since: read it
+    check_min_qty(dish, qty)
+    line.qty = qty
+    sql.line_qty_save(line)
     return session_change(session, line_event(line, diner, dish, menu.options), cart=True)

@@ -20,6 +20,7 @@ from restaurant.dining.models import CartLine, Connection, Diner, DiningSession,
 from restaurant.dining.names import clean_name, name_key
 from restaurant.dining.payloads import diner_payload
 from restaurant.menu.pricing import options_by_id, unit_price
+from restaurant.menu.stock import stock_day_roll
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import broadcast_on_commit, discard_on_commit, group_message
 from restaurant.realtime.errors import OpError
@@ -559,6 +560,14 @@ def sessions_end_idle(*, now=None) -> list[int]:
                 _session_end(session)
                 ended.append(session_id)
     return ended
+
+
+def minute_upkeep() -> None:
+    """Once a minute in every ASGI process (restaurant/realtime/liveness.py): end idle meals,
+    and start a new business day's dish counts where a restaurant's day has turned (so that
+    phones see them without anyone ordering first: restaurant/menu/stock.py)."""
+    sessions_end_idle()
+    stock_day_roll()
 
 
 def _session_end(session: DiningSession) -> None:

@@ -58,7 +58,8 @@ def _execute(sql: str, params: list) -> None:
 def session_of_diner_locked(diner_id: int) -> DiningSession | None:
     """The diner's session, its row locked; with its table (number, label), the menu
     version (`menu_version`, for the menu catalog) and whether the restaurant holds a first
-    round for staff (`hold_first_round`), the meal's guests and note, all in one statement."""
+    round for staff (`hold_first_round`), the meal's guests and note, and when the
+    restaurant's business day starts (`day_starts_at`: counted dishes), all in one statement."""
     # The diner's row is locked too (after the meal's: the order of the FROM list), so that a
     # diner moved to another meal while this waited for the meal's lock (a join, its split:
     # restaurant/floor/moves.py) drops out of the result instead of being read in the meal it
@@ -67,7 +68,8 @@ def session_of_diner_locked(diner_id: int) -> DiningSession | None:
     for _ in range(3):
         row = _fetchone(
             "SELECT s.id, s.table_id, s.status, s.seq, s.cart_seq, s.opened_by_staff, s.guests,"
-            " s.note, t.number, t.label, r.menu_version, r.hold_first_round, s.restaurant_id"
+            " s.note, t.number, t.label, r.menu_version, r.hold_first_round, s.restaurant_id,"
+            " r.day_starts_at"
             " FROM dining_diningsession s"
             " JOIN dining_diner d ON d.session_id = s.id"
             " JOIN tables_table t ON t.id = s.table_id"
@@ -86,6 +88,7 @@ def session_of_diner_locked(diner_id: int) -> DiningSession | None:
     session.hold_first_round = bool(row[11])
     session.restaurant_id = row[12]
     session.table.restaurant_id = row[12]
+    session.day_starts_at = row[13]
     return session
 
 

@@ -111,7 +111,9 @@ def table_page(request, token: str):
             "token": table.token,
             "wsPath": f"/ws/table/{table.token}/",
             "joinUrl": f"/t/{table.token}/join/",
-            "menuUrl": reverse("menu-api", kwargs={"slug": restaurant.slug}),
+            # In the page's language: the descriptions it shows, not both (restaurant/menu).
+            "menuUrl": reverse("menu-api", kwargs={"slug": restaurant.slug})
+            + f"?lang={request.LANGUAGE_CODE}",
             "billUrl": f"/api/t/{table.token}/bill/",
             "currency": restaurant.currency,
         },

@@ -12,10 +12,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from pypinyin import Style, lazy_pinyin
 
 from restaurant.kitchen.adjustments import adjust_reasons
 from restaurant.kitchen.models import OrderItem
+from restaurant.menu.pinyin import initials
 from restaurant.menu.selectors import menu_payload
 from restaurant.tables.views import table_or_404
 from restaurant.venues.http import staff_url, staff_view
@@ -24,18 +24,6 @@ from restaurant.venues.roles import Action
 
 RECENT_HOURS = 3
 RECENT_COUNT = 8
-
-
-def initials(name: str) -> str:
-    """The pinyin initials of ``name``, lower case: "宫保鸡丁" → "gbjd"; a run of other
-    letters gives the initial of each word ("可乐 Cola" → "klc"), digits stay."""
-    found = []
-    for chunk in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default"):
-        for word in chunk.split():
-            first = next((c for c in word if c.isalnum()), "")
-            found.append(first.lower())
-            found.extend(c for c in word[1:] if c.isdigit())
-    return "".join(found)
 
 
 def recent_dishes(*, restaurant: Restaurant, hours: int = RECENT_HOURS,
@@ -54,8 +42,8 @@ def recent_dishes(*, restaurant: Restaurant, hours: int = RECENT_HOURS,
 
 
 def waiter_menu(*, restaurant: Restaurant) -> dict:
-    """The restaurant's menu as `/api/menu/` gives it, each dish with its `initials`, and
-    `recent`: dish ids (`recent_dishes`)."""
+    """The restaurant's menu as `/api/menu/` gives it, each dish with its `initials` (the same
+    as its `py`, kept for this page's readers), and `recent`: dish ids (`recent_dishes`)."""
     menu = menu_payload(restaurant=restaurant)
     for category in menu["categories"]:
         for dish in category["dishes"]:

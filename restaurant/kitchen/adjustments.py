@@ -165,6 +165,7 @@ def _apply(
             station_id=item.station_id, status=item.status,
             status_changed_at=item.status_changed_at, target_at=item.target_at,
             nudged_at=item.nudged_at, nudges=item.nudges, comped=item.comped, split_from=item,
+            set_name=item.set_name, set_line=item.set_line,
         )  # fmt: skip
         target = part
     if adjustment.kind == K.VOID:

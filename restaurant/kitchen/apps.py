@@ -11,7 +11,7 @@ class KitchenConfig(AppConfig):
         from restaurant.dining import ops as diner_ops
         from restaurant.dining import protocol as diner_protocol
         from restaurant.dining import selectors as dining_selectors
-        from restaurant.kitchen import hooks, items, meal_ops, selectors, services
+        from restaurant.kitchen import counts, hooks, items, meal_ops, selectors, services
         from restaurant.venues.roles import Action
 
         diner_ops.handler_register(
@@ -32,3 +32,6 @@ class KitchenConfig(AppConfig):
         )
         dining_selectors.meal_part_register("orders", selectors.meal_orders)
         dining_selectors.meal_part_register("calls", selectors.meal_calls)
+        # Portions of counted dishes come back with a void, go again with its recall.
+        hooks.item_voided_register(counts.item_voided)
+        hooks.item_unvoided_register(counts.item_unvoided)

@@ -95,6 +95,11 @@ class OrderItem(models.Model):
     nudges = models.PositiveSmallIntegerField(default=0)
     # On the house (赠菜): on the bill at 0, its price kept to show what was given.
     comped = models.BooleanField(default=False)
+    # 套餐: the set meal this dish is a part of (its name as sent; empty: not a part). A set is
+    # sent as its parts, each at its own station, the set's price shared among them
+    # (restaurant/kitchen/sets.py); `set_line` groups the parts of one set line of a round.
+    set_name = models.CharField(max_length=80, blank=True)
+    set_line = models.PositiveSmallIntegerField(null=True, blank=True)
     # A part of a sent item taken back or comped on its own (2 of 3 bowls): the row it was
     # split from (restaurant/kitchen/adjustments.py).
     split_from = models.ForeignKey(

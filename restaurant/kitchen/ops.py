@@ -10,6 +10,7 @@ from restaurant.dining.models import AppliedOp
 from restaurant.kitchen import hooks, protocol
 from restaurant.kitchen.adjustments import adjust_decide, item_adjust
 from restaurant.kitchen.items import item_recall, item_status_set
+from restaurant.kitchen.protocol import UNSET
 from restaurant.kitchen.selectors import kitchen_snapshot
 from restaurant.kitchen.services import (
     forbidden,
@@ -19,6 +20,7 @@ from restaurant.kitchen.services import (
     waiter_call_seen,
 )
 from restaurant.menu.services import dish_set_sold_out
+from restaurant.menu.stock import dish_set_stock
 from restaurant.realtime.errors import OpError
 from restaurant.venues.access import StaffAccess, staff_access_require
 from restaurant.venues.models import Restaurant
@@ -48,6 +50,7 @@ OP_ACTIONS: dict[type, Action | None] = {
     protocol.ItemAdjust: None,  # ITEM_VOID or ITEM_COMP, by its kind (asked by the service)
     protocol.AdjustDecide: Action.ADJUST_APPROVE,
     protocol.DishSetSoldOut: Action.DISH_SOLD_OUT,
+    protocol.DishSetStock: Action.DISH_SOLD_OUT,  # who may take a dish off may count it
     protocol.WaiterDone: Action.CALL_HANDLE,
     protocol.WaiterSeen: Action.CALL_HANDLE,
 }
@@ -92,6 +95,12 @@ HANDLERS: dict[type, Callable[[protocol._Op, Staff], object]] = {
     ),
     protocol.DishSetSoldOut: lambda op, staff: dish_set_sold_out(
         restaurant=staff.restaurant, dish_id=op.dish_id, sold_out=op.sold_out
+    ),
+    protocol.DishSetStock: lambda op, staff: dish_set_stock(
+        restaurant=staff.restaurant,
+        dish_id=op.dish_id,
+        stock=op.stock,
+        par=... if op.par is UNSET else op.par,
     ),
     protocol.WaiterDone: lambda op, staff: waiter_call_done(
         restaurant=staff.restaurant, call_id=op.call_id

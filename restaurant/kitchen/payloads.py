@@ -31,6 +31,8 @@ def order_payload(order: Order) -> dict:
                 **item_state(item),
                 # Added as shared by the table: only then is the key there (always true).
                 **({"shared": True} if item.shared else {}),
+                # 套餐: a part of a set meal, its name and its line in the round (only then).
+                **_set_of(item),
             }
             for item in order.items.all()
         ],
@@ -38,6 +40,10 @@ def order_payload(order: Order) -> dict:
         "created_at": order.created_at.isoformat(),
         "cancel_reason": order.cancel_reason,  # why staff cancelled it; "" when not said
     }
+
+
+def _set_of(item: OrderItem) -> dict:
+    return {"set_name": item.set_name, "set_line": item.set_line} if item.set_name else {}
 
 
 def meal_of(session) -> dict:

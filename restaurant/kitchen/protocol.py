@@ -3,7 +3,7 @@
 from typing import Annotated
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from restaurant.dining.protocol import Id, OpId, text
 
@@ -61,6 +61,15 @@ class DishSetSoldOut(_Op, tag="dish.set_sold_out"):
     sold_out: bool
 
 
+class DishSetStock(_Op, tag="dish.set_stock"):
+    """限量: ``stock`` portions left today (null: not counted); ``par``, when sent, what each
+    business day starts with (null: none). restaurant/menu/stock.py."""
+
+    dish_id: Id
+    stock: Annotated[int, Meta(ge=0, le=9999)] | None
+    par: Annotated[int, Meta(ge=0, le=9999)] | UnsetType | None = UNSET
+
+
 class WaiterDone(_Op, tag="waiter.done"):
     call_id: Id
 
@@ -85,6 +94,7 @@ KITCHEN_OPS: dict[str, type[_Op]] = {
         ItemAdjust,
         AdjustDecide,
         DishSetSoldOut,
+        DishSetStock,
         WaiterDone,
         WaiterSeen,
         Sync,

@@ -15,6 +15,7 @@ from restaurant.kitchen.rules import recall_window
 from restaurant.kitchen.services import FINAL, recall_until, waiter_call_event
 from restaurant.menu.hours import ordering_state, rules
 from restaurant.menu.selectors import dishes_sold_out
+from restaurant.menu.stock import stock_counts
 from restaurant.venues.models import Restaurant, Station
 
 
@@ -135,6 +136,8 @@ def kitchen_snapshot(
         "orders": kitchen_open_orders(restaurant=restaurant),
         "calls": waiter_calls_open(restaurant=restaurant) if calls else [],
         "dishes_sold_out": dishes_sold_out(restaurant=restaurant),
+        # 限量: {dish id: portions left today} of the counted dishes (restaurant/menu/stock.py).
+        "dish_stock": {str(pk): n for pk, n in stock_counts(restaurant=restaurant).items()},
         "stations": [station_payload(s) for s in Station.objects.filter(restaurant=restaurant)],
         "my_station_id": staff_station_id(restaurant, user_id),
         # What a dish may be taken back or given free for, and what waits for a manager.

@@ -18,11 +18,16 @@ from restaurant.kitchen.items import (
 )
 from restaurant.kitchen.models import ItemMove, Order, OrderItem, OrderMove, WaiterCall
 from restaurant.kitchen.payloads import call_payload, item_moved_payload, meal_of, order_payload
+from restaurant.kitchen.required import required_check
 from restaurant.kitchen.rules import forbidden, recall_window, tell_kitchen
+from restaurant.kitchen.sets import set_parts
+from restaurant.menu.models import Option
 from restaurant.menu.pricing import options_by_id, unit_price
+from restaurant.menu.stock import stock_take
 from restaurant.realtime import groups
 from restaurant.realtime.broadcast import broadcast_on_commit, group_message
 from restaurant.realtime.errors import OpError
+from restaurant.venues.days import business_date_from
 from restaurant.venues.models import Restaurant, Station
 from restaurant.venues.roles import Action, role_may
 
@@ -85,6 +90,16 @@ def _order_locked(restaurant: Restaurant, order_id: int) -> tuple[Order, DiningS
     raise OpError("conflict", "the table changed meanwhile: try again", detail="moved")
 
 
+def _refuse_sold_out_options(lines: list[CartLine], options: dict[int, Option]) -> None:
+    """A line with an option switched off since it was added: `sold_out` with its dishes
+    (`dish_ids`, as for sold-out dishes) and the options (`option_ids`)."""
+    gone = {i for line in lines for i in line.options if i in options and options[i].sold_out}
+    if gone:
+        dish_ids = sorted({line.dish_id for line in lines if gone.intersection(line.options)})
+        raise OpError("sold_out", "some choices in the cart are sold out", dish_ids=dish_ids,
+                      option_ids=sorted(gone))  # fmt: skip
+
+
 def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
     """Send the whole cart to the kitchen as one round. The caller holds the session lock, so
     two diners pressing together make one order and the other gets `stale`."""
@@ -98,32 +113,64 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
     lines = list(CartLine.objects.filter(session=session).select_related("dish__category"))
     if not lines:
         raise OpError("empty_cart", "the cart is empty")
+    if not hasattr(session, "day_starts_at"):  # locked by `session_lock`, not the op's read
+        session.menu_version, session.day_starts_at = Restaurant.objects.values_list(
+            "menu_version", "day_starts_at"
+        ).get(pk=session.restaurant_id)
     sold_out = sorted({line.dish_id for line in lines if line.dish.sold_out})
     if sold_out:
         raise OpError("sold_out", "some dishes in the cart are sold out", dish_ids=sold_out)
-
     options = options_by_id(i for line in lines for i in line.options)
+    _refuse_sold_out_options(lines, options)
+
+    # 套餐: a set meal's line goes to the kitchen as its parts (restaurant/kitchen/sets.py).
+    parts = set_parts(lines, options)
+
+    # Rice or tea for every guest (restaurant/kitchen/required.py): before anything is taken.
+    sent: list[tuple] = []  # (dish, qty): a set meal as its parts
+    for n, line in enumerate(lines):
+        sent += [(p.dish, line.qty) for p in parts[n]] if n in parts else [(line.dish, line.qty)]
+    required_check(session=session, diner_id=diner.pk, dishes=sent)
+
+    # 限量: the counted dishes' portions, a set's parts' too, in this transaction, under their
+    # row locks (two tables racing for the last ones queue there); raises `sold_out` with what
+    # is left. (Read without the lock here: a dish counted only after this read was counted
+    # after this round, which then takes nothing from it.)
+    portions: dict[int, int] = {}
+    for n, line in enumerate(lines):
+        for dish in [line.dish, *(part.dish for part in parts.get(n, ()))]:
+            if dish.stock is not None or dish.stock_par is not None:
+                portions[dish.pk] = portions.get(dish.pk, 0) + line.qty
+    if portions:
+        stock_take(restaurant_id=session.restaurant_id, portions=portions,
+                   today=business_date_from(session.day_starts_at),
+                   menu_version=session.menu_version)  # fmt: skip
+
     stations = list(Station.objects.filter(restaurant_id=session.restaurant_id))
     by_id = {station.pk: station for station in stations}
     default = stations[0] if stations else None
     now = timezone.now()
-    items = [
-        OrderItem(
-            dish=line.dish,
-            name=line.dish.name,
-            qty=line.qty,
-            options=line.options,
-            option_names=[options[i].name for i in line.options if i in options],
-            note=line.note,
-            added_by_id=line.added_by_id,
-            shared=line.shared,
-            unit_price=unit_price(line.dish, line.options, options),
-            station=(station := _station_of(line.dish, by_id, default)),
-            status_changed_at=now,
-            target_at=now + timedelta(minutes=_target_minutes(line.dish, station)),
-        )
-        for line in lines
-    ]
+
+    def item(line, dish, price, option_ids, option_names, **set_of) -> OrderItem:
+        station = _station_of(dish, by_id, default)
+        return OrderItem(
+            dish=dish, name=dish.name, qty=line.qty, options=option_ids,
+            option_names=option_names, note=line.note, added_by_id=line.added_by_id,
+            shared=line.shared, unit_price=price, station=station, status_changed_at=now,
+            target_at=now + timedelta(minutes=_target_minutes(dish, station)), **set_of,
+        )  # fmt: skip
+
+    items = []
+    for n, line in enumerate(lines):
+        if n in parts:
+            for part in parts[n]:
+                items.append(item(line, part.dish, part.unit_price, part.option_ids,
+                                  part.option_names, set_name=line.dish.name,
+                                  set_line=n + 1))  # fmt: skip
+        else:
+            names = [options[i].name for i in line.options if i in options]
+            items.append(item(line, line.dish, unit_price(line.dish, line.options, options),
+                              line.options, names))  # fmt: skip
     round_ = session.orders.count() + 1
     order = Order.objects.create(
         session=session,

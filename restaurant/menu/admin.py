@@ -1,17 +1,25 @@
 """Menu admin. Saves go through the menu services' broadcast, so a dish marked sold out or
 repriced here reaches every open table page at once, like one marked from the kitchen."""
 
+from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
-from django.db.models import F
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.db import models, transaction
+from django.db.models import Count, F
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from restaurant.menu.models import Category, Dish, Option, OptionGroup, ServiceHours
+from restaurant.menu.models import Category, Dish, Option, OptionGroup, ServiceHours, Tag
 from restaurant.menu.money import MoneyField, decimals, format_money
 from restaurant.menu.photos import dish_photo_changed, photo_urls
 from restaurant.menu.services import dish_set_sold_out, menu_dish_changed
-from restaurant.venues.admin_scope import RestaurantScoped, restaurant_lookup, restaurant_of
+from restaurant.venues.admin_scope import (
+    RestaurantScoped,
+    restaurant_lookup,
+    restaurant_of,
+    scoped,
+)
+from restaurant.venues.days import business_date
 from restaurant.venues.models import Restaurant
 from restaurant.venues.roles import managed_restaurant_ids
 
@@ -73,6 +81,8 @@ def _currency_checked(form_class, currency: str):
                 model = getattr(getattr(field, "queryset", None), "model", None)
                 if model is None or restaurant_lookup(model) is None:
                     continue
+                if not isinstance(value, models.Model):
+                    continue  # a many-to-many choice: links, not where the row belongs
                 owner = restaurant_of(value)
                 if owner is not None and decimals(owner.currency) != decimals(currency):
                     price = next((f for f in MoneyInYuan.money_fields if f in self.fields), None)
@@ -136,25 +146,142 @@ class ServiceHoursAdmin(RestaurantScoped, admin.ModelAdmin):
     list_filter = (("restaurant", admin.RelatedOnlyFieldListFilter), "weekday")
 
 
-class OptionGroupInline(RestaurantScoped, admin.TabularInline):
-    model = OptionGroup
-    fields = ("name", "name_en", "min_choices", "max_choices", "sort_order")
-    extra = 0
-    show_change_link = True  # its options are edited on the group's page
+def group_label(group: OptionGroup) -> str:
+    """An option group as a picker lists it: groups may share a name (two sizes, priced
+    differently), so its options and their prices follow it. Needs `options` prefetched and
+    `restaurant` selected."""
+    currency = group.restaurant.currency
+    options = "、".join(
+        f"{o.name} +{format_money(o.price, currency)}" if o.price else o.name
+        for o in group.options.all()
+    )
+    return f"{group.name} ({options})" if options else group.name
+
+
+def _links_checked(form_class, field: str):
+    """``form_class`` refusing, in the many-to-many ``field``, rows of another restaurant than
+    the form's row (read from the row, or for a new one from its category or restaurant
+    field): the link table cannot check it, and a superuser's picker lists every restaurant's.
+    """
+
+    class LinksChecked(form_class):
+        def clean(self):
+            data = super().clean()
+            owner = restaurant_of(self.instance) if self.instance.pk else None
+            for name in ("restaurant", "category"):
+                if owner is None and isinstance(data.get(name), models.Model):
+                    owner = restaurant_of(data[name])
+            others = [row for row in data.get(field) or () if owner is not None
+                      and restaurant_of(row).pk != owner.pk]  # fmt: skip
+            if others:
+                self.add_error(field, f"{', '.join(map(str, others))}: of another restaurant "
+                                      f"than {owner}.")  # fmt: skip
+            return data
+
+    LinksChecked.__name__ = form_class.__name__
+    return LinksChecked
+
+
+def _own_rows(request, model, restaurant_id: int | None):
+    """The rows of ``model`` a picker offers: the edited row's restaurant's, else those of the
+    restaurants the person manages (all for a superuser)."""
+    queryset = model._default_manager.all()
+    if restaurant_id is not None:
+        return queryset.filter(restaurant_id=restaurant_id)
+    return scoped(queryset, request.user)
 
 
 class OptionInline(RestaurantScoped, MoneyInYuan, admin.TabularInline):
     model = Option
-    fields = ("name", "name_en", "price", "sort_order")
+    # `dish`: a set meal's choice (套餐: "pick 1 of 3 mains"), made at that dish's station.
+    fields = ("name", "name_en", "price", "dish", "sold_out", "sort_order")
     extra = 1
+
+
+class OptionGroupForm(forms.ModelForm):
+    """A group with the dishes it is offered on, chosen here as well as on each dish's page."""
+
+    dishes = forms.ModelMultipleChoiceField(
+        Dish.objects.none(), required=False,
+        widget=FilteredSelectMultiple("dishes", is_stacked=False),
+        help_text="The dishes that offer this choice: dishes of the group's restaurant.",
+    )  # fmt: skip
+    dish_choices = Dish.objects.none()  # set per request (`OptionGroupAdmin.get_form`)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dishes"].queryset = self.dish_choices
+        if self.instance.pk is not None:
+            self.fields["dishes"].initial = list(self.instance.dishes.values_list("pk", flat=True))
 
 
 @admin.register(OptionGroup)
 class OptionGroupAdmin(RestaurantScoped, admin.ModelAdmin):
-    list_display = ("name", "dish", "min_choices", "max_choices")
-    list_select_related = ("dish",)
+    """A group is defined once per restaurant, its options inline, and offered on any of its
+    dishes (chosen here or on the dish's page)."""
+
+    form = OptionGroupForm
+    fields = ("restaurant", "name", "name_en", "min_choices", "max_choices", "sort_order",
+              "dishes")  # fmt: skip
+    list_display = ("name", "name_en", "restaurant", "min_choices", "max_choices", "dish_count")
+    list_filter = (("restaurant", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("restaurant",)
     inlines = [OptionInline]
-    search_fields = ("name", "dish__name")
+    search_fields = ("name", "name_en")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_dishes=Count("dishes"))
+
+    @admin.display(description="dishes", ordering="_dishes")
+    def dish_count(self, group: OptionGroup) -> int:
+        return group._dishes
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        choices = _own_rows(request, Dish, obj.restaurant_id if obj else None)
+        form = type(form.__name__, (form,), {"dish_choices": choices.order_by("name")})
+        return _links_checked(form, "dishes")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Through the link's own signal (m2m_changed): the menu version moves when it changed.
+        form.instance.dishes.set(form.cleaned_data["dishes"])
+
+
+@admin.register(Option)
+class OptionAdmin(RestaurantScoped, MoneyInYuan, admin.ModelAdmin):
+    """Options across groups, for the sold-out switch (the list's check box): saving it moves
+    the menu version, and open menus fetch the menu again."""
+
+    fields = ("group", "name", "name_en", "price", "dish", "sold_out", "sort_order")
+    list_display = ("name", "name_en", "group", "price_shown", "sold_out")
+    list_editable = ("sold_out",)
+    ordering = ("group__sort_order", "group__name", "group_id", "sort_order", "pk")  # by group
+    list_filter = (("group__restaurant", admin.RelatedOnlyFieldListFilter), "sold_out")
+    list_select_related = ("group",)
+    search_fields = ("name", "name_en", "group__name")
+    price_shown = money_column("price", "price")
+
+    def get_queryset(self, request):
+        return with_currency(super().get_queryset(request))
+
+
+def tag_label(tag: Tag, *, restaurant: bool = False) -> str:
+    """A tag as the dish's page lists it: its icon and both names; with its restaurant where
+    the page may list several restaurants' (a superuser's new dish)."""
+    label = " ".join(filter(None, (tag.icon, tag.name, tag.name_en and f"· {tag.name_en}")))
+    return f"{label} ({tag.restaurant})" if restaurant else label
+
+
+@admin.register(Tag)
+class TagAdmin(RestaurantScoped, admin.ModelAdmin):
+    """A restaurant's own marks for its dishes (vegetarian, contains nuts...), which diners
+    filter the menu by; the icon (an emoji) shows on each dish and on the filter chip."""
+
+    list_display = ("name", "name_en", "icon", "restaurant", "sort_order")
+    list_editable = ("sort_order",)
+    list_filter = (("restaurant", admin.RelatedOnlyFieldListFilter),)
+    fields = ("restaurant", "name", "name_en", "icon", "sort_order")
 
 
 @admin.register(Dish)
@@ -162,8 +289,10 @@ class DishAdmin(RestaurantScoped, MoneyInYuan, admin.ModelAdmin):
     list_display = ("name", "name_en", "category", "price_shown", "sold_out", "sort_order")
     readonly_fields = ("photo_preview",)
     fields = ("category", "name", "name_en", "description", "description_en", "price",
-              "photo", "photo_preview", "image", "sold_out", "sort_order", "station",
-              "target_minutes")  # fmt: skip
+              "photo", "photo_preview", "image", "sold_out", "stock", "stock_par", "min_qty",
+              "spice", "tags",
+              "option_groups", "sort_order", "station", "target_minutes")  # fmt: skip
+    filter_horizontal = ("option_groups",)
     list_editable = ("sold_out", "sort_order")  # prices are changed on the dish's page
     price_shown = money_column("price", "price")
 
@@ -174,7 +303,6 @@ class DishAdmin(RestaurantScoped, MoneyInYuan, admin.ModelAdmin):
     list_filter = (("category", admin.RelatedOnlyFieldListFilter), "sold_out")
     search_fields = ("name", "name_en")
     list_select_related = ("category", "restaurant")
-    inlines = [OptionGroupInline]
     actions = ["mark_sold_out", "mark_available"]
 
     class Media:
@@ -191,8 +319,44 @@ class DishAdmin(RestaurantScoped, MoneyInYuan, admin.ModelAdmin):
             photo_urls(dish.photo.name)[480],
         )
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The option groups offered: the dish's restaurant's (`formfield_for_manytomany`).
+        request._dish_restaurant_id = obj.restaurant_id if obj is not None else None
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return _links_checked(_links_checked(form, "option_groups"), "tags")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "tags":
+            # A restaurant's few tags, as boxes to tick; only its own (`get_form` checks a
+            # new dish's against its category's restaurant).
+            own = getattr(request, "_dish_restaurant_id", None)
+            kwargs["queryset"] = _own_rows(request, Tag, own).select_related("restaurant")
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+            field = super().formfield_for_manytomany(db_field, request, **kwargs)
+            field.label_from_instance = lambda tag: tag_label(tag, restaurant=own is None)
+            return field
+        if db_field.name == "option_groups":
+            own = getattr(request, "_dish_restaurant_id", None)
+            groups = _own_rows(request, OptionGroup, own).select_related("restaurant")
+            kwargs["queryset"] = groups.prefetch_related("options")
+            field = super().formfield_for_manytomany(db_field, request, **kwargs)
+            field.label_from_instance = group_label
+            return field
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "spice":
+            # Its select always sends a level; a form posted without one (a script's) keeps
+            # the dish's level rather than failing.
+            field.required = False
+        return field
+
     def save_model(self, request, obj, form, change):
         replaced = change and "photo" in form.changed_data and form.initial.get("photo")
+        if {"stock", "stock_par"} & set(form.changed_data):
+            # A count typed here is today's (restaurant/menu/stock.py reads it by its day).
+            obj.stock_date = business_date(obj.category.restaurant)
         super().save_model(request, obj, form, change)
         if "photo" in form.changed_data:
             dish_photo_changed(dish=obj, replaced=replaced.name if replaced else "")

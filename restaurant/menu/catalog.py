@@ -20,6 +20,7 @@ class Catalog:
     version: int
     dishes: dict[int, Dish]
     groups: dict[int, list[OptionGroup]]  # by dish id, in menu order; each with `.choices`
+    # (a group offered on several dishes is the same object in each list)
     options: dict[int, Option]
 
 
@@ -35,16 +36,26 @@ def catalog(restaurant_id: int, version: int) -> Catalog:
         return cached
     dishes = {dish.pk: dish for dish in Dish.objects.filter(restaurant_id=restaurant_id)}
     options = {
-        option.pk: option
-        for option in Option.objects.filter(group__dish__restaurant_id=restaurant_id)
+        option.pk: option for option in Option.objects.filter(group__restaurant_id=restaurant_id)
     }
     by_group: dict[int, list[Option]] = {}
     for option in options.values():
         by_group.setdefault(option.group_id, []).append(option)
+    # Each dish's groups, read through the link table with the group (one query): a group
+    # offered on many dishes is one object in all their lists.
+    links = (
+        Dish.option_groups.through.objects.filter(optiongroup__restaurant_id=restaurant_id)
+        .select_related("optiongroup")
+        .order_by("optiongroup__sort_order", "optiongroup_id")
+    )
+    shared: dict[int, OptionGroup] = {}
     groups: dict[int, list[OptionGroup]] = {}
-    for group in OptionGroup.objects.filter(dish__restaurant_id=restaurant_id):
-        group.choices = by_group.get(group.pk, [])
-        groups.setdefault(group.dish_id, []).append(group)
+    for link in links:
+        group = shared.get(link.optiongroup_id)
+        if group is None:
+            group = shared[link.optiongroup_id] = link.optiongroup
+            group.choices = by_group.get(group.pk, [])
+        groups.setdefault(link.dish_id, []).append(group)
     fresh = Catalog(restaurant_id, version, dishes, groups, options)
     _current[restaurant_id] = fresh
     return fresh

@@ -10,6 +10,7 @@ Times are in the deployment's time zone (settings.TIME_ZONE).
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from restaurant.menu.models import Category, ServiceHours
@@ -30,6 +31,9 @@ class Rules:
     hours: tuple[Span, ...]  # the restaurant's; empty: always
     category_hours: dict[int, tuple[Span, ...]]  # only categories that have their own
     categories_paused: frozenset[int]
+    # Categories every guest orders from (rice, tea): (id, name, name_en), in menu order
+    # (restaurant/kitchen/required.py). Read here: with the pause, once per menu version.
+    required: tuple[tuple[int, str, str], ...] = ()
 
 
 _current: dict[int, Rules] = {}
@@ -50,6 +54,10 @@ def rules(restaurant_id: int, version: int) -> Rules:
     ).values_list("category_id", "weekday", "opens", "closes"):
         span = (weekday, opens, closes)
         (hours if category_id is None else by_category.setdefault(category_id, [])).append(span)
+    marked = Category.objects.filter(
+        Q(ordering_paused=True) | Q(required_per_guest=True), restaurant_id=restaurant_id
+    ).values_list("pk", "ordering_paused", "required_per_guest", "name", "name_en")
+    marked = list(marked)
     fresh = Rules(
         restaurant_id,
         version,
@@ -57,11 +65,8 @@ def rules(restaurant_id: int, version: int) -> Rules:
         note,
         tuple(hours),
         {category: tuple(spans) for category, spans in by_category.items()},
-        frozenset(
-            Category.objects.filter(restaurant_id=restaurant_id, ordering_paused=True).values_list(
-                "pk", flat=True
-            )
-        ),
+        frozenset(pk for pk, is_paused, *_ in marked if is_paused),
+        tuple((pk, name, name_en) for pk, _, required, name, name_en in marked if required),
     )
     _current[restaurant_id] = fresh
     return fresh

@@ -13,6 +13,11 @@ class Category(StaysWithItsRestaurant, Bilingual):
     restaurant = models.ForeignKey(Restaurant, on_delete=models.PROTECT, related_name="categories")
     # Paused by hand (the fryer is down): its dishes cannot be sent until it is back.
     ordering_paused = models.BooleanField(default=False)
+    # Rice or tea for every guest: a diner's round is refused until the meal holds at least
+    # one of its dishes per guest (restaurant/kitchen/required.py).
+    required_per_guest = models.BooleanField(
+        default=False, help_text="Every guest orders at least one of these (rice, tea)."
+    )
     sort_order = models.IntegerField(default=0)
     # Where its dishes are made, unless a dish says otherwise (Dish.station_for).
     station = models.ForeignKey(
@@ -82,6 +87,12 @@ class Dish(StaysWithItsRestaurant, Bilingual):
         default=0, choices=[(0, "not spicy"), (1, "mild"), (2, "medium"), (3, "hot")]
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="dishes")
+    # Groups of the dish's own restaurant (the admin's form checks it: the link table cannot),
+    # in the groups' order (`OptionGroup.Meta.ordering`).
+    option_groups = models.ManyToManyField(
+        "OptionGroup", blank=True, related_name="dishes",
+        help_text="Choices offered with it (spice level, size...), of its own restaurant.",
+    )  # fmt: skip
     sort_order = models.IntegerField(default=0)
     # Routed elsewhere than its category's station (a cold dish listed under mains).
     station = models.ForeignKey(
@@ -122,10 +133,13 @@ class Dish(StaysWithItsRestaurant, Bilingual):
         return self.station or self.category.station or default
 
 
-class OptionGroup(Bilingual):
-    """A choice on a dish: spice level (min 1, max 1), add-ons (min 0, max 3)..."""
+class OptionGroup(StaysWithItsRestaurant, Bilingual):
+    """A choice offered on dishes: spice level (min 1, max 1), add-ons (min 0, max 3)...
+    Defined once per restaurant and attached to any of its dishes (`Dish.option_groups`)."""
 
-    dish = models.ForeignKey(Dish, on_delete=models.CASCADE, related_name="option_groups")
+    restaurant = models.ForeignKey(
+        Restaurant, on_delete=models.PROTECT, related_name="option_groups"
+    )
     min_choices = models.PositiveSmallIntegerField(default=0)
     max_choices = models.PositiveSmallIntegerField(default=1)
     sort_order = models.IntegerField(default=0)
@@ -144,11 +158,26 @@ class OptionGroup(Bilingual):
 class Option(Bilingual):
     group = models.ForeignKey(OptionGroup, on_delete=models.CASCADE, related_name="options")
     price = models.IntegerField(default=0, help_text="Added to the dish price")
+    # 套餐: choosing this option puts that dish in the set (a group "pick 1 of 3 mains"); each
+    # part goes to its own station as its own kitchen item (restaurant/kitchen/sets.py).
+    dish = models.ForeignKey(
+        "Dish", null=True, blank=True, on_delete=models.PROTECT, related_name="as_set_part",
+        help_text="Set meals: the dish this choice puts in the set (made at its own station).",
+    )  # fmt: skip
     sold_out = models.BooleanField(default=False)
     sort_order = models.IntegerField(default=0)
 
     class Meta:
         ordering = ["sort_order", "pk"]
+
+    def clean(self):
+        super().clean()
+        if (
+            self.dish_id is not None
+            and self.group_id is not None
+            and self.dish.restaurant_id != self.group.restaurant_id
+        ):
+            raise ValidationError({"dish": "a dish of this group's restaurant"})
 
 
 class ServiceHours(models.Model):

@@ -15,7 +15,13 @@ from restaurant.venues.models import Restaurant
 
 
 def menu_dish_event(dish: Dish) -> dict:
-    return {"type": "menu.dish", "dish_id": dish.pk, "sold_out": dish.sold_out, "price": dish.price}
+    """`sold_out`: switched off, or counted with none left; `stock`, of a counted dish only:
+    portions left today (restaurant/menu/stock.py). An uncounted dish's event is as it was."""
+    event = {"type": "menu.dish", "dish_id": dish.pk, "sold_out": dish.is_sold_out,
+             "price": dish.price}  # fmt: skip
+    if dish.stock is not None:
+        event["stock"] = dish.stock
+    return event
 
 
 def _menu_version(restaurant_id: int) -> int | None:
@@ -51,11 +57,18 @@ def menu_changed_announce(*, restaurant_id: int) -> None:
     on_commit_once(_MenuChanged(restaurant_id))
 
 
-def menu_dish_changed(*, dish: Dish) -> None:
+def menu_dish_changed(*, dish: Dish, version: int | None = None) -> None:
     """Call inside the transaction that changed ``dish`` (its save bumped its restaurant's
-    menu version): tell that restaurant's tables and staff once it commits."""
+    menu version): tell that restaurant's tables and staff once it commits. ``version``: a
+    change that did not bump it (a dish's count, restaurant/menu/stock.py) may pass the version
+    it read, sparing the read after commit (a page at that version or past it only applies
+    the event)."""
     event, restaurant_id = menu_dish_event(dish), dish.restaurant_id
-    transaction.on_commit(lambda: _send_menu_event(restaurant_id, event))
+    if version is None:
+        transaction.on_commit(lambda: _send_menu_event(restaurant_id, event))
+    else:
+        message = group_message("menu.event", {**event, "version": version})
+        transaction.on_commit(lambda: send_now(groups.menu_group(restaurant_id), message))
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
-"""Every saved or deleted category, dish, option group or option bumps its restaurant's menu
-version, in the transaction that changes it: readers that see the change see the new version
+"""Every saved or deleted category, dish, option group or option, and every option group
+attached to or taken off a dish, bumps its restaurant's menu version, in the transaction that
+changes it: readers that see the change see the new version
 with it. And every open menu of that restaurant hears of it once that transaction commits
 (`menu.changed`, once however many rows it changed): phones fetch the menu again, so a dish
 added, an option group made required or a category renamed reaches them without a reload.
@@ -8,7 +9,7 @@ Other restaurants' versions and menus are left alone.
 `menu_version_bump()` themselves, as the demo loader does.)"""
 
 from django.db.models import F
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from restaurant.menu.hours import ordering_announce
 from restaurant.menu.models import Category, Dish, Option, OptionGroup, ServiceHours, Tag
@@ -27,15 +28,20 @@ def menu_version_bump(*, restaurant_id: int, announce: bool = True) -> None:
 
 
 def restaurant_id_of(row) -> int | None:
-    """The restaurant of a menu row. Option groups and options reach it through their dish;
-    None when that is gone (deleted with it: the dish's own delete bumps the version)."""
-    if isinstance(row, Category | Dish | ServiceHours | Tag):
+    """The restaurant of a menu row. Options reach it through their group; None when that
+    is gone (deleted with it: the group's own delete bumps the version)."""
+    if isinstance(row, Category | Dish | OptionGroup | ServiceHours | Tag):
         return row.restaurant_id
-    if isinstance(row, OptionGroup):
-        dishes = Dish.objects.filter(pk=row.dish_id)
-        return dishes.values_list("restaurant_id", flat=True).first()
     groups = OptionGroup.objects.filter(pk=row.group_id)
-    return groups.values_list("dish__restaurant_id", flat=True).first()
+    return groups.values_list("restaurant_id", flat=True).first()
+
+
+def _links_changed(sender, instance, action, pk_set=None, **kwargs) -> None:
+    """Groups attached to or taken off a dish (from either side: `dish.option_groups` or
+    `group.dishes`): the dish's menu changed. A dish deleted takes its links with it unsaid;
+    its own delete bumps the version."""
+    if (action in ("post_add", "post_remove") and pk_set) or action == "post_clear":
+        menu_version_bump(restaurant_id=instance.restaurant_id)
 
 
 def _changed(sender, instance, update_fields=None, **kwargs) -> None:
@@ -92,3 +98,8 @@ def connect() -> None:
         post_delete.connect(
             _changed, sender=model, dispatch_uid=f"menu-version-del-{model.__name__}"
         )
+    m2m_changed.connect(
+        _links_changed, sender=Dish.option_groups.through, dispatch_uid="menu-version-groups"
+    )
+    # A dish's tags, set on the dish or on the tag (the admin, the demo): phones filter by them.
+    m2m_changed.connect(_links_changed, sender=Dish.tags.through, dispatch_uid="menu-version-tags")

@@ -2,12 +2,13 @@
 contract's `GET /api/menu/` serves the deployment's only restaurant, else the signed-in staff
 member's (their only one or the one they picked), else 404 `restaurant_required`."""
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
-from restaurant.menu.selectors import menu_payload
+from restaurant.menu.selectors import menu_in_language, menu_payload
 from restaurant.venues.models import Restaurant
 from restaurant.venues.scope import picked_id_of, staff_restaurant
 
@@ -28,9 +29,18 @@ def _unprefixed_restaurant(request) -> Restaurant | None:
     return restaurant
 
 
+LANGUAGES = [code for code, _ in settings.LANGUAGES]
+
+
 @require_GET
 @gzip_page  # the menu is public and echoes nothing secret: compressing it is safe from BREACH
 def menu_api(request, slug: str | None = None):
+    """`?lang=zh-hans|en`: for a page in that language (`menu_in_language`); without it, the
+    whole menu."""
+    language = request.GET.get("lang")
+    if language is not None and language not in LANGUAGES:
+        detail = f"lang: {' or '.join(LANGUAGES)}"
+        return _json({"error": "bad_request", "detail": detail}, 400)
     if slug is not None:
         restaurant = Restaurant.objects.filter(slug=slug).first()
         if restaurant is None:
@@ -40,7 +50,8 @@ def menu_api(request, slug: str | None = None):
         if restaurant is None:
             detail = "this deployment has several restaurants: ask /r/<slug>/api/menu/"
             return _json({"error": "restaurant_required", "detail": detail}, 404)
-    response = _json(menu_payload(restaurant=restaurant))
+    menu = menu_payload(restaurant=restaurant)
+    response = _json(menu_in_language(menu, language=language) if language else menu)
     if slug is None:
         patch_vary_headers(response, ["Cookie"])  # which restaurant may depend on who asks
     return response

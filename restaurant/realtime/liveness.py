@@ -56,7 +56,7 @@ def on_beat(
     """What a beat does to the database, in this order: ``beat(server_id=, live_channels=,
     seen_before=, reap_others=, max_gap=)`` records this process's beat and reaps the dead;
     ``was_reaped(server_id)`` says whether another process reaped this one; ``end_idle()``
-    ends idle meals (once a minute)."""
+    is the once-a-minute upkeep (idle meals end, a new day's dish counts start)."""
     _hooks.update(beat=beat, was_reaped=was_reaped, end_idle=end_idle)
 
 

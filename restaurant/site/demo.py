@@ -43,7 +43,9 @@ from restaurant.dining.services import diner_arrive, session_lock, session_open
 from restaurant.kitchen.adjustments import item_adjust
 from restaurant.kitchen.models import AdjustReason, Order, OrderItem
 from restaurant.kitchen.services import order_status_set
-from restaurant.menu.models import Category, Dish, Option, OptionGroup
+from restaurant.menu.models import Category, Dish, Option, OptionGroup, Tag
+from restaurant.menu.signals import menu_version_bump
+from restaurant.menu.stock import dish_set_stock
 from restaurant.tables.models import Table
 from restaurant.tables.services import tables_add
 from restaurant.venues.models import Restaurant, StaffMember, Station
@@ -698,6 +700,26 @@ DEMO = [
     ),
 ]
 DEMO_SLUGS = [demo.slug for demo in DEMO]
+# 限量: the demo's counted dishes, by restaurant: (portions left today, what each day starts
+# with). The roast goes on the open fire once in the afternoon.
+COUNTED = {"shuxiang": {"蜜汁叉烧": (8, 20)}, "dimsum": {"蜜汁叉烧": (6, 15)}}
+# 套餐: set meals, by restaurant: (name, name_en, price, picture, description, description_en,
+# groups); a group is (name,
+# name_en, how many to pick, [(dish name, supplement)]). Each pick is a dish of the menu, made
+# at its own station (restaurant/kitchen/sets.py). The set's spice level goes on every part.
+SETS = {
+    "shuxiang": [
+        ("双人套餐", "Set for two", 12800, "kung-pao-chicken",
+         "两人份：任选两道热菜、一道凉菜、一份汤，配米饭。",
+         "For two: any two hot dishes, a cold dish and a soup, with rice.", [
+            ("热菜两选", "Two hot dishes", 2,
+             [("宫保鸡丁", 0), ("麻婆豆腐", 0), ("回锅肉", 0), ("鱼香肉丝", 0)]),
+            ("凉菜一选", "One cold dish", 1, [("拍黄瓜", 0), ("皮蛋豆腐", 0), ("口水鸡", 1000)]),
+            ("汤", "Soup", 1, [("番茄蛋花汤", 0), ("酸辣汤", 0)]),
+            ("米饭", "Rice", 1, [("白米饭", 0)]),
+        ]),
+    ],
+}  # fmt: skip
 # What the migration named the one restaurant of a database from before restaurants.
 OLD_SLUG = "main"
 
@@ -732,12 +754,16 @@ def demo_load(*, only: str | None = None, evening: bool | None = None) -> list[R
                 # stations a demo from before stations lacks, and the till's evening.
                 _stations_load(restaurant, demo.stations)
                 _adjust_reasons_load(restaurant)
+                _tags_load(restaurant)
                 if evening:
                     _till_load(restaurant, demo, fresh=False)
                 continue
             _menu_load(restaurant, demo.menu)
+            _counts_load(restaurant, COUNTED.get(demo.slug, {}))
+            _sets_load(restaurant, SETS.get(demo.slug, []))
             _stations_load(restaurant, demo.stations)
             _adjust_reasons_load(restaurant)
+            _tags_load(restaurant)
             for table in tables_add(restaurant=restaurant, count=len(demo.tables)):
                 table.label = dict(demo.tables)[table.number]
                 table.save(update_fields=["label"])
@@ -801,6 +827,83 @@ def _adjust_reasons_load(restaurant: Restaurant) -> None:
                      for_comp=comp, sort_order=position * 10)
         for position, (name, name_en, void, comp) in enumerate(ADJUST_REASONS, start=1)
     )  # fmt: skip
+
+
+# Tags and spice levels: each restaurant's own list, in its order (key: name, name_en, icon).
+TAGS = {
+    "veg": ("素", "Vegetarian", "🥬"),
+    "nuts": ("含坚果", "Contains nuts", "🥜"),
+    "seafood": ("海鲜", "Seafood", "🦐"),
+    "gluten": ("含麸质", "Contains gluten", "🌾"),
+}
+# Each demo restaurant's dishes, by name: (spice level, 1 mild to 3 hot, then tag keys). A
+# restaurant lists the tags its dishes use. Drinks are left untagged: "vegetarian" on a tea
+# says nothing.
+DISH_MARKS = {
+    "shuxiang": {
+        "宫保鸡丁": (2, "nuts"),
+        "水煮鱼": (3,),
+        "麻婆豆腐": (3,),
+        "回锅肉": (2,),
+        "毛血旺": (3,),
+        "口水鸡": (2,),
+        "夫妻肺片": (2, "nuts"),
+        "拍黄瓜": (0, "veg"),
+        "皮蛋豆腐": (0, "veg"),
+        "红油耳丝": (2,),
+        "鱼香肉丝": (1,),
+        "干煸四季豆": (1,),
+        "番茄炒蛋": (0, "veg"),
+        "手撕包菜": (1, "veg"),
+        "酸辣土豆丝": (1, "veg"),
+        "酸辣汤": (1, "veg"),
+        "番茄蛋花汤": (0, "veg"),
+        "担担面": (2, "nuts", "gluten"),
+        "红油抄手": (2, "gluten"),
+        "扬州炒饭": (0, "seafood"),
+        "白米饭": (0, "veg"),
+        "水晶虾饺": (0, "seafood"),
+        "蟹籽烧卖": (0, "seafood", "gluten"),
+        "叉烧包": (0, "gluten"),
+        "流沙包": (0, "veg", "gluten"),
+        "鲜虾肠粉": (0, "seafood"),
+        "葡式蛋挞": (0, "veg", "gluten"),
+        "青岛啤酒": (0, "gluten"),
+    },
+    "dimsum": {
+        "水晶虾饺": (0, "seafood"),
+        "蟹籽烧卖": (0, "seafood", "gluten"),
+        "蜜汁叉烧包": (0, "gluten"),
+        "流沙包": (0, "veg", "gluten"),
+        "鲜虾肠粉": (0, "seafood"),
+        "酥皮蛋挞": (0, "veg", "gluten"),
+        "扬州炒饭": (0, "seafood"),
+    },
+}
+
+
+def _tags_load(restaurant: Restaurant) -> None:
+    """The demo's tags, and its dishes' tags and spice levels (by dish name); nothing if the
+    restaurant has tags (a demo loaded before tags existed gets them once). Made in bulk,
+    so the menu version is bumped here, once."""
+    marks = DISH_MARKS.get(restaurant.slug)
+    if not marks or restaurant.tags.exists():
+        return
+    used = {key for _, *keys in marks.values() for key in keys}
+    tags = Tag.objects.bulk_create(
+        Tag(restaurant=restaurant, name=name, name_en=name_en, icon=icon, sort_order=n * 10)
+        for n, (name, name_en, icon) in enumerate((TAGS[k] for k in TAGS if k in used), 1)
+    )
+    by_key = dict(zip([k for k in TAGS if k in used], tags, strict=True))
+    dishes = dict(restaurant.dishes.filter(name__in=marks).values_list("name", "pk"))
+    Dish.tags.through.objects.bulk_create(
+        Dish.tags.through(dish_id=dishes[name], tag_id=by_key[key].pk)
+        for name, (_, *keys) in marks.items() if name in dishes for key in keys
+    )  # fmt: skip
+    for level in (1, 2, 3):
+        names = [name for name, (spice, *_) in marks.items() if spice == level]
+        restaurant.dishes.filter(name__in=names, spice=0).update(spice=level)
+    menu_version_bump(restaurant_id=restaurant.pk)
 
 
 # The till's evening -----------------------------------------------------------------------
@@ -1054,6 +1157,7 @@ def _evening_staff(restaurant: Restaurant, role: str, name: str):
 
 
 def _menu_load(restaurant: Restaurant, menu: list) -> None:
+    groups: dict[tuple, OptionGroup] = {}  # the restaurant's, by their definition
     for c, category_data in enumerate(menu, start=1):
         category = Category.objects.create(
             restaurant=restaurant,
@@ -1062,10 +1166,45 @@ def _menu_load(restaurant: Restaurant, menu: list) -> None:
             sort_order=c * 10,
         )
         for d, data in enumerate(category_data["dishes"], start=1):
-            _create_dish(category, data, sort_order=d * 10)
+            _create_dish(category, data, sort_order=d * 10, groups=groups)
 
 
-def _create_dish(category: Category, data: dict, *, sort_order: int) -> Dish:
+def _sets_load(restaurant: Restaurant, sets: list) -> None:
+    if not sets:
+        return
+    category = Category.objects.create(restaurant=restaurant, name="套餐",
+                                       name_en="Set meals", sort_order=15)  # fmt: skip
+    spice = OptionGroup.objects.filter(restaurant=restaurant, name=SPICE[0]).first()
+    for s, (name, name_en, price, image, text, text_en, picks) in enumerate(sets, 1):
+        meal = Dish.objects.create(
+            category=category, name=name, name_en=name_en, price=price, description=text,
+            description_en=text_en, image=f"dishes/{image}.svg", sort_order=s * 10,
+        )  # fmt: skip
+        for g, (group_name, group_name_en, count, choices) in enumerate(picks, 1):
+            group = OptionGroup.objects.create(
+                restaurant=restaurant, name=group_name, name_en=group_name_en,
+                min_choices=count, max_choices=count, sort_order=g,
+            )  # fmt: skip
+            for o, (dish_name, extra) in enumerate(choices, 1):
+                part = Dish.objects.get(restaurant=restaurant, name=dish_name)
+                Option.objects.create(group=group, name=part.name, name_en=part.name_en,
+                                      price=extra, dish=part, sort_order=o)  # fmt: skip
+            meal.option_groups.add(group)
+        if spice is not None:
+            meal.option_groups.add(spice)
+
+
+def _counts_load(restaurant: Restaurant, counted: dict) -> None:
+    for name, (left, par) in counted.items():
+        dish = Dish.objects.get(restaurant=restaurant, name=name)
+        dish_set_stock(restaurant=restaurant, dish_id=dish.pk, stock=left, par=par)
+
+
+def _create_dish(
+    category: Category, data: dict, *, sort_order: int, groups: dict[tuple, OptionGroup]
+) -> Dish:
+    """The dish, offering its option groups: one group per definition in a restaurant (SPICE
+    is defined once and offered on every spicy dish), made where ``groups`` lacks it."""
     new_dish = Dish.objects.create(
         category=category,
         name=data["name"],
@@ -1077,19 +1216,30 @@ def _create_dish(category: Category, data: dict, *, sort_order: int) -> Dish:
         sold_out=data["sold_out"],
         sort_order=sort_order,
     )
-    for g, (name, name_en, min_choices, max_choices, options) in enumerate(data["groups"], 1):
-        group = OptionGroup.objects.create(
-            dish=new_dish,
-            name=name,
-            name_en=name_en,
-            min_choices=min_choices,
-            max_choices=max_choices,
-            sort_order=g * 10,
-        )
-        Option.objects.bulk_create(
-            Option(group=group, name=o_name, name_en=o_name_en, price=price, sort_order=o * 10)
-            for o, (o_name, o_name_en, price) in enumerate(options, 1)
-        )
+    for g, definition in enumerate(data["groups"], 1):
+        name, name_en, min_choices, max_choices, options = definition
+        key = (name, name_en, min_choices, max_choices, tuple(options))
+        if key not in groups:
+            # Ordered where it is first offered (spice level first, then size, then add-ons).
+            groups[key] = OptionGroup.objects.create(
+                restaurant_id=category.restaurant_id,
+                name=name,
+                name_en=name_en,
+                min_choices=min_choices,
+                max_choices=max_choices,
+                sort_order=g * 10,
+            )
+            Option.objects.bulk_create(
+                Option(
+                    group=groups[key],
+                    name=o_name,
+                    name_en=o_name_en,
+                    price=price,
+                    sort_order=o * 10,
+                )
+                for o, (o_name, o_name_en, price) in enumerate(options, 1)
+            )
+        new_dish.option_groups.add(groups[key])
     return new_dish
 
 

@@ -10,7 +10,7 @@ Every `ModelAdmin` and inline of a restaurant-owned model mixes in `RestaurantSc
   restaurant's category, a member added to another restaurant), and a ``restaurant`` field
   offers only the one restaurant of someone who manages one;
 - the object permissions (`RoleBackend`) are asked about the row's restaurant, found through
-  its path for the rows that do not carry it (an option: its group's dish's);
+  its path for the rows that do not carry it (an option: its group's);
 - a saved row stays with its restaurant, for a superuser too: its ``restaurant`` is read-only
   on its change page, and a change that would file it under another restaurant's row (a
   dish under another restaurant's category) is refused. Moving a table with its meals, or a
@@ -33,7 +33,7 @@ from restaurant.venues.roles import managed_restaurant_ids
 def restaurant_lookup(model: type[models.Model]) -> str | None:
     """The ORM path from ``model`` to its restaurant: ``"pk"`` for a restaurant,
     ``"restaurant"`` for a row that carries it, else through its foreign keys (an option:
-    ``"group__dish__restaurant"``). None for a model no restaurant owns."""
+    ``"group__restaurant"``). None for a model no restaurant owns."""
     return _lookup(model, depth=3)
 
 
@@ -144,7 +144,7 @@ class RestaurantScoped:
 
 def _staying_at(form_class, owner: Restaurant):
     """``form_class`` refusing any choice of another restaurant's row than ``owner``'s (a
-    dish's category, an option group's dish): the row would move with it."""
+    dish's category, an option's group): the row would move with it."""
 
     class StayingAt(form_class):
         def clean(self):

@@ -112,7 +112,9 @@ class TestCart:
     def test_option_rules(self, menu, fields, code):
         names = {"MILD": menu.mild, "HOT": menu.hot, "PEANUTS": menu.peanuts, "MEAT": menu.meat}
         diner = arrive(menu.table)
-        other = menu.chicken.option_groups.create(name="x", min_choices=0, max_choices=1)
+        other = menu.chicken.option_groups.create(
+            restaurant=menu.restaurant, name="x", min_choices=0, max_choices=1
+        )
         foreign = other.options.create(name="y")
         other.delete()
         names["FOREIGN"] = foreign

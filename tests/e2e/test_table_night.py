@@ -189,8 +189,10 @@ def test_menu_changes_reach_an_open_phone(server, browser, errors):
             route.fulfill(status=200, content_type="application/json", body=old_menu)
 
         p.route("**/api/menu/**", old)
+        # A group of the restaurant's, offered on the dish from the group's own page.
         staff.goto(server.url + "/admin/menu/optiongroup/add/")
-        staff.locator("#id_dish").select_option(label="蟹籽烧卖")
+        staff.locator("#id_dishes_from").select_option(label="蟹籽烧卖")
+        staff.locator("#id_dishes_add").click()
         staff.locator("#id_name").fill("蒜量")
         staff.locator("#id_name_en").fill("Garlic")
         staff.locator("#id_min_choices").fill("1")

@@ -33,7 +33,7 @@ async def test_a_dish_added_in_the_admin_reaches_open_phones(menu):
     form = {
         "name": "青岛啤酒", "name_en": "Tsingtao Beer", "category": menu.rice.category_id,
         "description": "", "description_en": "", "price": 1200, "image": "", "sort_order": 0,
-        "option_groups-TOTAL_FORMS": 0, "option_groups-INITIAL_FORMS": 0,
+        "min_qty": 1,
     }  # fmt: skip
     response = await database_sync_to_async(client.post)("/admin/menu/dish/add/", form)
     assert response.status_code == 302, response.content[:2000]
@@ -52,8 +52,13 @@ async def test_one_event_for_a_transaction_of_many_rows(menu):
     def garlic_for_the_chicken():
         with transaction.atomic():
             group = OptionGroup.objects.create(
-                dish=menu.chicken, name="蒜量", name_en="Garlic", min_choices=1, max_choices=1
+                restaurant=menu.restaurant,
+                name="蒜量",
+                name_en="Garlic",
+                min_choices=1,
+                max_choices=1,
             )
+            group.dishes.add(menu.chicken)
             Option.objects.create(group=group, name="少蒜", name_en="A little")
             Option.objects.create(group=group, name="多蒜", name_en="Lots")
             Category.objects.filter(pk=menu.rice.category_id).update(name="饭")  # no signal

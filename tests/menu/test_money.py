@@ -77,7 +77,7 @@ def test_an_option_price_may_take_money_off(boss, menu):
     option = Option.objects.first()
     group = option.group
     data = {
-        "dish": group.dish_id, "name": group.name, "name_en": group.name_en,
+        "dishes": [menu.chicken.pk], "name": group.name, "name_en": group.name_en,
         "min_choices": group.min_choices, "max_choices": group.max_choices, "sort_order": 0,
         "options-TOTAL_FORMS": "1", "options-INITIAL_FORMS": "1",
         "options-MIN_NUM_FORMS": "0", "options-MAX_NUM_FORMS": "1000",

@@ -42,9 +42,7 @@ def dish_form(menu, **fields) -> dict:
     data = {
         "category": dish.category_id, "name": dish.name, "name_en": dish.name_en,
         "description": "", "description_en": "", "price": "3.00", "image": "",
-        "sort_order": "0",
-        "option_groups-TOTAL_FORMS": "0", "option_groups-INITIAL_FORMS": "0",
-        "option_groups-MIN_NUM_FORMS": "0", "option_groups-MAX_NUM_FORMS": "1000",
+        "sort_order": "0", "min_qty": "1",
     }  # fmt: skip
     data.update(fields)
     return data

@@ -69,11 +69,15 @@ def test_demo_option_groups():
         options = list(group.options.all())
         assert len(options) >= max(group.min_choices, 1), group
         assert all(o.name and o.name_en for o in options), group
+    # Spice level is defined once per restaurant and offered on its spicy dishes.
     spice = OptionGroup.objects.filter(name_en="Spice level")
-    assert spice.values("dish").distinct().count() >= 5
+    assert spice.filter(restaurant__slug="shuxiang").count() == 1
+    assert spice.values("dishes").distinct().count() >= 5
     assert all(g.min_choices == g.max_choices == 1 for g in spice)
     assert Option.objects.filter(price__gt=0).exists()
-    assert OptionGroup.objects.filter(dish__restaurant__slug="dimsum").exists()
+    assert OptionGroup.objects.filter(restaurant__slug="dimsum", dishes__isnull=False).exists()
+    for group in OptionGroup.objects.prefetch_related("dishes"):
+        assert all(d.restaurant_id == group.restaurant_id for d in group.dishes.all()), group
 
 
 def test_demo_tables_numbered_per_restaurant_with_tokens_unique_across_them():

@@ -253,8 +253,7 @@ class TestLive:
         form = {
             "name": "米饭", "name_en": "Rice", "category": menu.rice.category_id,
             "description": "", "description_en": "", "price": "4.00", "image": "",
-            "sort_order": 0,
-            "option_groups-TOTAL_FORMS": 0, "option_groups-INITIAL_FORMS": 0,
+            "sort_order": 0, "min_qty": 1,
         }  # fmt: skip
         response = await database_sync_to_async(client.post)(
             f"/admin/menu/dish/{menu.rice.pk}/change/", form

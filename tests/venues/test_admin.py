@@ -91,7 +91,7 @@ class TestManagerOfOne:
         assert Dish.objects.filter(pk=b.rice.pk).exists()
 
     def test_their_own_option_group_opens(self, a, b):
-        """Options carry no restaurant: asked about their dish's (not refused outright)."""
+        """Options carry no restaurant: asked about their group's (not refused outright)."""
         client = signed_in(staff_user(a.restaurant, "manager"))
         page = listed(client, f"/admin/menu/optiongroup/{a.spice.pk}/change/")
         assert "微辣" in page and 'name="_save"' in page
@@ -103,8 +103,7 @@ class TestManagerOfOne:
         assert f'value="{b.rice.category_id}"' not in form
         data = {
             "category": b.rice.category_id, "name": "偷渡菜", "name_en": "", "description": "",
-            "description_en": "", "price": "9", "image": "", "sort_order": 0,
-            "option_groups-TOTAL_FORMS": 0, "option_groups-INITIAL_FORMS": 0,
+            "description_en": "", "price": "9", "image": "", "sort_order": 0, "min_qty": 1,
         }  # fmt: skip
         response = client.post("/admin/menu/dish/add/", data)
         assert response.status_code == 200  # the form again, with the error
@@ -353,8 +352,7 @@ class TestRowsStayWithTheirRestaurant:
         url = f"/admin/menu/dish/{a.rice.pk}/change/"
         data = {"category": b.rice.category_id, "name": "米饭", "name_en": "Rice",
                 "description": "", "description_en": "", "price": "3", "image": "",
-                "sort_order": 0, "option_groups-TOTAL_FORMS": 0,
-                "option_groups-INITIAL_FORMS": 0}  # fmt: skip
+                "sort_order": 0, "min_qty": 1}  # fmt: skip
         response = client.post(url, data)
         assert (
             response.status_code == 200 and "stays with its restaurant" in response.content.decode()

@@ -192,6 +192,12 @@ CASES = {
         lambda d: {"type": "dish.set_sold_out", "dish_id": d.pk, "sold_out": True},
         lambda d: Dish.objects.get(pk=d.pk).sold_out,
     ),
+    "set_stock": (
+        Action.DISH_SOLD_OUT,
+        lambda menu: menu.rice,
+        lambda d: {"type": "dish.set_stock", "dish_id": d.pk, "stock": 12, "par": 20},
+        lambda d: Dish.objects.get(pk=d.pk).stock == 12,
+    ),
     "call_seen": (
         Action.CALL_HANDLE,
         _call,

@@ -240,7 +240,12 @@ async function loadMenu() {
 function dishRow(dish) {
   const out = S.soldOut.has(dish.id);
   const busy = S.busyDishes.has(dish.id);
-  return h("li", {},
+  const left = S.stock.get(dish.id);
+  return h("li", { class: "dish-row" },
+    // 限量: how many portions are left today; a tap sets the count.
+    h("button", { type: "button", class: `ds-count${left == null ? "" : " is-counted"}`,
+      "data-count": dish.id, disabled: busy, "aria-label": t("countOf", { dish: localName(dish) }) },
+      left == null ? t("count") : t("countLeft", { n: left })),
     h("button", {
       type: "button", class: `dish-switch${out ? " is-out" : ""}`, role: "switch",
       "aria-checked": String(out), "data-dish": dish.id, disabled: busy,
@@ -289,7 +294,55 @@ $("#soldout-button").addEventListener("click", () => {
 wireDialog(panel);
 $("#dish-filter").addEventListener("input", renderSoldOut);
 
+// --- Counted dishes (限量) ---------------------------------------------------------------------------
+const stockDialog = $("#stock-dialog");
+let counting = null;
+
+function askCount(dishId) {
+  const dish = S.dishes.get(dishId);
+  if (!dish) return;
+  counting = dishId;
+  const left = S.stock.get(dishId);
+  $("#stock-title").textContent = t("countOf", { dish: localName(dish) });
+  $("#stock-input").value = left == null ? "" : String(left);
+  $("#stock-daily").checked = false;
+  stockDialog.returnValue = "";
+  openDialog(stockDialog);
+  $("#stock-input").select();
+}
+stockDialog.addEventListener("close", () => {
+  const dishId = counting;
+  counting = null;
+  if (dishId == null || !["save", "clear"].includes(stockDialog.returnValue)) return;
+  const raw = $("#stock-input").value.trim();
+  const stock = stockDialog.returnValue === "clear" || raw === "" ? null : Number(raw);
+  if (stock != null && !(Number.isInteger(stock) && stock >= 0 && stock <= 9999)) {
+    toast(t("countInvalid"), "is-error");
+    return;
+  }
+  const message = { dish_id: dishId, stock };
+  // "Every day": the count each business day starts with; clearing the count clears that too.
+  if ($("#stock-daily").checked || stock == null) message.par = $("#stock-daily").checked ? stock : null;
+  const dish = S.dishes.get(dishId);
+  S.busyDishes.add(dishId);
+  renderSoldOut();
+  sock.send("dish.set_stock", message)
+    .then(() => {
+      if (stock == null) S.stock.delete(dishId);
+      else S.stock.set(dishId, stock);
+      toast(stock == null ? t("countCleared", { dish: localName(dish) }) : t("countSet", { dish: localName(dish), n: stock }));
+    })
+    .catch((err) => toast(errorText(err), "is-error"))
+    .finally(() => {
+      S.busyDishes.delete(dishId);
+      renderSoldOut();
+    });
+});
+wireDialog(stockDialog);
+
 $("#dish-list").addEventListener("click", (e) => {
+  const count = e.target.closest("button[data-count]");
+  if (count && !count.disabled) return askCount(Number(count.dataset.count));
   const button = e.target.closest("button[data-dish]");
   if (!button || button.disabled) return;
   const dishId = Number(button.dataset.dish);
@@ -338,6 +391,7 @@ function applySnapshot(snap) {
   S.orders = new Map(snap.orders.map((o) => [o.order_id, o]));
   S.calls = new Map(CALLS_HERE ? snap.calls.map((c) => [c.call_id, c]) : []);
   S.soldOut = new Set(snap.dishes_sold_out);
+  S.stock = new Map(Object.entries(snap.dish_stock || {}).map(([id, n]) => [Number(id), n]));
   showPause(snap.ordering, false);
   S.stations = new Map((snap.stations || []).map((s) => [s.station_id, s]));
   // Someone kept to one station works on its board (the page's server sends them there too;
@@ -413,6 +467,8 @@ function applyEvent(ev) {
     case "menu.dish":
       if (ev.sold_out) S.soldOut.add(ev.dish_id);
       else S.soldOut.delete(ev.dish_id);
+      if (ev.stock == null) S.stock.delete(ev.dish_id);
+      else S.stock.set(ev.dish_id, ev.stock);
       if (!S.dishes.has(ev.dish_id) && S.menuState === "ready") loadMenu(); // a dish added since
       renderSoldOut();
       break;

@@ -27,6 +27,7 @@ export const S = {
   orders: new Map(), // order_id -> order, with its table
   calls: new Map(), // call_id -> call
   soldOut: new Set(), // dish ids (the snapshot and menu.dish events are the truth)
+  stock: new Map(), // 限量: dish_id -> portions left today, of the counted dishes
   dishes: new Map(), // dish_id -> dish from /api/menu/ (names only; sold_out comes from above)
   options: new Map(), // option_id -> option (English names)
   categories: [],

@@ -5,8 +5,8 @@ import {
   $, closeDialog as closeSheet, fill, h, isOpen, moneyFormatter, openDialog as openSheet, toast,
 } from "./ui.js";
 import { onMenuOutdated, refreshDishSheet } from "./table_dish.js";
-import { errorText, showError, soldOutNames } from "./table_errors.js";
-import { renderMenu, renderMenuError } from "./table_menu.js";
+import { errorText, showError, soldOutNames, stockNames } from "./table_errors.js";
+import { renderMenu, renderMenuError, updateDishCard } from "./table_menu.js";
 import {
   cartSheet, confirmSheet, dot, ordersSheet, peopleSheet, refreshConfirm, render, renderCartSheet, renderConfirm,
   renderDiners, renderOrders, statusLabel,
@@ -141,11 +141,19 @@ $("#confirm-send").addEventListener("click", async () => {
     if (err.code === "stale") renderConfirm(t("cartChanged"));
     else if (err.code === "empty_cart") renderConfirm(t("emptyCart"));
     else if (err.code === "sold_out") {
-      for (const id of err.reply.dish_ids || []) {
+      // 限量 (`detail: "stock"`): fewer portions left than the cart asks; `left` says how many.
+      const left = err.reply.left || {};
+      // Options sold out (`option_ids`): those options are, not their dishes.
+      for (const id of err.reply.option_ids || []) if (S.options.has(id)) S.options.get(id).sold_out = true;
+      for (const id of err.reply.option_ids ? [] : err.reply.dish_ids || []) {
         const dish = S.dishes.get(id);
-        if (dish) dish.sold_out = true;
+        if (!dish) continue;
+        if (id in left) dish.stock = left[id];
+        dish.sold_out = !(id in left) || left[id] === 0;
+        updateDishCard(dish);
       }
-      renderConfirm(t("soldOutSend", { dishes: soldOutNames(err) }));
+      renderConfirm(err.reply.detail === "stock" ? t("stockShort", { dishes: stockNames(err) })
+        : t("soldOutSend", { dishes: soldOutNames(err) }));
     } else if (err.code !== "closed") renderConfirm(errorText(err));
   } finally {
     S.submitting = false;

@@ -11,6 +11,7 @@ import { S, money, settlePending, sock, t, unitPrice } from "./table_state.js";
 const dishSheet = $("#dish-sheet");
 let chosen = null; // {dish, qty, picks: Map(group id -> Set(option ids))}
 let queuedCount = 0;
+const least = (dish) => dish.min_qty || 1; // 起售份数: a line holds at least this many
 
 function groupRule(group) {
   if (group.max === 1) return group.min === 1 ? t("chooseOne") : t("chooseUpTo", { n: 1 });
@@ -22,7 +23,7 @@ function groupRule(group) {
 export function openDish(dishId) {
   const dish = S.dishes.get(dishId);
   if (!dish || dish.sold_out) return;
-  chosen = { dish, qty: 1, picks: new Map(dish.option_groups.map((g) => [g.id, new Set()])) };
+  chosen = { dish, qty: least(dish), picks: new Map(dish.option_groups.map((g) => [g.id, new Set()])) };
   $("#dish-title").textContent = localName(dish);
   const description = EN && dish.description_en ? dish.description_en : dish.description;
   const body = $("#dish-body");
@@ -30,12 +31,12 @@ export function openDish(dishId) {
     dish.image ? heroMedia(dish) : null,
     description ? h("p", { class: "dish-desc full" }, description) : null,
     h("p", { class: "price big" }, money(dish.price)),
+    least(dish) > 1 ? h("p", { class: "rule is-required" }, t("minQty", { n: least(dish) })) : null,
     dish.option_groups.map(optionGroup),
     h("label", { class: "option" }, h("input", { type: "checkbox", id: "dish-shared" }), // the check splits it
       h("span", { class: "option-name" }, t("sharedAll"))),
     noteField(),
   );
-  $("#dish-qty").textContent = "1";
   updateDishSheet();
   openSheet(dishSheet);
   body.scrollTop = 0;
@@ -46,7 +47,8 @@ export function closeDishIfSoldOut(dish) {
   if (chosen?.dish.id === dish.id && dish.sold_out) closeSheet(dishSheet);
 }
 
-const shape = (dish) => JSON.stringify(dish.option_groups.map((g) => [g.id, g.min, g.max, g.options.map((o) => o.id)]));
+// An option sold out or back is a change of choices too.
+const shape = (dish) => JSON.stringify(dish.option_groups.map((g) => [g.id, g.min, g.max, g.options.map((o) => [o.id, o.sold_out])]));
 
 // A new menu arrived while the sheet is open: gone or sold out, it closes; with other choices,
 // it opens afresh and says why; otherwise it keeps what the diner picked, at the new prices.
@@ -61,6 +63,7 @@ export function refreshDishSheet() {
     toast(t("errOptions", { dish: localName(dish) }), "", { key: "menu" });
   } else {
     chosen.dish = dish;
+    chosen.qty = Math.max(chosen.qty, least(dish));
     updateDishSheet();
   }
 }
@@ -80,11 +83,13 @@ function optionGroup(group) {
   const single = group.max === 1;
   const required = group.min > 0;
   const name = `g${group.id}`;
-  const row = (option, label, price) => h("label", { class: option === null ? "option is-checked" : "option" },
+  // A sold-out option shows, greyed out, and cannot be chosen.
+  const row = (option, label, price, out) => h("label", { class: option === null ? "option is-checked" : "option" },
     h("input", { type: single ? "radio" : "checkbox", name, value: option ?? "",
-      checked: option === null, "data-group": group.id }),
+      checked: option === null, "data-group": group.id, disabled: out, "data-out": out }),
     h("span", { class: "option-name" }, label),
-    price ? h("span", { class: "option-price" }, `+${money(price)}`) : null);
+    out ? h("span", { class: "sold-out-tag" }, t("soldOut"))
+      : price ? h("span", { class: "option-price" }, `+${money(price)}`) : null);
   return h("fieldset", { class: "option-group", "data-group": group.id },
     h("legend", {},
       h("span", { class: "group-name" }, localName(group)),
@@ -92,7 +97,7 @@ function optionGroup(group) {
         `${required ? t("required") : t("optional")} · ${groupRule(group)}`)),
     // An optional single choice gets "None", so a radio choice can be taken back.
     single && !required ? row(null, t("none"), 0) : null,
-    group.options.map((o) => row(o.id, localName(o), o.price)));
+    group.options.map((o) => row(o.id, localName(o), o.price, o.sold_out)));
 }
 
 function noteField() {
@@ -115,7 +120,7 @@ function updateDishSheet() {
     if (group.max > 1) {
       // Past the group's max, the remaining boxes are disabled instead of failing on "Add".
       for (const box of dishSheet.querySelectorAll(`input[data-group="${group.id}"]`)) {
-        box.disabled = !box.checked && set.size >= group.max;
+        box.disabled = box.dataset.out != null || (!box.checked && set.size >= group.max);
       }
     }
   }
@@ -124,7 +129,7 @@ function updateDishSheet() {
   add.disabled = missing.length > 0;
   $("#dish-hint").textContent = missing.length ? t("pleaseChoose", { groups: missing.join(listSep) }) : "";
   $("#dish-qty").textContent = String(qty);
-  dishSheet.querySelector('[data-step="-1"]').disabled = qty <= 1;
+  dishSheet.querySelector('[data-step="-1"]').disabled = qty <= least(dish);
   dishSheet.querySelector('[data-step="1"]').disabled = qty >= 99;
 }
 
@@ -145,7 +150,7 @@ dishSheet.addEventListener("change", (e) => {
 dishSheet.addEventListener("click", (e) => {
   const step = e.target.closest("[data-step]");
   if (!step || !chosen) return;
-  chosen.qty = Math.min(99, Math.max(1, chosen.qty + Number(step.dataset.step)));
+  chosen.qty = Math.min(99, Math.max(least(chosen.dish), chosen.qty + Number(step.dataset.step)));
   updateDishSheet();
 });
 
@@ -175,11 +180,12 @@ $("#dish-form").addEventListener("submit", (e) => {
     .catch(async (err) => {
       if (queued) S.queued.delete(queued.line_id);
       render();
-      const outdated = err.reply?.detail === "options" || err.reply?.detail === "dish";
+      // Choices or a minimum the page's menu did not have yet (an option sold out meanwhile).
+      const outdated = ["options", "dish", "min_qty"].includes(err.reply?.detail) || err.reply?.option_ids;
       if (!outdated || !reloadMenu) return showError(err);
       toast(errorText(err), "is-error", { key: "menu" });
       await reloadMenu();
       const fresh = S.dishes.get(dish.id);
-      if (fresh && !fresh.sold_out && err.reply.detail === "options") openDish(dish.id);
+      if (fresh && !fresh.sold_out && err.reply.detail !== "dish") openDish(dish.id);
     });
 });

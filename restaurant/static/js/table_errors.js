@@ -2,7 +2,7 @@
 // and it may name ids): the page never shows it. It says what happened from the error's `code`
 // and `detail` (docs/protocol.md), with names from the menu it has, or from the error itself.
 
-import { $, EN, LOCALE, listSep, toast } from "./ui.js";
+import { $, EN, LOCALE, listSep, localName, toast } from "./ui.js";
 import { S, dishName, sock, t } from "./table_state.js";
 
 const groupName = (reply) => {
@@ -11,8 +11,14 @@ const groupName = (reply) => {
   return (EN && reply.group_en) || reply.group || "";
 };
 
-// The dishes of a `sold_out` error, by name.
-export const soldOutNames = (err) => (err?.reply?.dish_ids || []).map((id) => dishName(id)).join(listSep);
+// The dishes of a `sold_out` error, by name; its options' names when options are sold out.
+export const soldOutNames = (err) => {
+  const options = (err?.reply?.option_ids || []).map((id) => S.options.get(id)).filter(Boolean);
+  return (options.length ? options.map(localName) : (err?.reply?.dish_ids || []).map((id) => dishName(id))).join(listSep);
+};
+// The dishes of a `sold_out` for lack of portions, each with how many are left.
+export const stockNames = (err) => (err?.reply?.dish_ids || [])
+  .map((id) => t("stockLeft", { dish: dishName(id), n: err.reply.left?.[id] ?? 0 })).join(listSep);
 
 export function errorText(err) {
   const reply = err?.reply || {};
@@ -21,6 +27,7 @@ export function errorText(err) {
     case "rate_limited":
       return t("tooFast");
     case "sold_out":
+      if (detail === "stock") return t("stockShort", { dishes: stockNames(err) });
       return t("soldOutNamed", { dishes: soldOutNames(err) });
     case "stale":
       return t("cartChanged");
@@ -33,6 +40,10 @@ export function errorText(err) {
     case "conflict":
       if (detail === "qty_max") return t("errQtyMax", { max: reply.max ?? 99 });
       if (detail === "name_taken") return t("errNameTaken");
+      if (detail === "required") {
+        const category = (EN && reply.category_en) || reply.category || "";
+        return t("errRequired", { category, n: reply.need ?? 1 });
+      }
       return t("errConflict");
     case "bad_request":
       if (detail === "options") {
@@ -41,6 +52,7 @@ export function errorText(err) {
         return group ? t("errOptionsGroup", { dish, group }) : t("errOptions", { dish });
       }
       if (detail === "name") return t("nameInvalid");
+      if (detail === "min_qty") return t("errMinQty", { dish: dishName(reply.dish_id), n: reply.min });
       return t("errGeneric");
     case "too_early":
     case "cooldown":

@@ -147,6 +147,7 @@ export function applyEvent(ev) {
       const repriced = dish.price !== ev.price;
       dish.sold_out = ev.sold_out;
       dish.price = ev.price;
+      dish.stock = ev.stock; // 限量: portions left today; null: not counted
       updateDishCard(dish);
       // One version on from the page's copy: this was the change. Further: more happened.
       if (ev.version === S.menuVersion + 1) S.menuVersion = ev.version;

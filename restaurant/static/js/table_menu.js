@@ -2,6 +2,7 @@
 // the one on screen. Tapping a card is handled in table_dish.js (one listener on #menu).
 
 import { $, EN, fill, firstGrapheme, h, icon as sprite, localName } from "./ui.js";
+import { applyFilter, renderFilters } from "./table_filter.js";
 import { S, money, t } from "./table_state.js";
 
 export const menuEl = $("#menu");
@@ -34,19 +35,30 @@ export function heroMedia(dish) {
   return box;
 }
 
+// Beside the name: chillies for its spice level (1 mild to 3 hot) and its tags' icons, each
+// named for screen readers.
+function marks(dish) {
+  const tags = (dish.tags || []).map((id) => S.tags.get(id)).filter(Boolean);
+  return (dish.spice > 0 || tags.length > 0) && h("span", { class: "marks" },
+    dish.spice > 0 && h("span", { role: "img", "aria-label": t("spicy", { n: dish.spice }) }, "🌶\ufe0f".repeat(dish.spice)),
+    tags.map((tag) => h("span", { role: "img", "aria-label": localName(tag) }, tag.icon || localName(tag))));
+}
+
 function dishCard(dish) {
   const description = EN && dish.description_en ? dish.description_en : dish.description;
-  return h("article", { class: `dish-card${dish.sold_out ? " is-sold-out" : ""}`, "data-dish": dish.id },
+  const out = dish.sold_out || dish.stock === 0; // a counted dish at 0 is sold out
+  return h("article", { class: `dish-card${out ? " is-sold-out" : ""}`, "data-dish": dish.id },
     dishMedia(dish),
     h("div", { class: "dish-body" },
-      h("h3", { class: "dish-name" },
-        h("button", { type: "button", class: "dish-open", disabled: dish.sold_out,
-          "data-key": `dish-${dish.id}` }, localName(dish))),
+      h("div", { class: "dish-title" },
+        h("h3", { class: "dish-name" }, h("button", { type: "button", class: "dish-open", disabled: out,
+          "data-key": `dish-${dish.id}` }, localName(dish))), marks(dish)),
       description ? h("p", { class: "dish-desc" }, description) : null,
       h("div", { class: "dish-foot" },
         h("span", { class: "price" }, money(dish.price)),
+        !out && dish.stock > 0 && dish.stock <= 5 && h("span", { class: "left-tag" }, t("left", { n: dish.stock })),
         h("span", { class: "in-cart", hidden: true }),
-        dish.sold_out
+        out
           ? h("span", { class: "sold-out-tag" }, t("soldOut"))
           : h("span", { class: "add-dot", "aria-hidden": "true" }, icon("plus")))));
 }
@@ -66,6 +78,7 @@ export function renderMenu() {
   fill(menuEl, ...sections);
   menuEl.setAttribute("aria-busy", "false");
   fill(categoryBar, ...chips);
+  renderFilters();
   spy();
 }
 
@@ -79,6 +92,7 @@ export function renderMenuError(retry) {
 export function updateDishCard(dish) {
   const card = menuEl.querySelector(`[data-dish="${dish.id}"]`);
   if (card) card.replaceWith(dishCard(dish));
+  applyFilter();
 }
 
 function jumpTo(id) {
@@ -108,10 +122,10 @@ function spy() {
   spyQueued = false;
   const top = categoryBar.getBoundingClientRect().bottom + 8;
   let current = null;
-  for (const section of menuEl.querySelectorAll(".menu-section")) {
+  for (const section of menuEl.querySelectorAll(".menu-section:not([hidden])")) {
     if (section.getBoundingClientRect().top <= top) current = section.id;
   }
-  if (!current) current = menuEl.querySelector(".menu-section")?.id;
+  if (!current) current = menuEl.querySelector(".menu-section:not([hidden])")?.id;
   if (current && current !== spyCurrent) {
     spyCurrent = current;
     markChip(current);

@@ -25,6 +25,7 @@ export const S = {
   dishes: new Map(), // dish_id -> dish (from /api/menu/)
   options: new Map(), // option_id -> option
   categories: [],
+  tags: new Map(), // tag_id -> tag (the restaurant's, in its order)
   menuVersion: null,
   snapshotMenuVersion: null,
   // Quantities this page asked for and the server has not confirmed yet, so a tap shows at once
@@ -52,8 +53,9 @@ export const dinerName = (id) => S.diners.get(id)?.name || t("someone");
 export const itemById = (id) => [...S.orders.values()].flatMap((o) => o.items).find((i) => i.item_id === id);
 export const shownQty = (line) => S.pending.get(line.line_id)?.qty ?? line.qty;
 export const visibleLines = () => [...S.cart.values(), ...S.queued.values()].filter((line) => shownQty(line) > 0);
-// A line of a dish sold out since it was added cannot be sent: it is not in what the round costs.
-export const soldOut = (line) => Boolean(S.dishes.get(line.dish_id)?.sold_out);
+// A line of a dish (or with an option) sold out since it was added cannot be sent: it is not in
+// what the round costs.
+export const soldOut = (line) => Boolean(S.dishes.get(line.dish_id)?.sold_out || line.options?.some((id) => S.options.get(id)?.sold_out));
 export const cartTotal = () => visibleLines().filter((l) => !soldOut(l)).reduce((sum, l) => sum + l.price * shownQty(l), 0);
 export const cartCount = () => visibleLines().reduce((sum, l) => sum + shownQty(l), 0);
 
@@ -72,12 +74,19 @@ export function unitPrice(dish, options) {
 export function setMenu(menu) {
   S.menuVersion = menu.version;
   S.categories = menu.categories;
+  S.tags = new Map((menu.tags || []).map((tag) => [tag.id, tag]));
+  // The page's menu (`?lang=`) has each option group once, a dish listing its groups' ids (none:
+  // left out), and leaves out an option's price of 0.
+  const groups = new Map((menu.option_groups || []).map((g) => [g.id, g]));
   S.dishes.clear();
   S.options.clear();
   for (const category of menu.categories) {
     for (const dish of category.dishes) {
+      dish.option_groups = (dish.option_groups || []).map((g) => groups.get(g) || g);
       S.dishes.set(dish.id, dish);
-      for (const group of dish.option_groups) for (const o of group.options) S.options.set(o.id, o);
+      for (const group of dish.option_groups) {
+        for (const o of group.options) S.options.set(o.id, Object.assign(o, { price: o.price || 0 }));
+      }
     }
   }
   if (menu.currency) setCurrency(menu.currency);

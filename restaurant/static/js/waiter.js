@@ -87,7 +87,7 @@ function applyEvent(ev) {
     case "menu.dish": {
       const dish = S.dishes.get(ev.dish_id);
       if (!dish) return loadMenu();
-      Object.assign(dish, { sold_out: ev.sold_out, price: ev.price });
+      Object.assign(dish, { sold_out: ev.sold_out, price: ev.price, stock: ev.stock });
       if (ev.version === S.menuVersion + 1) S.menuVersion = ev.version;
       else if (ev.version > S.menuVersion) loadMenu();
       closeIfSoldOut(dish);
@@ -192,8 +192,12 @@ async function sendRound() {
   } catch (err) {
     if (err.code === "stale") toast(t("stale"), "is-error");
     else if (err.code === "sold_out") {
-      const names = (err.reply.dish_ids || []).map((id) => dishName(id)).join(", ");
-      toast(t("soldOutSend", { dishes: names }), "is-error");
+      // 限量 (`detail: "stock"`): `left` says how many portions each of them has left.
+      const left = err.reply.left || {};
+      const names = (err.reply.dish_ids || [])
+        .map((id) => (id in left ? t("stockLeft", { dish: dishName(id), n: left[id] }) : dishName(id)))
+        .join(", ");
+      toast(t(err.reply.detail === "stock" ? "stockShort" : "soldOutSend", { dishes: names }), "is-error");
     } else toast(t("failed", { message: err.message }), "is-error");
   } finally {
     S.sending = false;

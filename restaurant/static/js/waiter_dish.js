@@ -7,6 +7,7 @@ import { S, money, sock, t } from "./waiter_state.js";
 const sheet = $("#dish-sheet");
 let chosen = null; // {dish, qty, picks: Map(group id -> Set(option ids))}
 let onChange = () => {};
+const least = (dish) => dish.min_qty || 1; // 起售份数: a line holds at least this many
 
 export function onCartChange(fn) {
   onChange = fn;
@@ -22,18 +23,20 @@ function groupRule(group) {
 function optionGroup(group) {
   const single = group.max === 1;
   const required = group.min > 0;
-  const row = (option, label, price) => h("label", { class: option === null ? "option is-checked" : "option" },
+  // A sold-out option shows, greyed out, and cannot be chosen.
+  const row = (option, label, price, out) => h("label", { class: option === null ? "option is-checked" : "option" },
     h("input", { type: single ? "radio" : "checkbox", name: `g${group.id}`, value: option ?? "",
-      checked: option === null, "data-group": group.id }),
+      checked: option === null, "data-group": group.id, disabled: out, "data-out": out }),
     h("span", { class: "option-name" }, label),
-    price ? h("span", { class: "option-price" }, `+${money(price)}`) : null);
+    out ? h("span", { class: "sold-out-tag" }, t("soldOut"))
+      : price ? h("span", { class: "option-price" }, `+${money(price)}`) : null);
   return h("fieldset", { class: "option-group", "data-group": group.id },
     h("legend", {},
       h("span", { class: "group-name" }, localName(group)),
       h("span", { class: `rule ${required ? "is-required" : ""}` },
         `${required ? t("required") : t("optional")} · ${groupRule(group)}`)),
     single && !required ? row(null, t("none"), 0) : null,
-    group.options.map((o) => row(o.id, localName(o), o.price)));
+    group.options.map((o) => row(o.id, localName(o), o.price, o.sold_out)));
 }
 
 function noteField() {
@@ -47,7 +50,7 @@ function noteField() {
 export function addDish(dishId) {
   const dish = S.dishes.get(dishId);
   if (!dish || dish.sold_out) return;
-  if (dish.option_groups.every((g) => g.min === 0)) send(dish, 1, [], "", false);
+  if (dish.option_groups.every((g) => g.min === 0)) send(dish, least(dish), [], "", false);
   else openDish(dish);
 }
 
@@ -61,10 +64,11 @@ function sharedField() {
 // The dish's sheet: its options, whether the table shares it, a quantity and a note.
 export function openDish(dish) {
   if (!dish || dish.sold_out) return;
-  chosen = { dish, qty: 1, picks: new Map(dish.option_groups.map((g) => [g.id, new Set()])) };
+  chosen = { dish, qty: least(dish), picks: new Map(dish.option_groups.map((g) => [g.id, new Set()])) };
   $("#dish-title").textContent = localName(dish);
-  fill($("#dish-body"), h("p", { class: "price big" }, money(dish.price)), dish.option_groups.map(optionGroup),
-    sharedField(), noteField());
+  fill($("#dish-body"), h("p", { class: "price big" }, money(dish.price)),
+    least(dish) > 1 ? h("p", { class: "rule is-required" }, t("minQty", { n: least(dish) })) : null,
+    dish.option_groups.map(optionGroup), sharedField(), noteField());
   update();
   openDialog(sheet);
 }
@@ -83,7 +87,7 @@ function update() {
     if (set.size < group.min) missing.push(localName(group));
     if (group.max > 1) {
       for (const box of sheet.querySelectorAll(`input[data-group="${group.id}"]`)) {
-        box.disabled = !box.checked && set.size >= group.max;
+        box.disabled = box.dataset.out != null || (!box.checked && set.size >= group.max);
       }
     }
   }
@@ -92,7 +96,7 @@ function update() {
   add.disabled = missing.length > 0;
   $("#dish-hint").textContent = missing.length ? t("pleaseChoose", { groups: missing.join(listSep) }) : "";
   $("#dish-qty").textContent = String(qty);
-  sheet.querySelector('[data-step="-1"]').disabled = qty <= 1;
+  sheet.querySelector('[data-step="-1"]').disabled = qty <= least(dish);
   sheet.querySelector('[data-step="1"]').disabled = qty >= 99;
 }
 
@@ -112,7 +116,7 @@ sheet.addEventListener("change", (e) => {
 sheet.addEventListener("click", (e) => {
   const step = e.target.closest("[data-step]");
   if (!step || !chosen) return;
-  chosen.qty = Math.min(99, Math.max(1, chosen.qty + Number(step.dataset.step)));
+  chosen.qty = Math.min(99, Math.max(least(chosen.dish), chosen.qty + Number(step.dataset.step)));
   update();
 });
 

@@ -9,12 +9,19 @@ import {
 
 const inCart = (dishId) => cartLines().filter((l) => l.dish_id === dishId).reduce((n, l) => n + l.qty, 0);
 
+// Its spice level and its tags' icons, as on the diners' cards (a guest asks: "any nuts?").
+function marks(dish) {
+  const tags = (dish.tags || []).map((id) => S.tags.get(id)).filter(Boolean);
+  const text = "🌶\ufe0f".repeat(dish.spice || 0) + tags.map((tag) => tag.icon).join("");
+  return text ? h("span", { class: "w-marks", title: tags.map(localName).join(listSep) || null }, text) : null;
+}
+
 function dishRow(dish) {
   const n = inCart(dish.id);
   const other = EN ? dish.name : dish.name_en;
   return h("li", { class: `w-dish${dish.sold_out ? " is-sold-out" : ""}`, "data-dish": dish.id },
     h("button", { class: "w-dish-open", type: "button", disabled: dish.sold_out, "data-open": dish.id },
-      h("span", { class: "w-dish-name" }, localName(dish),
+      h("span", { class: "w-dish-name" }, localName(dish), marks(dish),
         other && other !== localName(dish) ? h("small", {}, other) : null),
       h("span", { class: "w-dish-meta" },
         dish.sold_out ? h("span", { class: "w-sold-out" }, t("soldOut")) : money(dish.price),

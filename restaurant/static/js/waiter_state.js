@@ -4,6 +4,9 @@
 import { LiveSocket } from "./socket.js";
 import { $, localName, moneyFormatter, strings } from "./ui.js";
 
+// The search box matches a dish as the diners' does: either name, or pinyin initials ("gbjd").
+export { matches } from "./menu_search.js";
+
 export const config = JSON.parse($("#waiter-config").textContent);
 export const t = strings("waiter-strings");
 
@@ -20,6 +23,7 @@ export const S = {
   dishes: new Map(),
   options: new Map(),
   categories: [],
+  tags: new Map(), // tag_id -> tag (its icon beside the dishes)
   recent: [],
   menuVersion: null,
   query: "",
@@ -33,6 +37,7 @@ export function setMenu(menu) {
   S.menuVersion = menu.version;
   S.categories = menu.categories;
   S.recent = menu.recent || [];
+  S.tags = new Map((menu.tags || []).map((tag) => [tag.id, tag]));
   S.dishes.clear();
   S.options.clear();
   for (const category of menu.categories) {
@@ -54,17 +59,7 @@ export function unitPrice(dish, options) {
   return options.reduce((sum, id) => sum + (S.options.get(id)?.price || 0), dish.price);
 }
 
-const soldOut = (line) => Boolean(S.dishes.get(line.dish_id)?.sold_out);
+const soldOut = (line) => Boolean(S.dishes.get(line.dish_id)?.sold_out || line.options?.some((id) => S.options.get(id)?.sold_out));
 export const cartLines = () => [...S.cart.values()];
 export const cartCount = () => cartLines().reduce((sum, l) => sum + l.qty, 0);
 export const cartTotal = () => cartLines().filter((l) => !soldOut(l)).reduce((sum, l) => sum + l.price * l.qty, 0);
-
-// A dish matches the search by its name (either language) or the pinyin initials of its name:
-// "gbjd", "宫保", "kung" all find 宫保鸡丁.
-export function matches(dish, query) {
-  const q = query.trim().toLowerCase().replace(/\s+/g, "");
-  if (!q) return true;
-  const squash = (s) => (s || "").toLowerCase().replace(/\s+/g, "");
-  return squash(dish.name).includes(q) || squash(dish.name_en).includes(q) || (dish.initials || "").startsWith(q)
-    || (dish.initials || "").includes(q);
-}
