@@ -33,8 +33,9 @@ FEW_LEFT = 5
 
 def stock_of(dish: Dish, today: datetime.date) -> int | None:
     """``dish``'s count for ``today`` (a business date): its own when it is of today, else the
-    day's start (the par, or None: not counted), as `stock_day_roll` will soon store it."""
-    if dish.stock is not None and dish.stock_date == today:
+    day's start (the par, or None: not counted), as `stock_day_roll` will soon store it. A
+    dish made uncounted today stays so, whatever its par."""
+    if dish.stock_date == today:
         return dish.stock
     return dish.stock_par
 

@@ -237,3 +237,15 @@ def test_a_count_typed_in_the_admin_is_todays(menu, client):
     add(diner, rice, 2)
     submit(diner)
     assert count(rice) == 5
+
+
+def test_a_dish_made_uncounted_today_stays_so_whatever_its_par(menu):
+    rice = counted(menu, 4, par=20)
+    dish_set_stock(restaurant=menu.restaurant, dish_id=rice.pk, stock=None)
+    assert "stock" not in payload_dish(menu, rice)
+    diner = arrive(menu.table)
+    add(diner, rice, 6)
+    submit(diner)
+    rice = Dish.objects.get(pk=rice.pk)
+    assert (rice.stock, rice.stock_par) == (None, 20)
+    assert stock_day_roll() == 0  # the same day: nothing to start
