@@ -25,6 +25,8 @@ function dishRow(dish) {
         other && other !== localName(dish) ? h("small", {}, other) : null),
       h("span", { class: "w-dish-meta" },
         dish.sold_out ? h("span", { class: "w-sold-out" }, t("soldOut")) : money(dish.price),
+        // 限量: a counted dish says how many are left, whatever the count (the waiter sells them).
+        !dish.sold_out && typeof dish.stock === "number" ? h("span", { class: "w-in-cart" }, t("left", { n: dish.stock })) : null,
         n ? h("span", { class: "w-in-cart" }, t("inCart", { n })) : null)),
     h("button", { class: "w-plus", type: "button", disabled: dish.sold_out, "data-add": dish.id,
       "aria-label": t("addOne", { dish: localName(dish) }) }, "+"));
@@ -110,7 +112,8 @@ export function renderOrders() {
       h("span", { class: "w-status" }, order.awaiting_confirmation ? t("awaiting") : t(`status_${order.status}`)),
       h("span", { class: "muted small" }, t("sentBy", { name: dinerName(order.by), time: clock(order.created_at) }))),
     h("ul", {}, order.items.map((item) => h("li", { class: `w-item is-${item.status}${item.comped ? " is-comped" : ""}` },
-      h("span", {}, `${dishName(item.dish_id, item.name)} × ${item.qty}`, sharedTag(item)),
+      h("span", {}, `${dishName(item.dish_id, item.name)} × ${item.qty}`, sharedTag(item),
+        item.set_name ? h("small", { class: "muted" }, ` · ${item.set_name}`) : null), // 套餐
       h("span", { class: "w-item-state" }, item.comped ? `${t(`item_${item.status}`)} · ${t("comped")}` : t(`item_${item.status}`)),
       adjustable(item, order)
         ? h("button", { type: "button", class: "w-item-more", "data-adjust": item.item_id, "aria-label": t("adjustDish") }, "⋯")
