@@ -90,6 +90,7 @@ def check_payload(
             # Shared: among several by an explicit share, or added as shared by the table
             # and not claimed since.
             "shared": len(rows) > 1 or (not rows and item.shared),
+            "takeaway": item.takeaway,  # 打包: its unit price holds the packing fee
             "claimed": len(rows) == 1,
             "round": item.order.round,
             "discounts": [_discount(d, names=names) for d in item.discounts.all()],

@@ -12,20 +12,34 @@ from restaurant.dining.services import session_change
 from restaurant.menu.catalog import Catalog, catalog
 from restaurant.menu.models import Dish, Option
 from restaurant.menu.pricing import unit_price
+from restaurant.menu.stock import dish_is_out
 from restaurant.realtime.errors import OpError
+from restaurant.venues.days import business_date_from
+from restaurant.venues.models import Restaurant
 
 MAX_QTY = 99
 
 
-def _option_out(menu: Catalog, option) -> bool:
-    """Switched off, or a set meal's choice of a dish that is sold out now."""
+def _option_out(menu: Catalog, option, today) -> bool:
+    """Switched off, or a set meal's choice of a dish that is sold out ``today``."""
     if option.sold_out:
         return True
     part = menu.dishes.get(option.dish_id) if option.dish_id is not None else None
-    return part is not None and part.is_sold_out
+    return part is not None and dish_is_out(part, today)
 
 
-def check_options(menu: Catalog, dish: Dish, option_ids: list[int]) -> list[int]:
+def today_of(session: DiningSession):
+    """The restaurant's business date now (counted dishes: restaurant/menu/stock.py), from the
+    `day_starts_at` the op's lock read with the meal, else read here."""
+    starts = getattr(session, "day_starts_at", None)
+    if starts is None:
+        starts = Restaurant.objects.values_list("day_starts_at", flat=True).get(
+            pk=session.restaurant_id
+        )
+    return business_date_from(starts)
+
+
+def check_options(menu: Catalog, dish: Dish, option_ids: list[int], today=None) -> list[int]:
     """Options must belong to the dish, appear once, not be sold out, and respect every
     group's min/max. Returns them sorted. A refusal says `detail: "options"` with the dish (and
     the group whose rule is broken), so a page with an older menu can reload it and say so in
@@ -39,7 +53,7 @@ def check_options(menu: Catalog, dish: Dish, option_ids: list[int]) -> list[int]
     if any(i not in group_of for i in option_ids):
         raise OpError("bad_request", f"some options are not options of “{dish.name}”",
                       detail="options", dish_id=dish.pk)  # fmt: skip
-    sold_out = sorted(i for i in option_ids if _option_out(menu, menu.options[i]))
+    sold_out = sorted(i for i in option_ids if _option_out(menu, menu.options[i], today))
     if sold_out:
         raise OpError("sold_out", f"a choice of “{dish.name}” is sold out", dish_ids=[dish.pk],
                       option_ids=sold_out)  # fmt: skip
@@ -69,7 +83,7 @@ def check_min_qty(dish: Dish, qty: int) -> None:
 
 
 def line_event(line: CartLine, by: Diner, dish: Dish, options: dict[int, Option]) -> dict:
-    price = unit_price(dish, line.options, options)
+    price = unit_price(dish, line.options, options, takeaway=line.takeaway)
     return {"type": "cart.line", "by": by.pk, "line": line_payload(line, unit_price=price)}
 
 
@@ -83,11 +97,13 @@ def cart_line_add(
     note: str,
     added_by: int | None = None,
     shared: bool = False,
+    takeaway: bool = False,
 ) -> int:
     """``added_by``: whose line it is when not ``diner``'s (a line put back after someone
     removed it), a diner of the same meal; the event still says who did it (`by`).
     ``shared``: the dish is for the whole table (the check splits it among the diners); a
-    line is raised only by an add of the same dish, options, note and ``shared``."""
+    ``takeaway``: packed to take away (打包), each portion with the dish's packing fee. A line
+    is raised only by an add of the same dish, options, note, ``shared`` and ``takeaway``."""
     owner = diner.pk if added_by is None else added_by
     if owner != diner.pk and not Diner.objects.filter(pk=owner, session_id=session.pk).exists():
         raise OpError("not_found", "no such diner at this table", detail="diner")
@@ -95,14 +111,20 @@ def cart_line_add(
     dish = menu.dishes.get(dish_id)
     if dish is None:
         raise OpError("not_found", "that dish is not on the menu", detail="dish", dish_id=dish_id)
-    if dish.is_sold_out:  # switched off, or counted and none left
+    today = today_of(session)
+    if dish_is_out(dish, today):  # switched off, or counted and none left today
         raise OpError("sold_out", f"“{dish.name}” is sold out", dish_ids=[dish.pk])
     ordering_check_add(session=session, diner_id=diner.pk, category_id=dish.category_id)
-    options = check_options(menu, dish, options)
+    options = check_options(menu, dish, options, today)
+    for option_id in options:  # a set meal's dishes obey their own categories' hours too
+        part = menu.dishes.get(menu.options[option_id].dish_id)
+        if part is not None:
+            ordering_check_add(session=session, diner_id=diner.pk, category_id=part.category_id)
     note = note.strip()
     refuse_invisible(note, "note")
     line_of = {"session_id": session.pk, "diner_id": owner, "dish_id": dish.pk,
-               "options": options, "note": note, "shared": shared}  # fmt: skip
+               "options": options, "note": note, "shared": shared,
+               "takeaway": takeaway}  # fmt: skip
     line = sql.line_matching(**line_of)
     check_min_qty(dish, qty if line is None else line.qty + qty)
     if line is None:

@@ -102,6 +102,8 @@ class CartLine(models.Model):
     # Shared by the table (a starter for everyone): on the check, split equally among the
     # meal's diners unless someone claims or shares it otherwise (restaurant/billing).
     shared = models.BooleanField(default=False)
+    # 打包: packed to take away; its dish's packing fee is added to each portion's price.
+    takeaway = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

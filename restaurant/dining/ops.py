@@ -25,6 +25,7 @@ HANDLERS: dict[type, Handler] = {
         note=op.note,
         added_by=op.added_by,
         shared=op.shared,
+        takeaway=op.takeaway,
     ),
     protocol.CartSetQty: lambda s, d, op: cart.cart_line_set_qty(
         session=s, diner=d, line_id=op.line_id, qty=op.qty

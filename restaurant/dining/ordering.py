@@ -42,10 +42,13 @@ def ordering_check_submit(*, session: DiningSession, diner_id: int, menu: Catalo
         return  # open, every category too: no query
     categories = set()
     if state["open"]:
-        for dish_id in CartLine.objects.filter(session=session).values_list("dish_id", flat=True):
-            dish = menu.dishes.get(dish_id)
-            if dish is not None:
-                categories.add(dish.category_id)
+        cart = CartLine.objects.filter(session=session).values_list("dish_id", "options")
+        for dish_id, option_ids in cart:
+            # A set meal's dishes (options naming a dish) are sent too: their categories count.
+            parts = [menu.options[i].dish_id for i in option_ids if i in menu.options]
+            for dish in (menu.dishes.get(pk) for pk in [dish_id, *parts] if pk is not None):
+                if dish is not None:
+                    categories.add(dish.category_id)
     refusal = ordering_refusal(state, categories)
     if refusal is not None and not _is_staff(diner_id):
         raise refusal

@@ -14,7 +14,8 @@ def diner_payload(diner: Diner, *, online: bool) -> dict:
 
 
 def line_payload(line: CartLine, *, unit_price: int) -> dict:
-    """A cart line; one shared by the table has ``"shared": true``, other lines no such key."""
+    """A cart line; one shared by the table has ``"shared": true``, one packed to take away
+    ``"takeaway": true`` (its price holds the packing fee); other lines no such keys."""
     payload = {
         "line_id": line.pk,
         "dish_id": line.dish_id,
@@ -26,4 +27,6 @@ def line_payload(line: CartLine, *, unit_price: int) -> dict:
     }
     if line.shared:
         payload["shared"] = True
+    if line.takeaway:
+        payload["takeaway"] = True
     return payload

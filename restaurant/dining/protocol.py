@@ -31,6 +31,8 @@ class CartAdd(_Op, tag="cart.add"):
     added_by: Id | None = None
     # Shared by the table (a starter for everyone): the check splits it among the diners.
     shared: bool = False
+    # Packed to take away (打包): each portion costs the dish's packing fee more.
+    takeaway: bool = False
 
 
 class CartSetQty(_Op, tag="cart.set_qty"):

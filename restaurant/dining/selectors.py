@@ -39,6 +39,10 @@ def _dish(menu: Catalog, line: CartLine):
     return menu.dishes.get(line.dish_id) or line.dish  # a dish deleted since: read it
 
 
+def _price(menu: Catalog, line: CartLine) -> int:
+    return unit_price(_dish(menu, line), line.options, menu.options, takeaway=line.takeaway)
+
+
 def dining_snapshot(*, diner_id: int) -> dict:
     """Everything a diner's page shows, consistent with one `seq` (taken under the session
     lock, which every writer takes too)."""
@@ -60,12 +64,7 @@ def dining_snapshot(*, diner_id: int) -> dict:
             "session": {"id": session.pk, "status": session.status},
             "me": {"diner_id": diner_id},
             "diners": [diner_payload(d, online=d.pk in online) for d in session.diners.all()],
-            "cart": [
-                line_payload(
-                    line, unit_price=unit_price(_dish(menu, line), line.options, menu.options)
-                )
-                for line in lines
-            ],
+            "cart": [line_payload(line, unit_price=_price(menu, line)) for line in lines],
             "orders": _meal_part("orders", session),
             "menu_version": restaurant.menu_version,
             # Guests and the whole order's note; whether the restaurant takes orders now.

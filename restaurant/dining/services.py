@@ -486,7 +486,7 @@ def unsent_cart(session: DiningSession) -> dict:
             "name": line.dish.name,
             "name_en": line.dish.name_en,
             "qty": line.qty,
-            "price": unit_price(line.dish, line.options, options),
+            "price": unit_price(line.dish, line.options, options, takeaway=line.takeaway),
             "added_by": line.added_by_id,
             "added_by_name": line.added_by.name,
         }

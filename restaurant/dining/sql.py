@@ -23,7 +23,7 @@ _SESSION_FIELDS = (
     "id", "table_id", "status", "seq", "cart_seq", "opened_by_staff", "guests", "note",
 )  # fmt: skip
 _LINE_FIELDS = (
-    "id", "session_id", "dish_id", "qty", "options", "note", "added_by_id", "shared",
+    "id", "session_id", "dish_id", "qty", "options", "note", "added_by_id", "shared", "takeaway",
 )  # fmt: skip
 
 
@@ -116,7 +116,7 @@ def _line(row) -> CartLine:
     values = list(row)
     if isinstance(values[4], str):  # SQLite, and PostgreSQL's jsonb as Django reads it
         values[4] = json.loads(values[4])
-    values[7] = bool(values[7])  # SQLite's is an integer
+    values[7], values[8] = bool(values[7]), bool(values[8])  # SQLite's are integers
     return CartLine.from_db(connection.alias, _LINE_FIELDS, values)
 
 
@@ -124,14 +124,16 @@ _SELECT_LINE = "SELECT " + ", ".join(_LINE_FIELDS) + " FROM dining_cartline"
 
 
 def line_matching(
-    *, session_id: int, diner_id: int, dish_id: int, options: list[int], note: str, shared: bool
-) -> CartLine | None:
+    *, session_id: int, diner_id: int, dish_id: int, options: list[int], note: str,
+    shared: bool, takeaway: bool,
+) -> CartLine | None:  # fmt: skip
     """The diner's line of this dish with these options and this note, shared by the table or
-    not as ``shared`` says, if there is one."""
+    not as ``shared`` says, packed to take away or not as ``takeaway`` says, if there is one."""
     row = _fetchone(
         _SELECT_LINE + " WHERE session_id = %s AND added_by_id = %s AND dish_id = %s"
-        f" AND {_json_equals('options')} AND note = %s AND shared = %s ORDER BY id LIMIT 1",
-        [session_id, diner_id, dish_id, json.dumps(options), note, shared],
+        f" AND {_json_equals('options')} AND note = %s AND shared = %s AND takeaway = %s"
+        " ORDER BY id LIMIT 1",
+        [session_id, diner_id, dish_id, json.dumps(options), note, shared, takeaway],
     )
     return None if row is None else _line(row)
 
@@ -143,17 +145,17 @@ def line_of_session(*, session_id: int, line_id: int) -> CartLine | None:
 
 def line_insert(
     *, session_id: int, diner_id: int, dish_id: int, options: list[int], note: str,
-    shared: bool, qty: int,
+    shared: bool, takeaway: bool, qty: int,
 ) -> CartLine:  # fmt: skip
     options_json = json.dumps(options)
     value = "%s::jsonb" if _postgresql() else "%s"
     (line_id,) = _fetchone(
         "INSERT INTO dining_cartline"
-        " (session_id, added_by_id, dish_id, options, note, shared, qty, created_at)"
-        f" VALUES (%s, %s, %s, {value}, %s, %s, %s, %s) RETURNING id",
-        [session_id, diner_id, dish_id, options_json, note, shared, qty, _now()],
+        " (session_id, added_by_id, dish_id, options, note, shared, takeaway, qty, created_at)"
+        f" VALUES (%s, %s, %s, {value}, %s, %s, %s, %s, %s) RETURNING id",
+        [session_id, diner_id, dish_id, options_json, note, shared, takeaway, qty, _now()],
     )
-    values = (line_id, session_id, dish_id, qty, options, note, diner_id, shared)
+    values = (line_id, session_id, dish_id, qty, options, note, diner_id, shared, takeaway)
     return CartLine.from_db(connection.alias, _LINE_FIELDS, values)
 
 

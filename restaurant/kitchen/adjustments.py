@@ -161,8 +161,8 @@ def _apply(
         part = OrderItem.objects.create(
             order=order, dish_id=item.dish_id, name=item.name, qty=adjustment.qty,
             options=item.options, option_names=item.option_names, note=item.note,
-            added_by_id=item.added_by_id, shared=item.shared, unit_price=item.unit_price,
-            station_id=item.station_id, status=item.status,
+            added_by_id=item.added_by_id, shared=item.shared, takeaway=item.takeaway,
+            unit_price=item.unit_price, station_id=item.station_id, status=item.status,
             status_changed_at=item.status_changed_at, target_at=item.target_at,
             nudged_at=item.nudged_at, nudges=item.nudges, comped=item.comped, split_from=item,
             set_name=item.set_name, set_line=item.set_line,

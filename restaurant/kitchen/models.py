@@ -81,6 +81,9 @@ class OrderItem(models.Model):
     # Added as shared by the table (CartLine.shared): the check splits it among the meal's
     # diners unless an owner row says otherwise (restaurant/billing/selectors.py `owners_of`).
     shared = models.BooleanField(default=False)
+    # 打包 (CartLine.takeaway): packed to take away; the kitchen's ticket says so, and the
+    # unit price holds the dish's packing fee.
+    takeaway = models.BooleanField(default=False, db_default=False)
     unit_price = models.PositiveIntegerField()
     # Routed at submit (Dish.station_for): a menu change later does not move a sent dish.
     station = models.ForeignKey(

@@ -31,6 +31,8 @@ def order_payload(order: Order) -> dict:
                 **item_state(item),
                 # Added as shared by the table: only then is the key there (always true).
                 **({"shared": True} if item.shared else {}),
+                # 打包: packed to take away (its price holds the fee); only then is it there.
+                **({"takeaway": True} if item.takeaway else {}),
                 # 套餐: a part of a set meal, its name and its line in the round (only then).
                 **_set_of(item),
             }

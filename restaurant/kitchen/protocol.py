@@ -66,8 +66,9 @@ class DishSetStock(_Op, tag="dish.set_stock"):
     business day starts with (null: none). restaurant/menu/stock.py."""
 
     dish_id: Id
-    stock: Annotated[int, Meta(ge=0, le=9999)] | None
-    par: Annotated[int, Meta(ge=0, le=9999)] | UnsetType | None = UNSET
+    # Ranges are the service's to check (`dish_set_stock`): its refusal says `detail: "stock"`.
+    stock: int | None
+    par: int | UnsetType | None = UNSET
 
 
 class WaiterDone(_Op, tag="waiter.done"):

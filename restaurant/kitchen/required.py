@@ -1,7 +1,8 @@
 """Categories every guest orders from (rice, tea: `Category.required_per_guest`).
 
 A diner's round is refused while the meal, with this round, holds fewer dishes of such a
-category than it has guests: the guests staff noted (人数), else the phones at the table. The
+category than it has guests: the guests noted for the meal (人数), or the phones at the table
+if there are more (a diner may note the guests too: noting fewer must not lower the rule). The
 dishes counted are those sent and not taken back, and this round's (a set meal's parts
 included: a set with rice brings rice). Staff ordering for a table are not held to it: they
 know the table (a child who eats from a parent's bowl)."""
@@ -24,9 +25,8 @@ def required_check(*, session: DiningSession, diner_id: int, dishes: list) -> No
         return
     if Diner.objects.filter(pk=diner_id, staff__isnull=False).exists():
         return
-    guests = getattr(session, "guests", None) or (
-        Diner.objects.filter(session_id=session.pk, staff__isnull=True).count()
-    )
+    phones = Diner.objects.filter(session_id=session.pk, staff__isnull=True).count()
+    guests = max(getattr(session, "guests", None) or 0, phones)
     sent = (
         OrderItem.objects.filter(order__session_id=session.pk)
         .exclude(status=OrderItem.Status.VOIDED)

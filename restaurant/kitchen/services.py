@@ -21,6 +21,7 @@ from restaurant.kitchen.payloads import call_payload, item_moved_payload, meal_o
 from restaurant.kitchen.required import required_check
 from restaurant.kitchen.rules import forbidden, recall_window, tell_kitchen
 from restaurant.kitchen.sets import set_parts
+from restaurant.menu.catalog import catalog
 from restaurant.menu.models import Option
 from restaurant.menu.pricing import options_by_id, unit_price
 from restaurant.menu.stock import stock_take
@@ -124,7 +125,9 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
     _refuse_sold_out_options(lines, options)
 
     # 套餐: a set meal's line goes to the kitchen as its parts (restaurant/kitchen/sets.py).
-    parts = set_parts(lines, options)
+    _refuse_options_not_offered(session, lines)
+    today = business_date_from(session.day_starts_at)
+    parts = set_parts(lines, options, restaurant_id=session.restaurant_id, today=today)
 
     # Rice or tea for every guest (restaurant/kitchen/required.py): before anything is taken.
     sent: list[tuple] = []  # (dish, qty): a set meal as its parts
@@ -132,18 +135,17 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
         sent += [(p.dish, line.qty) for p in parts[n]] if n in parts else [(line.dish, line.qty)]
     required_check(session=session, diner_id=diner.pk, dishes=sent)
 
-    # 限量: the counted dishes' portions, a set's parts' too, in this transaction, under their
-    # row locks (two tables racing for the last ones queue there); raises `sold_out` with what
-    # is left. (Read without the lock here: a dish counted only after this read was counted
-    # after this round, which then takes nothing from it.)
+    # 限量: the counted dishes' portions, in this transaction, under their row locks (two
+    # tables racing for the last ones queue there); raises `sold_out` with what is left. What
+    # is counted is what is sent: a set meal's dishes, not the set (it is no kitchen item, so
+    # no void could give it back). (Read without the lock here: a dish counted only after
+    # this read was counted after this round, which then takes nothing from it.)
     portions: dict[int, int] = {}
-    for n, line in enumerate(lines):
-        for dish in [line.dish, *(part.dish for part in parts.get(n, ()))]:
-            if dish.stock is not None or dish.stock_par is not None:
-                portions[dish.pk] = portions.get(dish.pk, 0) + line.qty
+    for dish, qty in sent:
+        if dish.stock is not None or dish.stock_par is not None:
+            portions[dish.pk] = portions.get(dish.pk, 0) + qty
     if portions:
-        stock_take(restaurant_id=session.restaurant_id, portions=portions,
-                   today=business_date_from(session.day_starts_at),
+        stock_take(restaurant_id=session.restaurant_id, portions=portions, today=today,
                    menu_version=session.menu_version)  # fmt: skip
 
     stations = list(Station.objects.filter(restaurant_id=session.restaurant_id))
@@ -156,7 +158,8 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
         return OrderItem(
             dish=dish, name=dish.name, qty=line.qty, options=option_ids,
             option_names=option_names, note=line.note, added_by_id=line.added_by_id,
-            shared=line.shared, unit_price=price, station=station, status_changed_at=now,
+            shared=line.shared, takeaway=line.takeaway, unit_price=price, station=station,
+            status_changed_at=now,
             target_at=now + timedelta(minutes=_target_minutes(dish, station)), **set_of,
         )  # fmt: skip
 
@@ -169,8 +172,8 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
                                   set_line=n + 1))  # fmt: skip
         else:
             names = [options[i].name for i in line.options if i in options]
-            items.append(item(line, line.dish, unit_price(line.dish, line.options, options),
-                              line.options, names))  # fmt: skip
+            price = unit_price(line.dish, line.options, options, takeaway=line.takeaway)
+            items.append(item(line, line.dish, price, line.options, names))
     round_ = session.orders.count() + 1
     order = Order.objects.create(
         session=session,
@@ -202,6 +205,18 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
                      "table": table_payload(session)}  # fmt: skip
     tell_kitchen(session.restaurant_id, kitchen_event)
     return new_seq
+
+
+def _refuse_options_not_offered(session: DiningSession, lines: list[CartLine]) -> None:
+    """An option is valid on a dish only while its group is offered on it: a line added before
+    the group was taken off the dish is refused (`bad_request`, `detail: "options"`, the dish),
+    not sent and charged. From the menu catalog: no query."""
+    menu = catalog(session.restaurant_id, session.menu_version)
+    for line in lines:
+        offered = {o.pk for group in menu.groups.get(line.dish_id, []) for o in group.choices}
+        if not offered.issuperset(line.options):
+            raise OpError("bad_request", f"an option is no longer offered on “{line.dish.name}”",
+                          detail="options", dish_id=line.dish_id)  # fmt: skip
 
 
 def _station_of(dish, stations: dict[int, Station], default: Station | None) -> Station | None:

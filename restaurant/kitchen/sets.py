@@ -20,6 +20,7 @@ from restaurant.core.allocate import allocate
 from restaurant.dining.models import CartLine
 from restaurant.menu.models import Dish, Option
 from restaurant.menu.pricing import unit_price
+from restaurant.menu.stock import dish_is_out
 from restaurant.realtime.errors import OpError
 
 
@@ -31,12 +32,15 @@ class Part:
     option_names: list[str]
 
 
-def set_parts(lines: list[CartLine], options: dict[int, Option]) -> dict[int, list[Part]]:
+def set_parts(
+    lines: list[CartLine], options: dict[int, Option], *, restaurant_id: int, today
+) -> dict[int, list[Part]]:
     """{index of the line in ``lines``: its parts} for the lines that are set meals (a chosen
     option names a dish); other lines are not in it. One query, only when there is a set.
 
     Raises OpError `sold_out` (`dish_ids`: the set, `option_ids`: the choices) when a chosen
-    dish is sold out now (switched off, or counted with none left today)."""
+    dish is sold out on ``today`` (switched off, or counted with none left), is not one of
+    ``restaurant_id``'s, or is a set meal itself (a set is sent as dishes, one level deep)."""
     part_ids = {
         options[i].dish_id
         for line in lines
@@ -45,13 +49,20 @@ def set_parts(lines: list[CartLine], options: dict[int, Option]) -> dict[int, li
     }
     if not part_ids:
         return {}
-    dishes = {d.pk: d for d in Dish.objects.select_related("category").filter(pk__in=part_ids)}
+    # A set meal is no part: it would go to the kitchen as one item without its own dishes.
+    sets = Option.objects.filter(dish__isnull=False, group__dishes__isnull=False)
+    found = (
+        Dish.objects.select_related("category")
+        .filter(pk__in=part_ids, restaurant_id=restaurant_id)
+        .exclude(pk__in=sets.values("group__dishes"))
+    )
+    dishes = {d.pk: d for d in found}
     gone = [
         (line.dish_id, i)
         for line in lines
         for i in line.options
         if i in options and options[i].dish_id is not None
-        and (options[i].dish_id not in dishes or dishes[options[i].dish_id].is_sold_out)
+        and (options[i].dish_id not in dishes or dish_is_out(dishes[options[i].dish_id], today))
     ]  # fmt: skip
     if gone:
         raise OpError("sold_out", "a dish chosen in a set meal is sold out",
@@ -64,7 +75,7 @@ def set_parts(lines: list[CartLine], options: dict[int, Option]) -> dict[int, li
         if not picks:
             continue
         rest = [o for o in chosen if o.dish_id is None]
-        price = unit_price(line.dish, line.options, options)
+        price = unit_price(line.dish, line.options, options, takeaway=line.takeaway)
         weights = {k: dishes[o.dish_id].price for k, o in enumerate(picks)}
         shares = allocate(price, weights)
         out[n] = [

@@ -191,8 +191,22 @@ def _own_rows(request, model, restaurant_id: int | None):
     return scoped(queryset, request.user)
 
 
+class OptionChoicesFormSet(forms.BaseInlineFormSet):
+    """A set meal's choice names a dish of the group's own restaurant: checked against the
+    group being saved, a new one too (`Option.clean` cannot: its group is not saved yet)."""
+
+    def clean(self):
+        super().clean()
+        restaurant_id = self.instance.restaurant_id
+        for form in self.forms:
+            dish = getattr(form, "cleaned_data", {}).get("dish")
+            if dish is not None and dish.restaurant_id != restaurant_id:
+                form.add_error("dish", "a dish of this group's restaurant")
+
+
 class OptionInline(RestaurantScoped, MoneyInYuan, admin.TabularInline):
     model = Option
+    formset = OptionChoicesFormSet
     # `dish`: a set meal's choice (套餐: "pick 1 of 3 mains"), made at that dish's station.
     fields = ("name", "name_en", "price", "dish", "sold_out", "sort_order")
     extra = 1
@@ -284,12 +298,33 @@ class TagAdmin(RestaurantScoped, admin.ModelAdmin):
     fields = ("restaurant", "name", "name_en", "icon", "sort_order")
 
 
+def count_text(stock, par) -> str:
+    return f"{'' if stock is None else stock}|{'' if par is None else par}"
+
+
+class DishForm(forms.ModelForm):
+    # The count and daily count as the page showed them: a save that leaves them so does not
+    # write back a count rounds have taken from since (`DishAdmin.save_model`).
+    count_shown = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["count_shown"].initial = count_text(
+                self.instance.stock, self.instance.stock_par
+            )
+
+
 @admin.register(Dish)
 class DishAdmin(RestaurantScoped, MoneyInYuan, admin.ModelAdmin):
+    form = DishForm
+    money_fields = ("price", "packing_fee")
     list_display = ("name", "name_en", "category", "price_shown", "sold_out", "sort_order")
     readonly_fields = ("photo_preview",)
     fields = ("category", "name", "name_en", "description", "description_en", "price",
-              "photo", "photo_preview", "image", "sold_out", "stock", "stock_par", "min_qty",
+              "packing_fee",
+              "photo", "photo_preview", "image", "sold_out", "stock", "stock_par", "count_shown",
+              "min_qty",
               "spice", "tags",
               "option_groups", "sort_order", "station", "target_minutes")  # fmt: skip
     filter_horizontal = ("option_groups",)
@@ -350,12 +385,18 @@ class DishAdmin(RestaurantScoped, MoneyInYuan, admin.ModelAdmin):
             # Its select always sends a level; a form posted without one (a script's) keeps
             # the dish's level rather than failing.
             field.required = False
+        if db_field.name == "packing_fee":  # 打包费, in yuan; left empty: none
+            field.required, field.empty_value = False, 0
         return field
 
     def save_model(self, request, obj, form, change):
         replaced = change and "photo" in form.changed_data and form.initial.get("photo")
-        if {"stock", "stock_par"} & set(form.changed_data):
-            # A count typed here is today's (restaurant/menu/stock.py reads it by its day).
+        shown = form.cleaned_data.get("count_shown")
+        typed = count_text(form.cleaned_data.get("stock"), form.cleaned_data.get("stock_par"))
+        if "stock" in form.fields and (not change or shown != typed):  # not the list's boxes
+            # A count typed here is today's (restaurant/menu/stock.py reads it by its day). Left
+            # as the page showed it, the count stays what rounds made of it since (Dish.save).
+            obj.write_count = True
             obj.stock_date = business_date(obj.category.restaurant)
         super().save_model(request, obj, form, change)
         if "photo" in form.changed_data:

@@ -79,6 +79,10 @@ class Dish(StaysWithItsRestaurant, Bilingual):
         null=True, blank=True, help_text="Portions each day starts with. Empty: counted today only."
     )
     stock_date = models.DateField(null=True, blank=True, editable=False)
+    # 打包费: added to each portion packed to take away (minor units).
+    packing_fee = models.PositiveIntegerField(
+        default=0, help_text="Added to each portion packed to take away (打包)."
+    )
     # 起售份数: the fewest portions one line may order.
     min_qty = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1)], help_text="The fewest portions per order."
@@ -106,11 +110,24 @@ class Dish(StaysWithItsRestaurant, Bilingual):
         ordering = ["category__sort_order", "sort_order", "pk"]
         verbose_name_plural = "dishes"
 
+    # A count moves under its row's lock, by rounds and voids (restaurant/menu/stock.py): a
+    # whole-row save of a dish read earlier (an admin page, a list's check box) must not write
+    # back the count it read. Such a save leaves these alone unless `write_count` is set (the
+    # admin sets it when a manager typed a new count).
+    COUNT_FIELDS = frozenset({"stock", "stock_date"})
+
     def save(self, *args, **kwargs):
         if self.category_id is not None:
             self.restaurant_id = self.category.restaurant_id
             if kwargs.get("update_fields") is not None and "category" in kwargs["update_fields"]:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "restaurant"}
+        whole = kwargs.get("update_fields") is None and not self._state.adding
+        if whole and self.pk is not None and not getattr(self, "write_count", False):
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.COUNT_FIELDS
+            ]
         super().save(*args, **kwargs)
 
     def clean(self):
@@ -120,11 +137,19 @@ class Dish(StaysWithItsRestaurant, Bilingual):
         )
         if not same:
             raise ValidationError({"station": "a station of this dish's restaurant"})
+        # A set meal is sent as its dishes (restaurant/kitchen/sets.py): counted by them.
+        counted = self.stock is not None or self.stock_par is not None
+        if counted and self.pk is not None and self.offers_dishes():
+            raise ValidationError({"stock": "A set meal is counted through its dishes."})
 
     @property
     def is_sold_out(self) -> bool:
         """Switched off by hand, or counted and none left."""
         return self.sold_out or self.stock == 0
+
+    def offers_dishes(self) -> bool:
+        """A set meal: its options name dishes (restaurant/kitchen/sets.py)."""
+        return Option.objects.filter(group__dishes=self.pk, dish__isnull=False).exists()
 
     def station_for(self, default: Station | None = None) -> Station | None:
         """Where this dish is made: its own station, else its category's, else ``default``
@@ -178,6 +203,10 @@ class Option(Bilingual):
             and self.dish.restaurant_id != self.group.restaurant_id
         ):
             raise ValidationError({"dish": "a dish of this group's restaurant"})
+        sets = Option.objects.filter(group__dishes=self.dish_id, dish__isnull=False)
+        if self.dish_id is not None and sets.exists():
+            # A set is sent as its dishes, one level deep (restaurant/kitchen/sets.py).
+            raise ValidationError({"dish": "A set meal cannot be a choice of another set."})
 
 
 class ServiceHours(models.Model):

@@ -42,7 +42,10 @@ def format_money(minor: int, currency: str, language: str | None = None) -> str:
 
 class MoneyField(forms.DecimalField):
     """A form field in the major unit (yuan) for a model field in minor units (fen): shows the
-    stored 1600 as 16.00, takes "16" or "16.5" and gives back 1600 or 1650."""
+    stored 1600 as 16.00, takes "16" or "16.5" and gives back 1600 or 1650. Left empty (where
+    not required): ``empty_value``."""
+
+    empty_value: int | None = None
 
     def __init__(self, *, currency: str, allow_negative: bool = False, **kwargs):
         self.currency = currency
@@ -63,7 +66,7 @@ class MoneyField(forms.DecimalField):
     def clean(self, value):
         major = super().clean(value)  # Decimal, no more decimals than the currency's
         if major is None:
-            return None
+            return self.empty_value
         try:
             return to_minor(major, self.currency)
         except ValueError as exc:
@@ -71,7 +74,7 @@ class MoneyField(forms.DecimalField):
 
     def has_changed(self, initial, data) -> bool:
         try:
-            value = self.clean(data) if data not in (None, "") else None
+            value = self.clean(data) if data not in (None, "") else self.empty_value
         except ValidationError:
             return True
         return value != initial

@@ -90,6 +90,8 @@ def dish_payload(dish: Dish, today=None) -> dict:
         **counted,
         # 起售份数: only where it is more than one (the rest of the menu stays as it was).
         **({"min_qty": dish.min_qty} if dish.min_qty > 1 else {}),
+        # 打包: what a portion packed to take away costs more; only where there is a fee.
+        **({"packing_fee": dish.packing_fee} if dish.packing_fee else {}),
         "option_groups": [
             {
                 "id": group.pk,

@@ -40,6 +40,18 @@ def stock_of(dish: Dish, today: datetime.date) -> int | None:
     return dish.stock_par
 
 
+def dish_is_set(dish: Dish) -> bool:
+    """A set meal (restaurant/kitchen/sets.py): it offers dishes as choices. It is sent as
+    those dishes, so it is counted through them, never itself."""
+    return dish.offers_dishes()
+
+
+def dish_is_out(dish: Dish, today: datetime.date) -> bool:
+    """Sold out on ``today``: switched off, or counted with none left today (a count of an
+    earlier day is the new day's start, though the upkeep has not stored it yet)."""
+    return dish.sold_out or stock_of(dish, today) == 0
+
+
 def stock_counts(*, restaurant: Restaurant) -> dict[int, int]:
     """{dish id: portions left today} of ``restaurant``'s counted dishes (the kitchen's
     snapshot: `dish_stock`)."""
@@ -85,14 +97,24 @@ def stock_take(
 
     The usual case is one statement a dish: a conditional decrement of today's count, which
     takes the row's lock and tests what is left in one go (a second round waits on the lock,
-    then tests what the first left). A count of an earlier day, or too few, goes the long way:
-    the row locked and read (`_counted`), the day started, the shortfall told."""
+    then tests what the first left). A count of an earlier day, or too few, goes the long way,
+    before the next dish: the row locked and read (`_counted`), the day started, the shortfall
+    told. Each dish is done, either way, in id order: every writer of counts locks in that
+    order, so two rounds (or a round and the day's upkeep) never wait on each other in a
+    circle."""
     short: dict[int, int] = {}
-    slow: list[int] = []
-    for pk in sorted(portions):  # one order for every writer of counts: no waiting in circles
+    for pk in sorted(portions):
         row = _decrement(pk, restaurant_id, portions[pk], today)
         if row is None:
-            slow.append(pk)
+            for dish in _counted(restaurant_id, [pk]):
+                count = stock_of(dish, today)
+                if count is None:  # a par-less count from an earlier day: uncounted today
+                    if dish.stock is not None:
+                        _store(dish, None, today)
+                elif count < portions[pk]:
+                    short[pk] = count
+                else:
+                    _store(dish, count - portions[pk], today)
             continue
         stock, sold_out, price = row
         dish = Dish(pk=pk, restaurant_id=restaurant_id, price=price, sold_out=bool(sold_out))
@@ -102,15 +124,6 @@ def stock_take(
             menu_dish_changed(dish=dish)
         else:
             menu_dish_changed(dish=dish, version=menu_version)
-    for dish in _counted(restaurant_id, slow) if slow else ():
-        count = stock_of(dish, today)
-        if count is None:  # a par-less count from an earlier day: uncounted today
-            if dish.stock is not None:
-                _store(dish, None, today)
-        elif count < portions[dish.pk]:
-            short[dish.pk] = count
-        else:
-            _store(dish, count - portions[dish.pk], today)
     if short:
         raise OpError(
             "sold_out",
@@ -178,6 +191,9 @@ def dish_set_stock(
     dish = Dish.objects.select_for_update().filter(pk=dish_id, restaurant=restaurant).first()
     if dish is None:
         raise OpError("not_found", "that dish is not on the menu", detail="dish", dish_id=dish_id)
+    if (stock is not None or par not in (None, ...)) and dish_is_set(dish):
+        raise OpError("bad_request", "a set meal is counted through its dishes", detail="stock",
+                      dish_id=dish_id)  # fmt: skip
     if par is not ...:
         Dish.objects.filter(pk=dish.pk).update(stock_par=par)
         dish.stock_par = par

@@ -64,7 +64,7 @@ def _station_name(station: Station) -> str:
 
 def _ticket_item(item: OrderItem) -> TicketItem:
     return TicketItem(qty=item.qty, name=item.name, options=list(item.option_names),
-                      note=item.note)  # fmt: skip
+                      note=item.note, takeaway=item.takeaway)  # fmt: skip
 
 
 def _job_make(*, station: Station, order: Order, ticket: Ticket, **fields) -> PrintJob:

@@ -29,6 +29,7 @@ class TicketItem:
     name: str
     options: list[str] = field(default_factory=list)
     note: str = ""
+    takeaway: bool = False  # 打包: packed to take away (a line of its own, big, under the dish)
 
 
 @dataclass
@@ -70,7 +71,8 @@ class _Slip:
 
 def ticket_render(ticket: Ticket) -> bytes:
     """The slip as the printer takes it: banner, restaurant, station, table big, round and
-    time, each dish big with its options and note, the job's number, buzzer and cut."""
+    time, each dish big with its options and note (and "打包 TO GO" under a dish packed to
+    take away), the job's number, buzzer and cut."""
     slip = _Slip()
     if ticket.reprint:
         slip.line("** 重印 REPRINT **", size=2, bold=True, align="center")
@@ -90,6 +92,8 @@ def ticket_render(ticket: Ticket) -> bytes:
     slip.line(RULE)
     for item in ticket.items:
         slip.line(f"{item.qty} × {item.name}", size=2, bold=True)
+        if item.takeaway:
+            slip.line("  ** 打包 TO GO **", size=2, bold=True)
         if item.options:
             slip.line("  " + "、".join(item.options), size=2)
         if item.note:

@@ -755,6 +755,7 @@ def demo_load(*, only: str | None = None, evening: bool | None = None) -> list[R
                 _stations_load(restaurant, demo.stations)
                 _adjust_reasons_load(restaurant)
                 _tags_load(restaurant)
+                _packing_load(restaurant)
                 if evening:
                     _till_load(restaurant, demo, fresh=False)
                 continue
@@ -764,6 +765,7 @@ def demo_load(*, only: str | None = None, evening: bool | None = None) -> list[R
             _stations_load(restaurant, demo.stations)
             _adjust_reasons_load(restaurant)
             _tags_load(restaurant)
+            _packing_load(restaurant)
             for table in tables_add(restaurant=restaurant, count=len(demo.tables)):
                 table.label = dict(demo.tables)[table.number]
                 table.save(update_fields=["label"])
@@ -903,6 +905,26 @@ def _tags_load(restaurant: Restaurant) -> None:
     for level in (1, 2, 3):
         names = [name for name, (spice, *_) in marks.items() if spice == level]
         restaurant.dishes.filter(name__in=names, spice=0).update(spice=level)
+    menu_version_bump(restaurant_id=restaurant.pk)
+
+
+# 打包费: what packing a portion to take away costs (minor units), by dish name: soups and
+# noodles travel in a box of their own.
+PACKING = {
+    "shuxiang": {"酸辣汤": 200, "老火靓汤": 200, "番茄蛋花汤": 200, "西湖牛肉羹": 200,
+                 "担担面": 100, "干炒牛河": 100},
+    "dimsum": {"干炒牛河": 200},
+}  # fmt: skip
+
+
+def _packing_load(restaurant: Restaurant) -> None:
+    """The demo's packing fees; nothing if a dish of the restaurant has one (a demo loaded
+    before fees existed gets them once). Set in bulk: the menu version is bumped here."""
+    fees = PACKING.get(restaurant.slug)
+    if not fees or restaurant.dishes.filter(packing_fee__gt=0).exists():
+        return
+    for name, fee in fees.items():
+        restaurant.dishes.filter(name=name).update(packing_fee=fee)
     menu_version_bump(restaurant_id=restaurant.pk)
 
 

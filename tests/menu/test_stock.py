@@ -6,6 +6,7 @@ import datetime
 
 import msgspec
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from restaurant.dining.models import CartLine
@@ -191,8 +192,13 @@ def test_the_kitchen_counts_a_dish_within_its_own_restaurant_and_role(menu):
                                          "stock": 1})  # fmt: skip
     assert refused.value.code == "not_found"
     assert Dish.objects.get(pk=other.rice.pk).stock is None
+    for stock, par in ((-1, None), (10000, None), (5, -1)):
+        with pytest.raises(OpError) as refused:
+            staff_op(cook, menu.restaurant, {"type": "dish.set_stock", "dish_id": menu.rice.pk,
+                                             "stock": stock, "par": par})  # fmt: skip
+        assert refused.value.extra["detail"] == "stock"
     with pytest.raises(msgspec.ValidationError):
-        msgspec.convert({"type": "dish.set_stock", "id": "x", "dish_id": 1, "stock": -1},
+        msgspec.convert({"type": "dish.set_stock", "id": "x", "dish_id": 1, "stock": "5"},
                         protocol.DishSetStock)  # fmt: skip
     with pytest.raises(OpError):
         dish_set_stock(restaurant=menu.restaurant, dish_id=menu.rice.pk, stock=True)
@@ -249,3 +255,39 @@ def test_a_dish_made_uncounted_today_stays_so_whatever_its_par(menu):
     rice = Dish.objects.get(pk=rice.pk)
     assert (rice.stock, rice.stock_par) == (None, 20)
     assert stock_day_roll() == 0  # the same day: nothing to start
+
+
+def test_a_round_locks_its_counted_dishes_in_id_order_whichever_way_each_goes(menu, monkeypatch):
+    """Every writer of counts locks dishes in id order, so two rounds (or a round and the
+    day's upkeep) never wait on each other in a circle, which PostgreSQL ends by killing one
+    as a deadlock. Here the lower dish takes the slow path (yesterday's count) and the higher
+    the fast one: the lower must still be locked first. (Locking the fast ones first and the
+    slow ones after did deadlock.)"""
+    from restaurant.menu import stock
+
+    low, high = sorted([menu.rice, menu.chicken], key=lambda d: d.pk)
+    dish_set_stock(restaurant=menu.restaurant, dish_id=low.pk, stock=3, par=10)
+    dish_set_stock(restaurant=menu.restaurant, dish_id=high.pk, stock=10)
+    yesterday = business_date(menu.restaurant) - datetime.timedelta(days=1)
+    Dish.objects.filter(pk=low.pk).update(stock_date=yesterday)
+    locked = []
+    decrement, counted_ = stock._decrement, stock._counted
+
+    def tracing_decrement(pk, *args):
+        row = decrement(pk, *args)
+        if row is not None:
+            locked.append(pk)
+        return row
+
+    def tracing_counted(restaurant_id, dish_ids):
+        rows = counted_(restaurant_id, dish_ids)
+        locked.extend(d.pk for d in rows)
+        return rows
+
+    monkeypatch.setattr(stock, "_decrement", tracing_decrement)
+    monkeypatch.setattr(stock, "_counted", tracing_counted)
+    with transaction.atomic():
+        stock.stock_take(restaurant_id=menu.restaurant.pk, portions={low.pk: 1, high.pk: 1},
+                         today=business_date(menu.restaurant), menu_version=1)  # fmt: skip
+    assert locked == [low.pk, high.pk]
+    assert (count(low), count(high)) == (9, 9)

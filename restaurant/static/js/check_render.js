@@ -101,6 +101,7 @@ function dishRow(line) {
   const owners = line.owners.length ? line.owners.map((id) => chip(id)) : [h("span", { class: "chip" }, t("theTable"))];
   const tags = [];
   if (line.shared) tags.push(h("span", { class: "tag" }, t("shared")));
+  if (line.takeaway) tags.push(h("span", { class: "tag" }, t("toGo"))); // 打包: the fee is in its price
   if (line.comped) tags.push(h("span", { class: "tag" }, t("comped")));
   if (line.locked) tags.push(h("span", { class: "tag is-locked" }, t("locked")));
   const sub = (line.options || []).join(listSep);

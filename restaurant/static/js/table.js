@@ -14,10 +14,8 @@ for (const dialog of document.querySelectorAll("dialog.sheet")) {
 $("#ended-reload").addEventListener("click", () => location.reload());
 
 // --- Joining
-// The page's GET made nothing (link previews and crawlers fetch it too): the diner is made, or found
-// again, by POST join/. Where no meal is open and this browser's last meal here has ended, the
-// server asks first (409 `ended`): an old tab, or a reload of it, must not start a new meal by
-// itself. Only "Start a new order" does (`new=1`).
+// By POST join/, not the page's GET (link previews fetch it too). A browser whose last meal here
+// ended gets 409 `ended`: an old tab must not start a new meal; "Start a new order" does (`new=1`).
 const JOIN_RETRY_MAX = 10000;
 
 async function postJoin(startNew) {

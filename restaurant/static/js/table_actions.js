@@ -80,7 +80,7 @@ function putBack() {
   S.undo = null;
   render();
   refreshConfirm();
-  sock.send("cart.add", { dish_id: line.dish_id, qty, options: line.options, note: line.note, added_by: line.added_by, shared: line.shared })
+  sock.send("cart.add", { dish_id: line.dish_id, qty, options: line.options, note: line.note, added_by: line.added_by, shared: line.shared, takeaway: line.takeaway })
     .catch(showError);
 }
 

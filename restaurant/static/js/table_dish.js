@@ -33,8 +33,8 @@ export function openDish(dishId) {
     h("p", { class: "price big" }, money(dish.price)),
     least(dish) > 1 ? h("p", { class: "rule is-required" }, t("minQty", { n: least(dish) })) : null,
     dish.option_groups.map(optionGroup),
-    h("label", { class: "option" }, h("input", { type: "checkbox", id: "dish-shared" }), // the check splits it
-      h("span", { class: "option-name" }, t("sharedAll"))),
+    toggle("dish-shared", t("sharedAll")), // the check splits it
+    toggle("dish-togo", t("takeaway"), dish.packing_fee), // 打包, +its fee
     noteField(),
   );
   updateDishSheet();
@@ -100,6 +100,10 @@ function optionGroup(group) {
     group.options.map((o) => row(o.id, localName(o), o.price, o.sold_out)));
 }
 
+const picked = () => [...chosen.picks.values()].flatMap((set) => [...set]).sort((a, b) => a - b);
+const toggle = (id, label, fee) => h("label", { class: "option" }, h("input", { type: "checkbox", id }),
+  h("span", { class: "option-name" }, label), fee ? h("span", { class: "option-price" }, `+${money(fee)}`) : null);
+
 function noteField() {
   const counter = h("span", { class: "counter", "aria-hidden": "true" }, "0/140");
   const area = h("textarea", { id: "dish-note", name: "note", maxlength: "140", rows: "2",
@@ -112,10 +116,9 @@ function noteField() {
 function updateDishSheet() {
   const { dish, qty, picks } = chosen;
   const missing = [];
-  let unit = dish.price;
+  const unit = unitPrice(dish, picked(), $("#dish-togo").checked);
   for (const group of dish.option_groups) {
     const set = picks.get(group.id);
-    for (const id of set) unit += S.options.get(id)?.price || 0;
     if (set.size < group.min) missing.push(localName(group));
     if (group.max > 1) {
       // Past the group's max, the remaining boxes are disabled instead of failing on "Add".
@@ -135,6 +138,7 @@ function updateDishSheet() {
 
 dishSheet.addEventListener("change", (e) => {
   const input = e.target;
+  if (input.id === "dish-togo" && chosen) return updateDishSheet(); // its fee
   if (!input.dataset.group || !chosen) return;
   const set = chosen.picks.get(Number(input.dataset.group));
   if (input.type === "radio") set.clear();
@@ -157,20 +161,21 @@ dishSheet.addEventListener("click", (e) => {
 $("#dish-form").addEventListener("submit", (e) => {
   e.preventDefault();
   if (!chosen || $("#dish-add").disabled) return;
-  const { dish, qty, picks } = chosen;
-  const options = [...picks.values()].flatMap((set) => [...set]).sort((a, b) => a - b);
+  const { dish, qty } = chosen;
+  const options = picked();
   const note = $("#dish-note").value.trim().slice(0, 140);
   const shared = $("#dish-shared").checked || undefined; // only when true
+  const takeaway = $("#dish-togo").checked || undefined;
   closeSheet(dishSheet);
   let queued = null;
   if (sock.state !== "online") {
-    queued = { line_id: `q${++queuedCount}`, dish_id: dish.id, qty, options, note, shared, added_by: S.me,
-      price: unitPrice(dish, options), queued: true, until: null };
+    queued = { line_id: `q${++queuedCount}`, dish_id: dish.id, qty, options, note, shared, takeaway, added_by: S.me,
+      price: unitPrice(dish, options, takeaway), queued: true, until: null };
     S.queued.set(queued.line_id, queued);
     toast(t("queued"));
     render();
   }
-  sock.send("cart.add", { dish_id: dish.id, qty, options, note, shared })
+  sock.send("cart.add", { dish_id: dish.id, qty, options, note, shared, takeaway })
     .then((ack) => {
       if (queued) queued.until = ack.seq; // drawn until the event with that seq is applied
       settlePending();

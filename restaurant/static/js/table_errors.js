@@ -1,6 +1,5 @@
-// What went wrong, in the diner's language. The server's `message` is for developers (English,
-// and it may name ids): the page never shows it. It says what happened from the error's `code`
-// and `detail` (docs/protocol.md), with names from the menu it has, or from the error itself.
+// What went wrong, in the diner's language: from the error's `code` and `detail` (docs/protocol.md)
+// with names from the menu or the error; never its `message` (English, may name ids).
 
 import { $, EN, LOCALE, listSep, localName, toast } from "./ui.js";
 import { S, dishName, sock, t } from "./table_state.js";

@@ -155,6 +155,8 @@ export function applyEvent(ev) {
       // Cart lines carry the server's unit price: ask for fresh ones rather than guess.
       if (repriced && [...S.cart.values()].some((l) => l.dish_id === dish.id)) sock.send("sync").catch(() => {});
       closeDishIfSoldOut(dish);
+      // A set meal's choice of this dish comes and goes with it: fetch the menu's word on it.
+      if ([...S.dishes.values()].some((d) => d.option_groups.some((g) => g.options.some((o) => o.dish_id === dish.id)))) menuSoon();
       refreshConfirm();
       break;
     }

@@ -48,7 +48,8 @@ function avatar(diner, extra = "") {
   );
 }
 
-const sharedTag = (x) => x.shared && h("span", { class: "shared-tag" }, t("shared"));
+const badge = (on, text) => on && h("span", { class: "shared-tag" }, t(text));
+const sharedTag = (x) => [badge(x.shared, "shared"), badge(x.takeaway, "toGo")]; // 打包: to go
 
 export const dot = (color) => h("span", { class: "dot", style: `--c:${color}`, "aria-hidden": "true" });
 

@@ -28,11 +28,9 @@ export const S = {
   tags: new Map(), // tag_id -> tag (the restaurant's, in its order)
   menuVersion: null,
   snapshotMenuVersion: null,
-  // Quantities this page asked for and the server has not confirmed yet, so a tap shows at once
-  // (and, offline, shows what will be sent). `until`: the ack's seq, once it came.
+  // Asked, not yet confirmed: a tap shows at once (offline: what will be sent). `until`: the ack's seq.
   pending: new Map(), // line_id -> {qty, until}
-  // Dishes added while offline: drawn as lines "waiting to send" until the server has them
-  // (an ack with a seq this page has reached), so the diner sees nothing was lost.
+  // Added offline: lines "waiting to send" until the server has them (an ack's seq reached).
   queued: new Map(), // local key -> line-like {line_id: key, dish_id, qty, options, note, price, until}
   flash: new Map(), // line_id -> when someone else changed it (ms): the line glows briefly
   calls: new Map(), // call_id -> the table's waiter calls (sent, seen, done)
@@ -66,8 +64,8 @@ export function optionNames(ids, frozen = []) {
   }).filter(Boolean).join(listSep);
 }
 
-export function unitPrice(dish, options) {
-  return options.reduce((sum, id) => sum + (S.options.get(id)?.price || 0), dish.price);
+export function unitPrice(dish, options, takeaway) {
+  return options.reduce((sum, id) => sum + (S.options.get(id)?.price || 0), dish.price + (takeaway && dish.packing_fee || 0));
 }
 
 // The menu from /api/menu/, indexed by dish and option.

@@ -1,7 +1,6 @@
-// On a diner's first arrival at a meal, the page asks once what the table should call them
-// (they may skip it): otherwise they stay "Guest N" beside everything they add and on the bill.
-// A card above the menu, not a dialog. The server shows it to an arriving browser from the
-// first paint; shown late, it would push the menu down. This only hides it.
+// A diner's first arrival: what should the table call them (else "Guest N" on all they add and
+// the bill)? A card above the menu, drawn by the server from the first paint (drawn late, it
+// would push the menu down); this only hides it.
 
 import { $, toast } from "./ui.js";
 import { errorText } from "./table_errors.js";

@@ -113,6 +113,7 @@ export function tillRender({ t, m, can }) {
     const tappable = (can.check_split || can.check_discount) && !check.closed;
     const what = [
       h("span", { class: "till-line-name" }, `${line.qty} × ${line.name}`),
+      line.takeaway ? h("span", { class: "till-tag" }, t("toGo")) : null, // 打包: the fee is in its price
       line.options?.length ? h("span", { class: "till-line-options" }, line.options.join(" · ")) : null,
       owners(check, line),
     ];

@@ -91,6 +91,8 @@ function applyEvent(ev) {
       if (ev.version === S.menuVersion + 1) S.menuVersion = ev.version;
       else if (ev.version > S.menuVersion) loadMenu();
       closeIfSoldOut(dish);
+      // A set meal's choice of this dish comes and goes with it: fetch the menu's word on it.
+      if ([...S.dishes.values()].some((d) => d.option_groups.some((g) => g.options.some((o) => o.dish_id === dish.id)))) loadMenu();
       break;
     }
     case "menu.changed":

@@ -61,14 +61,23 @@ function sharedField() {
     h("span", { class: "option-name" }, t("sharedAll")));
 }
 
-// The dish's sheet: its options, whether the table shares it, a quantity and a note.
+// Packed to take away (打包): each portion costs the dish's packing fee more.
+function takeawayField(dish) {
+  return h("label", { class: "option" },
+    h("input", { type: "checkbox", id: "dish-togo", name: "takeaway" }),
+    h("span", { class: "option-name" }, t("takeaway")),
+    dish.packing_fee ? h("span", { class: "option-price" }, `+${money(dish.packing_fee)}`) : null);
+}
+
+// The dish's sheet: its options, whether the table shares it or takes it away, a quantity and
+// a note.
 export function openDish(dish) {
   if (!dish || dish.sold_out) return;
   chosen = { dish, qty: least(dish), picks: new Map(dish.option_groups.map((g) => [g.id, new Set()])) };
   $("#dish-title").textContent = localName(dish);
   fill($("#dish-body"), h("p", { class: "price big" }, money(dish.price)),
     least(dish) > 1 ? h("p", { class: "rule is-required" }, t("minQty", { n: least(dish) })) : null,
-    dish.option_groups.map(optionGroup), sharedField(), noteField());
+    dish.option_groups.map(optionGroup), sharedField(), takeawayField(dish), noteField());
   update();
   openDialog(sheet);
 }
@@ -80,7 +89,7 @@ export function closeIfSoldOut(dish) {
 function update() {
   const { dish, qty, picks } = chosen;
   const missing = [];
-  let unit = dish.price;
+  let unit = dish.price + ($("#dish-togo").checked ? dish.packing_fee || 0 : 0);
   for (const group of dish.option_groups) {
     const set = picks.get(group.id);
     for (const id of set) unit += S.options.get(id)?.price || 0;
@@ -102,6 +111,7 @@ function update() {
 
 sheet.addEventListener("change", (e) => {
   const input = e.target;
+  if (input.id === "dish-togo" && chosen) return update(); // the price with the fee
   if (!input.dataset.group || !chosen) return;
   const set = chosen.picks.get(Number(input.dataset.group));
   if (input.type === "radio") set.clear();
@@ -126,13 +136,14 @@ $("#dish-form").addEventListener("submit", (e) => {
   const { dish, qty, picks } = chosen;
   const options = [...picks.values()].flatMap((set) => [...set]).sort((a, b) => a - b);
   closeDialog(sheet);
-  send(dish, qty, options, $("#dish-note").value.trim().slice(0, 140), $("#dish-shared").checked);
+  send(dish, qty, options, $("#dish-note").value.trim().slice(0, 140), $("#dish-shared").checked,
+    $("#dish-togo").checked);
 });
 
 // Sent at once when online; offline, the socket keeps the op and sends it after the next
-// snapshot (same op id: applied once). `shared` goes only when true.
-function send(dish, qty, options, note, shared) {
-  sock.send("cart.add", { dish_id: dish.id, qty, options, note, ...(shared && { shared }) })
+// snapshot (same op id: applied once). `shared` and `takeaway` go only when true.
+function send(dish, qty, options, note, shared, takeaway) {
+  sock.send("cart.add", { dish_id: dish.id, qty, options, note, ...(shared && { shared }), ...(takeaway && { takeaway }) })
     .then(() => toast(t("added", { qty, dish: localName(dish) }), "is-ok", { key: "cart" }))
     .catch((err) => toast(t("failed", { message: err.message }), "is-error"))
     .finally(onChange);

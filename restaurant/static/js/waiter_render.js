@@ -54,8 +54,10 @@ export function renderMenu() {
   fill($("#dishes"), sections.length ? sections : h("p", { class: "muted" }, t("noMatch", { q: S.query })));
 }
 
-// A dish added as shared by the table (the check splits it among the diners).
-const sharedTag = (x) => x.shared && [" ", h("span", { class: "w-tag" }, t("shared"))];
+// A dish added as shared by the table (the check splits it among the diners); one packed to
+// take away (打包: its price holds the fee).
+const badge = (on, text) => (on ? [" ", h("span", { class: "w-tag" }, t(text))] : []);
+const sharedTag = (x) => [...badge(x.shared, "shared"), ...badge(x.takeaway, "toGo")];
 
 function lineRow(line) {
   const options = line.options.map((id) => S.options.get(id)).filter(Boolean).map(localName).join(listSep);
