@@ -91,6 +91,9 @@ def check_payload(
             # and not claimed since.
             "shared": len(rows) > 1 or (not rows and item.shared),
             "takeaway": item.takeaway,  # 打包: its unit price holds the packing fee
+            # 套餐: a part of a set meal (its share of the set's price), and which set.
+            **({"set_name": item.set_name, "set_dish_id": item.set_dish_id,
+                "set_line": item.set_line} if item.set_name else {}),
             "claimed": len(rows) == 1,
             "round": item.order.round,
             "discounts": [_discount(d, names=names) for d in item.discounts.all()],

@@ -165,7 +165,7 @@ def _apply(
             unit_price=item.unit_price, station_id=item.station_id, status=item.status,
             status_changed_at=item.status_changed_at, target_at=item.target_at,
             nudged_at=item.nudged_at, nudges=item.nudges, comped=item.comped, split_from=item,
-            set_name=item.set_name, set_line=item.set_line,
+            set_name=item.set_name, set_line=item.set_line, set_dish_id=item.set_dish_id,
         )  # fmt: skip
         target = part
     if adjustment.kind == K.VOID:

@@ -103,6 +103,10 @@ class OrderItem(models.Model):
     # (restaurant/kitchen/sets.py); `set_line` groups the parts of one set line of a round.
     set_name = models.CharField(max_length=80, blank=True)
     set_line = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The set meal itself, so that pages name it in their language (the name as sent stays).
+    set_dish = models.ForeignKey(
+        Dish, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # A part of a sent item taken back or comped on its own (2 of 3 bowls): the row it was
     # split from (restaurant/kitchen/adjustments.py).
     split_from = models.ForeignKey(

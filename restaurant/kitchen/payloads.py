@@ -45,7 +45,11 @@ def order_payload(order: Order) -> dict:
 
 
 def _set_of(item: OrderItem) -> dict:
-    return {"set_name": item.set_name, "set_line": item.set_line} if item.set_name else {}
+    """套餐: a part of a set meal names it (as sent; `set_dish_id` for its name in another
+    language) and its line in the round. Other items carry none of these keys."""
+    if not item.set_name:
+        return {}
+    return {"set_name": item.set_name, "set_dish_id": item.set_dish_id, "set_line": item.set_line}
 
 
 def meal_of(session) -> dict:

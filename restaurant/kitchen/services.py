@@ -168,7 +168,7 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
         if n in parts:
             for part in parts[n]:
                 items.append(item(line, part.dish, part.unit_price, part.option_ids,
-                                  part.option_names, set_name=line.dish.name,
+                                  part.option_names, set_name=line.dish.name, set_dish=line.dish,
                                   set_line=n + 1))  # fmt: skip
         else:
             names = [options[i].name for i in line.options if i in options]

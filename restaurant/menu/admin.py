@@ -228,6 +228,19 @@ class OptionGroupForm(forms.ModelForm):
         if self.instance.pk is not None:
             self.fields["dishes"].initial = list(self.instance.dishes.values_list("pk", flat=True))
 
+    def clean(self):
+        # A group of dish choices makes a set of each dish it is offered on: none may be
+        # counted (a set is counted through its dishes). Its saved options are asked here;
+        # a new one's, on their own rows (OptionChoicesFormSet).
+        data = super().clean()
+        sets = self.instance.pk is not None and self.instance.options.filter(dish__isnull=False)
+        counted = [
+            d for d in data.get("dishes") or [] if d.stock is not None or d.stock_par is not None
+        ]
+        if sets and sets.exists() and counted:
+            self.add_error("dishes", f"{counted[0].name} is counted: a set meal cannot be.")
+        return data
+
 
 @admin.register(OptionGroup)
 class OptionGroupAdmin(RestaurantScoped, admin.ModelAdmin):
@@ -313,6 +326,16 @@ class DishForm(forms.ModelForm):
             self.fields["count_shown"].initial = count_text(
                 self.instance.stock, self.instance.stock_par
             )
+
+    def clean(self):
+        # A set meal (groups whose options name dishes) is counted through its dishes: asked
+        # of the groups posted here, not of those saved (Dish.clean sees only those).
+        data = super().clean()
+        counted = data.get("stock") is not None or data.get("stock_par") is not None
+        groups = data.get("option_groups") or []
+        if counted and Option.objects.filter(group__in=groups, dish__isnull=False).exists():
+            self.add_error("stock", "A set meal is counted through its dishes.")
+        return data
 
 
 @admin.register(Dish)

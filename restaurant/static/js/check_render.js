@@ -102,6 +102,7 @@ function dishRow(line) {
   const tags = [];
   if (line.shared) tags.push(h("span", { class: "tag" }, t("shared")));
   if (line.takeaway) tags.push(h("span", { class: "tag" }, t("toGo"))); // 打包: the fee is in its price
+  if (line.set_name) tags.push(h("span", { class: "tag" }, line.set_name)); // 套餐: its share of the set
   if (line.comped) tags.push(h("span", { class: "tag" }, t("comped")));
   if (line.locked) tags.push(h("span", { class: "tag is-locked" }, t("locked")));
   const sub = (line.options || []).join(listSep);

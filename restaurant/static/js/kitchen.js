@@ -241,9 +241,11 @@ function dishRow(dish) {
   const out = S.soldOut.has(dish.id);
   const busy = S.busyDishes.has(dish.id);
   const left = S.stock.get(dish.id);
+  // A set meal (its options name dishes) is counted through its dishes, never itself.
+  const isSet = dish.option_groups.some((g) => g.options.some((o) => o.dish_id));
   return h("li", { class: "dish-row" },
     // 限量: how many portions are left today; a tap sets the count.
-    h("button", { type: "button", class: `ds-count${left == null ? "" : " is-counted"}`,
+    isSet ? null : h("button", { type: "button", class: `ds-count${left == null ? "" : " is-counted"}`,
       "data-count": dish.id, disabled: busy, "aria-label": t("countOf", { dish: localName(dish) }) },
       left == null ? t("count") : t("countLeft", { n: left })),
     h("button", {

@@ -89,6 +89,7 @@ export function stationName(id) {
 export function errorText(err) {
   // A person kept to one station touched another's dish.
   if (err.code === "forbidden" && err.reply?.action === "station") return t("err_station");
+  if (err.reply?.detail === "stock") return t("countInvalid"); // a count the server refused
   const key = `err_${err.code}`;
   return t.has(key) ? t(key) : t("err_other", { message: err.message || err.code });
 }

@@ -53,7 +53,7 @@ function tile(order, item, at) {
       h("span", { class: "tc-what" },
         h("span", { class: "tc-name" }, dish),
         options.length ? h("span", { class: "tc-options" }, options.join(" · ")) : null,
-        item.set_name ? h("span", { class: "tc-options" }, item.set_name) : null, // 套餐: a part of it
+        item.set_name ? h("span", { class: "tc-options" }, dishName(item.set_dish_id, item.set_name)) : null, // 套餐: a part of it
         item.takeaway ? h("span", { class: "tc-togo" }, t("toGo")) : null, // 打包
         item.note ? h("span", { class: "tc-note" }, icon("note"), h("span", {}, item.note)) : null,
         h("span", { class: "st-marks" }, chip(item), marks(item, at),

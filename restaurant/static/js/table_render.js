@@ -271,7 +271,7 @@ export function renderOrders() {
         h("div", { class: "line-main" },
           h("span", { class: "line-name" }, `${item.qty} × ${dishName(item.dish_id, item.name)}`),
           item.options.length ? h("span", { class: "line-options" }, optionNames(item.options, item.option_names)) : null,
-          item.set_name ? h("span", { class: "line-options" }, item.set_name) : null, // 套餐: of which set
+          item.set_name ? h("span", { class: "line-options" }, dishName(item.set_dish_id, item.set_name)) : null, // 套餐: of which set
           item.note ? h("span", { class: "line-note" }, `“${item.note}”`) : null,
           sharedTag(item),
           h("span", { class: "line-by" }, dot(S.diners.get(item.added_by)?.color || "#999"), dinerName(item.added_by)),

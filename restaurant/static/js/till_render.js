@@ -114,6 +114,7 @@ export function tillRender({ t, m, can }) {
     const what = [
       h("span", { class: "till-line-name" }, `${line.qty} × ${line.name}`),
       line.takeaway ? h("span", { class: "till-tag" }, t("toGo")) : null, // 打包: the fee is in its price
+      line.set_name ? h("span", { class: "till-tag" }, line.set_name) : null, // 套餐: its share of the set
       line.options?.length ? h("span", { class: "till-line-options" }, line.options.join(" · ")) : null,
       owners(check, line),
     ];

@@ -115,7 +115,7 @@ export function renderOrders() {
       h("span", { class: "muted small" }, t("sentBy", { name: dinerName(order.by), time: clock(order.created_at) }))),
     h("ul", {}, order.items.map((item) => h("li", { class: `w-item is-${item.status}${item.comped ? " is-comped" : ""}` },
       h("span", {}, `${dishName(item.dish_id, item.name)} × ${item.qty}`, sharedTag(item),
-        item.set_name ? h("small", { class: "muted" }, ` · ${item.set_name}`) : null), // 套餐
+        item.set_name ? h("small", { class: "muted" }, ` · ${dishName(item.set_dish_id, item.set_name)}`) : null), // 套餐
       h("span", { class: "w-item-state" }, item.comped ? `${t(`item_${item.status}`)} · ${t("comped")}` : t(`item_${item.status}`)),
       adjustable(item, order)
         ? h("button", { type: "button", class: "w-item-more", "data-adjust": item.item_id, "aria-label": t("adjustDish") }, "⋯")
