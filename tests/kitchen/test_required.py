@@ -11,25 +11,10 @@ from restaurant.kitchen.services import order_status_set
 from restaurant.menu.models import Category
 from restaurant.menu.signals import menu_version_bump
 from restaurant.realtime.errors import OpError
-from tests.dining.helpers import apply, arrive
+from tests.dining.helpers import add, arrive, op, submit
 from tests.support.people import staff_user
 
 pytestmark = pytest.mark.django_db
-
-_ids = iter(range(1, 10**6))
-
-
-def op(diner, **message):
-    return apply(diner, {"id": f"op-{next(_ids)}", **message})
-
-
-def add(diner, dish, qty=1):
-    return op(diner, type="cart.add", dish_id=dish.pk, qty=qty, options=[], note="")
-
-
-def submit(diner):
-    seq = DiningSession.objects.get(pk=diner.session_id).seq
-    return op(diner, type="order.submit", seq=seq)
 
 
 @pytest.fixture

@@ -14,20 +14,10 @@ from restaurant.kitchen.models import Order
 from restaurant.kitchen.payloads import order_payload
 from restaurant.menu.models import Category, Dish, Option, OptionGroup
 from restaurant.menu.stock import dish_set_stock
-from tests.dining.helpers import apply, arrive
+from tests.dining.helpers import arrive, op, submit
 from tests.venues.test_admin import signed_in
 
 pytestmark = pytest.mark.django_db
-_ids = iter(range(1, 10**6))
-
-
-def op(diner, **message):
-    return apply(diner, {"id": f"atk2-{next(_ids)}", **message})
-
-
-def submit(diner):
-    seq = DiningSession.objects.get(pk=diner.session_id).seq
-    return op(diner, type="order.submit", seq=seq)
 
 
 @pytest.fixture

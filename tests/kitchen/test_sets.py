@@ -6,7 +6,6 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import ValidationError
 
-from restaurant.dining.models import DiningSession
 from restaurant.kitchen.items import item_status_set
 from restaurant.kitchen.models import Order
 from restaurant.kitchen.payloads import order_payload
@@ -17,21 +16,10 @@ from restaurant.menu.services import dish_set_sold_out
 from restaurant.menu.stock import dish_set_stock
 from restaurant.realtime.errors import OpError
 from restaurant.venues.models import Restaurant, Station
-from tests.dining.helpers import apply, arrive
+from tests.dining.helpers import arrive, op, submit
 from tests.factories import make_menu
 
 pytestmark = pytest.mark.django_db
-
-_ids = iter(range(1, 10**6))
-
-
-def op(diner, **message):
-    return apply(diner, {"id": f"op-{next(_ids)}", **message})
-
-
-def submit(diner):
-    seq = DiningSession.objects.get(pk=diner.session_id).seq
-    return op(diner, type="order.submit", seq=seq)
 
 
 @pytest.fixture

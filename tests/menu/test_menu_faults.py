@@ -9,7 +9,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from restaurant.dining.models import DiningSession
 from restaurant.kitchen.models import Order
 from restaurant.kitchen.services import order_status_set
 from restaurant.menu.models import Category, Dish, Option, OptionGroup
@@ -19,26 +18,11 @@ from restaurant.menu.signals import menu_version_bump
 from restaurant.menu.stock import dish_set_stock
 from restaurant.realtime.errors import OpError
 from restaurant.venues.models import Restaurant, Station
-from tests.dining.helpers import apply, arrive
+from tests.dining.helpers import add, arrive, op, submit
 from tests.factories import make_menu
 from tests.venues.test_admin import signed_in
 
 pytestmark = pytest.mark.django_db
-
-_ids = iter(range(1, 10**6))
-
-
-def op(diner, **message):
-    return apply(diner, {"id": f"atk-{next(_ids)}", **message})
-
-
-def add(diner, dish, qty=1, options=()):
-    return op(diner, type="cart.add", dish_id=dish.pk, qty=qty, options=list(options), note="")
-
-
-def submit(diner):
-    seq = DiningSession.objects.get(pk=diner.session_id).seq
-    return op(diner, type="order.submit", seq=seq)
 
 
 def count(dish):

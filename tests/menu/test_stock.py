@@ -3,6 +3,7 @@ sold out everywhere, a round asking for more than is left gets `sold_out` with w
 changes nothing, a void or a cancel gives portions back, and each business day starts again."""
 
 import datetime
+import uuid
 
 import msgspec
 import pytest
@@ -20,28 +21,11 @@ from restaurant.menu.stock import dish_set_stock, stock_day_roll
 from restaurant.realtime.errors import OpError
 from restaurant.venues.days import business_date
 from restaurant.venues.models import Restaurant
-from tests.dining.helpers import apply, arrive
+from tests.dining.helpers import add, arrive, op, submit
 from tests.factories import make_menu
 from tests.support.people import staff_user
 
 pytestmark = pytest.mark.django_db
-
-_ids = iter(range(1, 10**6))
-
-
-def op(diner, **message) -> int:
-    return apply(diner, {"id": f"op-{next(_ids)}", **message})
-
-
-def add(diner, dish, qty=1):
-    return op(diner, type="cart.add", dish_id=dish.pk, qty=qty, options=[], note="")
-
-
-def submit(diner):
-    from restaurant.dining.models import DiningSession
-
-    seq = DiningSession.objects.get(pk=diner.session_id).seq
-    return op(diner, type="order.submit", seq=seq)
 
 
 def count(dish) -> int | None:
@@ -169,7 +153,7 @@ def test_a_round_counts_from_the_new_day_even_before_the_upkeep(menu):
 
 
 def staff_op(user, restaurant, message):
-    message = {"id": f"s-{next(_ids)}", **message}
+    message = {"id": f"s-{uuid.uuid4().hex}", **message}
     op = msgspec.convert(message, protocol.KITCHEN_OPS[message["type"]])
     staff = ops.Staff(user.pk, user.memberships.get(restaurant=restaurant).role, restaurant)
     ops.staff_op_apply(staff=staff, op_id=message["id"], op=op)
