@@ -124,8 +124,9 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
     options = options_by_id(i for line in lines for i in line.options)
     _refuse_sold_out_options(lines, options)
 
-    # 套餐: a set meal's line goes to the kitchen as its parts (restaurant/kitchen/sets.py).
     _refuse_options_not_offered(session, lines)
+
+    # 套餐: a set meal's line goes to the kitchen as its parts (restaurant/kitchen/sets.py).
     today = business_date_from(session.day_starts_at)
     parts = set_parts(lines, options, restaurant_id=session.restaurant_id, today=today)
 
