@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET
 
 from restaurant.kitchen.adjustments import adjust_reasons
 from restaurant.kitchen.models import OrderItem
-from restaurant.menu.pinyin import initials
 from restaurant.menu.selectors import menu_payload
 from restaurant.tables.views import table_or_404
 from restaurant.venues.http import staff_url, staff_view
@@ -47,7 +46,7 @@ def waiter_menu(*, restaurant: Restaurant) -> dict:
     menu = menu_payload(restaurant=restaurant)
     for category in menu["categories"]:
         for dish in category["dishes"]:
-            dish["initials"] = initials(dish["name"])
+            dish["initials"] = dish.get("py", "")  # `py` is left out where it is empty
     menu["recent"] = recent_dishes(restaurant=restaurant)
     return menu
 

@@ -131,13 +131,14 @@ def kitchen_snapshot(
     `my_station_id`: the one station ``user_id`` is kept to there, or null;
     `adjust_reasons` and `adjustments_pending` (restaurant/kitchen/adjustments.py). The apps above
     the kitchen add their parts (the printers: restaurant/kitchen/hooks.py)."""
+    counts = stock_counts(restaurant=restaurant)  # 限量: read once for both parts
     return {
         "type": "snapshot",
         "orders": kitchen_open_orders(restaurant=restaurant),
         "calls": waiter_calls_open(restaurant=restaurant) if calls else [],
-        "dishes_sold_out": dishes_sold_out(restaurant=restaurant),
+        "dishes_sold_out": dishes_sold_out(restaurant=restaurant, counts=counts),
         # 限量: {dish id: portions left today} of the counted dishes (restaurant/menu/stock.py).
-        "dish_stock": {str(pk): n for pk, n in stock_counts(restaurant=restaurant).items()},
+        "dish_stock": {str(pk): n for pk, n in counts.items()},
         "stations": [station_payload(s) for s in Station.objects.filter(restaurant=restaurant)],
         "my_station_id": staff_station_id(restaurant, user_id),
         # What a dish may be taken back or given free for, and what waits for a manager.

@@ -143,7 +143,7 @@ def order_submit(*, session: DiningSession, diner: Diner, seq: int) -> int:
     # this read was counted after this round, which then takes nothing from it.)
     portions: dict[int, int] = {}
     for dish, qty in sent:
-        if dish.stock is not None or dish.stock_par is not None:
+        if dish.is_counted:
             portions[dish.pk] = portions.get(dish.pk, 0) + qty
     if portions:
         stock_take(restaurant_id=session.restaurant_id, portions=portions, today=today,

@@ -234,9 +234,7 @@ class OptionGroupForm(forms.ModelForm):
         # a new one's, on their own rows (OptionChoicesFormSet).
         data = super().clean()
         sets = self.instance.pk is not None and self.instance.options.filter(dish__isnull=False)
-        counted = [
-            d for d in data.get("dishes") or [] if d.stock is not None or d.stock_par is not None
-        ]
+        counted = [d for d in data.get("dishes") or [] if d.is_counted]
         if sets and sets.exists() and counted:
             self.add_error("dishes", f"{counted[0].name} is counted: a set meal cannot be.")
         return data

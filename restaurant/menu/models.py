@@ -138,9 +138,13 @@ class Dish(StaysWithItsRestaurant, Bilingual):
         if not same:
             raise ValidationError({"station": "a station of this dish's restaurant"})
         # A set meal is sent as its dishes (restaurant/kitchen/sets.py): counted by them.
-        counted = self.stock is not None or self.stock_par is not None
-        if counted and self.pk is not None and self.offers_dishes():
+        if self.is_counted and self.pk is not None and self.offers_dishes():
             raise ValidationError({"stock": "A set meal is counted through its dishes."})
+
+    @property
+    def is_counted(self) -> bool:
+        """限量: a count today or one each day starts with (restaurant/menu/stock.py)."""
+        return self.stock is not None or self.stock_par is not None
 
     @property
     def is_sold_out(self) -> bool:

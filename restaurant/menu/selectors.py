@@ -182,8 +182,11 @@ def menu_in_language(menu: dict, *, language: str) -> dict:
     return {**menu, "tags": tags, "categories": categories, "option_groups": list(groups.values())}
 
 
-def dishes_sold_out(*, restaurant: Restaurant) -> list[int]:
-    """Switched off, or counted with none left today."""
+def dishes_sold_out(*, restaurant: Restaurant, counts: dict[int, int] | None = None) -> list[int]:
+    """Switched off, or counted with none left today. ``counts``: `stock_counts` of the
+    restaurant, when the caller has read them already."""
     dishes = Dish.objects.filter(restaurant=restaurant, sold_out=True)
-    counted_out = [pk for pk, n in stock_counts(restaurant=restaurant).items() if n == 0]
+    if counts is None:
+        counts = stock_counts(restaurant=restaurant)
+    counted_out = [pk for pk, n in counts.items() if n == 0]
     return sorted({*dishes.values_list("pk", flat=True), *counted_out})

@@ -27,8 +27,8 @@ from restaurant.realtime.errors import OpError
 from restaurant.venues.days import business_date
 from restaurant.venues.models import Restaurant
 
-# Phones say "3 left" at or below this many portions (restaurant/static/js/table_render.js).
-FEW_LEFT = 5
+# The counted dishes (`Dish.is_counted`, as a filter).
+COUNTED = Q(stock__isnull=False) | Q(stock_par__isnull=False)
 
 
 def stock_of(dish: Dish, today: datetime.date) -> int | None:
@@ -38,12 +38,6 @@ def stock_of(dish: Dish, today: datetime.date) -> int | None:
     if dish.stock_date == today:
         return dish.stock
     return dish.stock_par
-
-
-def dish_is_set(dish: Dish) -> bool:
-    """A set meal (restaurant/kitchen/sets.py): it offers dishes as choices. It is sent as
-    those dishes, so it is counted through them, never itself."""
-    return dish.offers_dishes()
 
 
 def dish_is_out(dish: Dish, today: datetime.date) -> bool:
@@ -56,7 +50,7 @@ def stock_counts(*, restaurant: Restaurant) -> dict[int, int]:
     """{dish id: portions left today} of ``restaurant``'s counted dishes (the kitchen's
     snapshot: `dish_stock`)."""
     today = business_date(restaurant)
-    dishes = Dish.objects.filter(Q(stock__isnull=False) | Q(stock_par__isnull=False))
+    dishes = Dish.objects.filter(COUNTED)
     counts = {dish.pk: stock_of(dish, today) for dish in dishes.filter(restaurant=restaurant)}
     return {pk: count for pk, count in counts.items() if count is not None}
 
@@ -67,7 +61,7 @@ def _counted(restaurant_id: int, dish_ids) -> list[Dish]:
     circle."""
     return list(
         Dish.objects.select_for_update()
-        .filter(Q(stock__isnull=False) | Q(stock_par__isnull=False))
+        .filter(COUNTED)
         .filter(restaurant_id=restaurant_id, pk__in=set(dish_ids))
         .order_by("pk")
     )
@@ -191,7 +185,7 @@ def dish_set_stock(
     dish = Dish.objects.select_for_update().filter(pk=dish_id, restaurant=restaurant).first()
     if dish is None:
         raise OpError("not_found", "that dish is not on the menu", detail="dish", dish_id=dish_id)
-    if (stock is not None or par not in (None, ...)) and dish_is_set(dish):
+    if (stock is not None or par not in (None, ...)) and dish.offers_dishes():
         raise OpError("bad_request", "a set meal is counted through its dishes", detail="stock",
                       dish_id=dish_id)  # fmt: skip
     if par is not ...:
@@ -205,7 +199,7 @@ def stock_day_roll(*, now=None) -> int:
     """Start the business day's counts wherever a restaurant's day has turned since a counted
     dish's `stock_date`: each such dish to its par, or uncounted. Every process may run it at
     once (each dish is judged again under its lock). Returns how many dishes changed."""
-    stale = Dish.objects.filter(Q(stock__isnull=False) | Q(stock_par__isnull=False))
+    stale = Dish.objects.filter(COUNTED)
     rolled = 0
     restaurants = Restaurant.objects.filter(pk__in=stale.values("restaurant_id"))
     for restaurant in restaurants:

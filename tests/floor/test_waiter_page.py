@@ -8,8 +8,9 @@ from django.test import Client
 
 from restaurant.dining.models import CartLine, Diner
 from restaurant.dining.services import session_lock, session_open
-from restaurant.floor.waiter_views import initials, recent_dishes
+from restaurant.floor.waiter_views import recent_dishes
 from restaurant.kitchen.services import order_submit
+from restaurant.menu.pinyin import initials
 from restaurant.venues.models import StaffMember
 from tests.factories import make_menu
 from tests.support.people import staff_user
