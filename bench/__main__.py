@@ -12,9 +12,6 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +19,9 @@ import uuid
 from pathlib import Path
 
 from bench import report, servers
-from bench.scenarios import SCENARIOS, Bench, Sizes
+from bench.harness import Bench, Sizes
+from bench.runinfo import git_commit, raise_fd_limit, versions
+from bench.scenarios import SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -34,7 +33,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="shrink sizes and durations (smoke run)")
     p.add_argument(
         "--scenario", "-s", default=",".join(DEFAULT_SCENARIOS),
-        help=f"comma-separated, of {', '.join(SCENARIOS)} (default: all)",
+        help=f"comma-separated, of {', '.join(SCENARIOS)} (default: "
+        f"{','.join(DEFAULT_SCENARIOS)})",
     )  # fmt: skip
     p.add_argument(
         "--server", default=None,
@@ -66,41 +66,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         "are seated with minted cookies; their sockets connect for real)",
     )  # fmt: skip
     return p.parse_args(argv)
-
-
-def raise_fd_limit() -> list[int]:
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return list(resource.getrlimit(resource.RLIMIT_NOFILE))
-
-
-def _versions() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for name in ("Django", "channels", "channels-redis", "redis", "daphne", "uvicorn",
-                 "websockets", "psycopg", "msgspec", "uvloop"):  # fmt: skip
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-def _git_commit() -> str | None:
-    """HEAD, with `+dirty` when the application's code differs from it."""
-    with contextlib.suppress(Exception):
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-            timeout=5,
-        ).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "restaurant", "config"], cwd=ROOT,
-            capture_output=True, text=True, timeout=5,
-        ).stdout.strip()  # fmt: skip
-        return (head + ("+dirty" if dirty else "")) or None
-    return None
 
 
 @contextlib.contextmanager
@@ -175,7 +140,7 @@ def main(argv=None) -> int:
     started = time.time()
     load0 = os.getloadavg()
     # The code under test as it was when the run began (others may commit meanwhile).
-    git_at_start = _git_commit()
+    git_at_start = git_commit()
     bench = None
 
     def document() -> dict:
@@ -199,7 +164,7 @@ def main(argv=None) -> int:
             "database": args.database,
             "layer": args.layer,
             "channel_layer": servers.app_channel_layer(),
-            "versions": _versions(),
+            "versions": versions(),
             "notes": bench.notes if bench else [],
         }
         return {"meta": meta, "results": results, "summary": report.summarize(results)}
