@@ -85,7 +85,7 @@ class Arrivals:
 
 
 def tally(jobs: list[dict], arrivals: Arrivals, started: dict[int, float]) -> dict:
-    """Every job counted against what the printers received (also the main bench's "print" scenario).
+    """Every job counted against what the printers received (also the bench's "print" scenario).
 
     ``jobs``: the print jobs (``pk``, ``order_id``, ``state``) after the queue drained;
     ``started``: order id → the monotonic time its latency counts from. Latency: from there to
