@@ -14,6 +14,7 @@ from restaurant.dining.services import (
 from restaurant.realtime import groups, liveness
 from restaurant.realtime.consumers import OpConsumer
 from restaurant.realtime.db import db
+from restaurant.realtime.group_commit import grouped
 from restaurant.realtime.ratelimit import shared_buckets
 from restaurant.tables.selectors import table_by_token
 
@@ -121,6 +122,11 @@ class TableConsumer(OpConsumer):
     async def apply(self, op_id: str, op: protocol._Op) -> int:
         if isinstance(op, protocol.Sync):
             return await self.send_snapshot()
+        if type(op) in ops.GROUPED:
+            return await grouped(
+                ops.diner_op_apply, order=self.session_id, diner_id=self.diner_id, op_id=op_id,
+                op=op,
+            )  # fmt: skip
         return await db(ops.diner_op_apply)(diner_id=self.diner_id, op_id=op_id, op=op)
 
     def admit(self) -> bool:

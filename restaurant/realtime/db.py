@@ -20,7 +20,8 @@ from django.conf import settings
 _executor: ThreadPoolExecutor | None = None
 
 
-def _pool() -> ThreadPoolExecutor:
+def executor() -> ThreadPoolExecutor:
+    """The DB_THREADS threads (PostgreSQL only; also group_commit.py's)."""
     global _executor
     if _executor is None:
         _executor = ThreadPoolExecutor(settings.DB_THREADS, thread_name_prefix="restaurant-db")
@@ -31,7 +32,7 @@ def db(function: Callable) -> Callable:
     """`function` made awaitable, run where database work runs."""
     if settings.DB_THREADS <= 1:
         return database_sync_to_async(function)
-    return DatabaseSyncToAsync(function, thread_sensitive=False, executor=_pool())
+    return DatabaseSyncToAsync(function, thread_sensitive=False, executor=executor())
 
 
 def close_connections() -> None:

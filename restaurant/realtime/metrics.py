@@ -32,6 +32,14 @@ BROADCAST_FAILURES = Counter(
 TOKEN_GUESSERS = Counter(
     "restaurant_token_guessers_total", "Addresses that passed the unknown-token limit"
 )
+GROUP_COMMITS = Counter(
+    "restaurant_group_commits_total",
+    "Batches of ops of several sockets in one transaction: committed, or fell back to one by one",
+    ["result"],
+)
+GROUP_COMMIT_OPS = Counter(
+    "restaurant_group_commit_ops_total", "Ops committed in batches of two or more"
+)
 CLOSES = Counter("restaurant_socket_closes_total", "Sockets closed by the server", ["code"])
 
 

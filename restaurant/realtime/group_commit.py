@@ -1,0 +1,191 @@
+"""Group commit: ops that queue while the database threads are busy commit together.
+
+At a dinner rush a worker's ops arrive faster than one transaction each can commit: every op
+paid its own thread hop, BEGIN, COMMIT (PostgreSQL's WAL flush) and a connection taken from
+the pool and checked. Here a process keeps one queue per event loop; a database thread takes
+every op waiting in it (up to `MAX_BATCH`) and applies them in one transaction, so the hop,
+BEGIN and COMMIT are paid once per batch. When ops do not queue, a batch is one op: nothing
+waits for a batch to fill.
+
+Each op is still acknowledged only after its commit (its future is resolved after the batch
+commits), and its events go out on that commit, in the order the ops were applied. What the
+batch guarantees:
+
+- **All or nothing, then one by one.** An op that fails inside a batch (an `OpError`, a
+  resend's unique violation, a deadlock, a lost connection) rolls the whole batch back, events
+  included; then every op of it runs again alone, in its own transaction, exactly as it would
+  have without batching. So no op is applied twice, none is lost, and each gets the reply it
+  would have got alone. Failures are rare at a rush (a stale line id, a resend), so the batch
+  rarely pays twice.
+- **No lock circles.** A batch takes its ops' meal locks in meal id order (the `order` key the
+  caller gives: the socket's meal), the order every move, join and split takes them in
+  (restaurant/floor/moves.py). A key gone stale (the meal moved meanwhile) can at worst cause a
+  deadlock, which PostgreSQL breaks; the batch then falls back to one by one.
+- **Connections.** A database thread keeps its connection from one batch to the next instead
+  of giving it back to the pool after every op (and having the pool check it on the way out
+  again); one that failed is closed, and the next batch draws a fresh, checked one.
+
+Only PostgreSQL batches (DB_THREADS > 1): SQLite takes one writer at a time and runs every op
+on asgiref's one database thread (restaurant/realtime/db.py), where this would be a second
+writer.
+"""
+
+import asyncio
+import logging
+import os
+import threading
+import weakref
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import SyncToAsync
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection, transaction
+
+from restaurant.realtime import metrics
+from restaurant.realtime.db import db, executor
+
+logger = logging.getLogger(__name__)
+
+# A bound on one transaction's size: its locks are held until the last op of it is applied.
+MAX_BATCH = 32
+
+
+class _Item:
+    __slots__ = ("function", "future", "kwargs", "order")
+
+    def __init__(self, order: int, function: Callable, kwargs: dict, future: asyncio.Future):
+        self.order = order
+        self.function = function
+        self.kwargs = kwargs
+        self.future = future
+
+
+class _Queue:
+    """One event loop's ops waiting for a database thread, and how many threads drain it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.items: deque[_Item] = deque()
+        self.lock = threading.Lock()
+        self.draining = 0
+
+    def put(self, item: _Item) -> None:  # in the loop
+        with self.lock:
+            self.items.append(item)
+            start = self.draining < settings.DB_THREADS
+            if start:
+                self.draining += 1
+        if start:
+            executor().submit(self._drain)
+
+    def _take(self) -> list[_Item]:
+        with self.lock:
+            batch = [self.items.popleft() for _ in range(min(MAX_BATCH, len(self.items)))]
+            if not batch:
+                self.draining -= 1
+            return batch
+
+    def _drain(self) -> None:  # in a database thread
+        # What broadcast.py reads to hand events to this loop, as asgiref sets it for its calls.
+        local = SyncToAsync.threadlocal
+        local.main_event_loop, local.main_event_loop_pid = self.loop, os.getpid()
+        try:
+            while batch := self._take():
+                results = _apply(batch)
+                try:
+                    self.loop.call_soon_threadsafe(_resolve, results)
+                except RuntimeError:  # the loop closed (the server is stopping): nobody waits
+                    return
+        finally:
+            local.main_event_loop = None
+
+
+def _apply(batch: list[_Item]) -> list[tuple[_Item, bool, Any]]:
+    """Apply a batch: in one transaction, or when anything in it fails, one by one."""
+    batch.sort(key=lambda item: item.order)  # stable: a meal's ops keep their order
+    if len(batch) > 1:
+        _batch.active = True
+        try:
+            with transaction.atomic():
+                values = [item.function(**item.kwargs) for item in batch]
+        except Exception:  # every op runs again alone and gets its own outcome
+            metrics.GROUP_COMMITS.labels("fell_back").inc()
+            _drop_if_broken()
+        else:
+            metrics.GROUP_COMMITS.labels("committed").inc()
+            metrics.GROUP_COMMIT_OPS.inc(len(batch))
+            return [(item, True, value) for item, value in zip(batch, values, strict=True)]
+        finally:
+            _batch.active = False
+    return [_alone(item) for item in batch]
+
+
+def _alone(item: _Item) -> tuple[_Item, bool, Any]:
+    """One op in its own transaction. A connection error or a deadlock is tried once more:
+    its transaction rolled back whole, and a kept connection may have died since the last
+    batch (a database restart) where a connection from the pool would have been checked."""
+    for attempt in (1, 2):
+        try:
+            return item, True, item.function(**item.kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            _drop_if_broken()
+            if attempt == 2:
+                return item, False, exc
+        except Exception as exc:  # the op's own caller handles it
+            _drop_if_broken()
+            return item, False, exc
+    raise AssertionError("unreachable")
+
+
+_batch = threading.local()
+
+
+def in_batch() -> bool:
+    """Whether this thread is applying a batch: an op then needs no savepoint of its own
+    (`transaction.atomic(savepoint=not in_batch())`): if it fails, the whole batch rolls
+    back and runs again one by one. Elsewhere (a test's transaction, a caller's) it keeps
+    its savepoint, and its failure undoes only its own work."""
+    return getattr(_batch, "active", False)
+
+
+def _drop_if_broken() -> None:
+    """A connection that failed goes (back to the pool, which checks it before reuse)."""
+    if connection.errors_occurred and not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
+
+
+def _resolve(outcomes: list[tuple[_Item, bool, Any]]) -> None:  # in the loop
+    for item, ok, value in outcomes:
+        if item.future.done():  # its socket went away and cancelled the wait
+            continue
+        if ok:
+            item.future.set_result(value)
+        else:
+            item.future.set_exception(value)
+
+
+_queues: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def grouped(function: Callable, *, order: int, **kwargs) -> Any:
+    """``function(**kwargs)`` applied in a database thread, in one transaction with whatever
+    other grouped calls queue beside it; returns its result, or raises its exception, after
+    its transaction committed (or rolled back).
+
+    ``function`` must be a complete op: it opens its own ``transaction.atomic()`` (nested in
+    a batch: a savepoint-free block, see `diner_op_apply`), locks what it changes, and raises
+    on failure. ``order`` is the lock order key: the id of the meal whose row it locks first.
+    Where the database does not batch (SQLite), it is `db(function)(**kwargs)`."""
+    if settings.DB_THREADS <= 1:
+        return await db(function)(**kwargs)
+    loop = asyncio.get_running_loop()
+    queue = _queues.get(loop)
+    if queue is None:
+        queue = _queues[loop] = _Queue(loop)
+    future = loop.create_future()
+    queue.put(_Item(order, function, kwargs, future))
+    return await future

@@ -1,0 +1,144 @@
+"""Group commit (restaurant/realtime/group_commit.py): ops of several tables in one
+transaction, each still applied once, answered as it would be alone, and announced only after
+its commit, in order."""
+
+import asyncio
+
+import msgspec
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from restaurant.dining import ops, protocol
+from restaurant.dining.models import AppliedOp, CartLine, DiningSession
+from restaurant.realtime import broadcast, codec, group_commit, metrics
+from restaurant.realtime.errors import OpError
+from tests.dining.helpers import arrive
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[tuple[str, dict]]:
+    """Every event a committed transaction hands over, as (group, event)."""
+    events: list[tuple[str, dict]] = []
+    monkeypatch.setattr(
+        broadcast,
+        "send_now",
+        lambda group, message: events.append((group, codec.loads(message["text"]))),
+    )
+    return events
+
+
+class _Future:
+    """Stands in for the loop's future: `_apply` runs here without an event loop."""
+
+
+def item(diner, message: dict) -> group_commit._Item:
+    op = msgspec.convert(message, protocol.DINER_OPS[message["type"]])
+    kwargs = {"diner_id": diner.pk, "op_id": message["id"], "op": op}
+    return group_commit._Item(diner.session_id, ops.diner_op_apply, kwargs, _Future())
+
+
+def add(diner, dish, op_id: str) -> dict:
+    return {"id": op_id, "type": "cart.add", "dish_id": dish.pk, "qty": 1, "options": [],
+            "note": ""}  # fmt: skip
+
+
+def committed(result: str) -> float:
+    return metrics.GROUP_COMMITS.labels(result)._value.get()
+
+
+def test_ops_of_several_tables_commit_in_one_transaction(menu, sent):
+    ann, bo = arrive(menu.table), arrive(menu.table)
+    cy = arrive(menu.other_table)
+    batch = [
+        item(cy, add(cy, menu.rice, "c1")),
+        item(ann, add(ann, menu.rice, "a1")),
+        item(bo, add(bo, menu.rice, "b1")),
+        item(ann, add(ann, menu.rice, "a2")),  # the diner's own line again: qty 2
+    ]
+    before = committed("committed")
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = group_commit._apply(batch)
+    assert committed("committed") == before + 1
+    assert all(ok for _, ok, _ in outcomes), outcomes
+    commits = [q for q in queries.captured_queries if q["sql"].upper().startswith("COMMIT")]
+    assert len(commits) <= 1  # Django does not log COMMIT on every backend; never more than one
+
+    first, second = ann.session, cy.session
+    seqs = {item.kwargs["op_id"]: value for item, _, value in outcomes}
+    # The batch took its meals in id order; ops of one meal kept their order.
+    order = [item.kwargs["op_id"] for item, _, _ in outcomes]
+    assert order.index("a1") < order.index("b1") < order.index("a2")
+    assert seqs["a2"] == seqs["b1"] + 1 == seqs["a1"] + 2
+    assert DiningSession.objects.get(pk=first.pk).seq == seqs["a2"]
+    assert DiningSession.objects.get(pk=second.pk).seq == seqs["c1"]
+    assert CartLine.objects.get(added_by=ann).qty == 2
+    assert AppliedOp.objects.count() == 4
+    # Every op's event went out once, after the commit, in the order applied.
+    table_seqs = [e["seq"] for g, e in sent if e.get("type") == "cart.line" and e["seq"]]
+    assert len(table_seqs) == 4
+
+
+def test_a_failing_op_rolls_the_batch_back_and_each_op_runs_again_alone(menu, sent):
+    ann = arrive(menu.table)
+    cy = arrive(menu.other_table)
+    batch = [
+        item(ann, add(ann, menu.rice, "a1")),
+        # a line that is not there: OpError inside the batch, after a1 wrote its line
+        item(ann, {"id": "a2", "type": "cart.set_qty", "line_id": 10**9, "qty": 3}),
+        item(cy, add(cy, menu.rice, "c1")),
+    ]
+    before = committed("fell_back")
+    outcomes = {item.kwargs["op_id"]: (ok, value) for item, ok, value in group_commit._apply(batch)}
+    assert committed("fell_back") == before + 1
+    assert outcomes["a1"][0] and outcomes["c1"][0]
+    ok, error = outcomes["a2"]
+    assert not ok and isinstance(error, OpError) and error.code == "not_found"
+    # Applied once each, not twice: the batch's first try left nothing behind.
+    assert CartLine.objects.get(added_by=ann).qty == 1
+    assert CartLine.objects.get(added_by=cy).qty == 1
+    assert sorted(AppliedOp.objects.values_list("op_id", flat=True)) == ["a1", "c1"]
+    lines = [e for _, e in sent if e.get("type") == "cart.line"]
+    assert len(lines) == 2  # the rolled-back try announced nothing
+
+
+def test_a_resend_in_a_batch_is_answered_with_its_first_seq_and_not_applied_again(menu, sent):
+    ann = arrive(menu.table)
+    cy = arrive(menu.other_table)
+    (_, ok, first_seq), = group_commit._apply([item(ann, add(ann, menu.rice, "a1"))])  # fmt: skip
+    assert ok
+    outcomes = group_commit._apply(
+        [item(ann, add(ann, menu.rice, "a1")), item(cy, add(cy, menu.rice, "c1"))]
+    )
+    by_id = {item.kwargs["op_id"]: (ok, value) for item, ok, value in outcomes}
+    assert by_id["a1"] == (True, first_seq)
+    assert by_id["c1"][0]
+    assert CartLine.objects.get(added_by=ann).qty == 1
+
+
+@pytest.mark.asyncio
+async def test_grouped_answers_each_caller_after_its_commit(menu, settings):
+    """Through the loop: many callers at once, each gets its own seq (on PostgreSQL they
+    queue for the database threads and share transactions; on SQLite each runs alone)."""
+    from asgiref.sync import sync_to_async
+
+    diners = [await sync_to_async(arrive)(t) for t in (menu.table, menu.other_table) * 3]
+
+    async def one(index: int, diner):
+        op = msgspec.convert(add(diner, menu.rice, f"g{index}"), protocol.CartAdd)
+        return await group_commit.grouped(
+            ops.diner_op_apply, order=diner.session_id, diner_id=diner.pk, op_id=f"g{index}",
+            op=op,
+        )  # fmt: skip
+
+    seqs = await asyncio.gather(*(one(i, d) for i, d in enumerate(diners * 4)))
+    assert len(seqs) == 24
+    by_table = {}
+    for index, seq in enumerate(seqs):
+        by_table.setdefault(diners[index % 6].session_id, []).append(seq)
+    for table_seqs in by_table.values():
+        assert sorted(table_seqs) == list(range(min(table_seqs), min(table_seqs) + 12))
+    count = await sync_to_async(AppliedOp.objects.count)()
+    assert count == 24
