@@ -366,11 +366,18 @@ class LoadRun:
     def _add_message(self) -> dict:
         return {"type": "cart.add", "dish_id": self.dish.dish_id, "options": self.dish.options}
 
-    async def setup(self, timeout: float = 30, deadline: float = 900, *, fast: bool = True) -> dict:
+    async def setup(
+        self, timeout: float = 30, deadline: float = 900, *, fast: bool = True,
+        dish: Dish | None = None,
+    ) -> dict:  # fmt: skip
         """Open every socket (pages first for the app); ``fast`` switches the sockets to the
-        measuring handler. A diner's first measured op makes its cart line."""
+        measuring handler. A diner's first measured op makes its cart line. ``dish``: the
+        dish to order, where `GET /api/menu/` cannot name one (a deployment of several
+        restaurants answers it 404)."""
         started = clock()
-        if self.mode == "app":
+        if dish is not None:
+            self.dish = dish
+        elif self.mode == "app":
             self.dish = await pick_dish(self.targets[0])
         else:
             self.dish = Dish(1, [])

@@ -10,6 +10,7 @@ import `bench.harness` and none of each other; this registry imports them all.
 from bench.capacity import w1, w2, w5
 from bench.idle_sockets import w3
 from bench.kitchen_load import w4
+from bench.platform_load import w6
 from bench.print_load import print_tickets
 from bench.profiling import profile
 
@@ -19,6 +20,7 @@ SCENARIOS = {
     "W3": w3,
     "W4": w4,
     "W5": w5,
+    "W6": w6,
     "profile": profile,
     # Issue 15's printing figure; named, not in the default run (bench/__main__.py).
     "print": print_tickets,
