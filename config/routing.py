@@ -1,5 +1,6 @@
 """Socket routes. Diners are known by their Django session (the table page stores their diner
-ids there), so their route loads the session only; staff sockets need the staff user too.
+ids there), so their route loads the session only, with a scope copied once
+(restaurant/realtime/socket_session.py); staff sockets need the staff user too.
 (`AuthMiddlewareStack` on every diner socket resolved an anonymous user per connect, on
 asgiref's one shared thread.)
 
@@ -14,6 +15,7 @@ from restaurant.dining.consumers import TableConsumer
 from restaurant.floor.consumers import FloorConsumer
 from restaurant.floor.waiter import WaiterConsumer
 from restaurant.kitchen.consumers import KitchenConsumer
+from restaurant.realtime.socket_session import SocketSessionMiddleware
 
 
 def _staff(consumer):
@@ -21,7 +23,7 @@ def _staff(consumer):
 
 
 websocket_urlpatterns = [
-    path("ws/table/<str:token>/", SessionMiddlewareStack(TableConsumer.as_asgi())),
+    path("ws/table/<str:token>/", SocketSessionMiddleware(TableConsumer.as_asgi())),
     path("ws/kitchen/", _staff(KitchenConsumer)),
     path("ws/floor/", _staff(FloorConsumer)),
     path("ws/r/<slug:slug>/kitchen/", _staff(KitchenConsumer)),

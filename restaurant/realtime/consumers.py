@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from restaurant.realtime import codec, envelope, metrics
 from restaurant.realtime.errors import OpError
 from restaurant.realtime.hub import hub_for
+from restaurant.realtime.inbox import Inbox
 from restaurant.realtime.ratelimit import FloodGuard
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class OpConsumer(AsyncWebsocketConsumer):
         self.server_send = send
         self.base_send = self.send_to_server
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        self.inbox: asyncio.Queue = asyncio.Queue(INBOX_SIZE)
+        self.inbox = Inbox(INBOX_SIZE)
         self.overflowed = False
         self.hub = await hub_for(self.channel_layer)
         self.channel_name = self.hub.socket_name()

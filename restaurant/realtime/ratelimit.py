@@ -7,6 +7,9 @@ from collections import deque
 
 
 class TokenBucket:
+    # Slots: every socket has one, and a worker holds thousands of idle sockets.
+    __slots__ = ("burst", "clock", "rate", "tokens", "updated")
+
     def __init__(self, rate: float, burst: int, clock=time.monotonic) -> None:
         self.rate = rate
         self.burst = burst
@@ -27,6 +30,8 @@ class TokenBucket:
 class FloodGuard:
     """`allow()` says whether a message may be handled; `abusive` once refusals pile up."""
 
+    __slots__ = ("bucket", "clock", "refused", "strikes", "window")
+
     def __init__(
         self, rate: float, burst: int, strikes: int, window: float, clock=time.monotonic
     ) -> None:
@@ -34,7 +39,7 @@ class FloodGuard:
         self.strikes = strikes
         self.window = window
         self.clock = clock
-        self.refused: deque[float] = deque()
+        self.refused: deque[float] | None = None  # made at the first refusal: most sockets see none
 
     def allow(self, *shared: TokenBucket) -> bool:
         """Whether one message may be handled: a token from the socket's own bucket and from
@@ -42,6 +47,8 @@ class FloodGuard:
         if self.bucket.take() and all(bucket.take() for bucket in shared):
             return True
         now = self.clock()
+        if self.refused is None:
+            self.refused = deque()
         self.refused.append(now)
         while self.refused and self.refused[0] < now - self.window:
             self.refused.popleft()
@@ -49,7 +56,7 @@ class FloodGuard:
 
     @property
     def abusive(self) -> bool:
-        return len(self.refused) >= self.strikes
+        return self.refused is not None and len(self.refused) >= self.strikes
 
 
 class SharedBuckets:
