@@ -64,10 +64,12 @@ class TableConsumer(OpConsumer):
         self.groups_joined: list[str] = []
         token = self.scope["url_route"]["kwargs"]["token"]
         client = self.scope.get("client") or [None]
-        found = await _socket_diner(token, self.scope["session"], client[0])
+        found = await _socket_diner(token, self.scope.pop("session"), client[0])
         if found is None:
             await self.close()  # before accept: the handshake is refused with 403
             return
+        # The session was popped above: the diner is known now, and a loaded session (its
+        # diner ids) kept for the life of every idle socket is memory for nothing.
         self.table_id, restaurant_id, self.session_id, self.diner_id, self.table_number = found
         self.token = token
         # Join before reading the snapshot: an event committed in between is then queued

@@ -1,10 +1,11 @@
-"""The Django session of a diner's socket, with one copy of the scope instead of three.
+"""The Django session of a diner's socket, without copies of the scope.
 
 Channels' `SessionMiddlewareStack` copies the scope twice (once with the parsed cookies, once
 with the session) and keeps a wrapper around `send` for the life of the socket, to save a
-session after an HTTP response; a socket never saves its session. At 10,000 idle sockets on a
-worker those copies were a tenth of what each socket costs (bench W3, docs/performance.md).
-Here the scope gains only `session`: the session store for the browser's cookie, loaded on
+session after an HTTP response; a socket never saves its session. That is about 1.5 KiB per
+socket (tracemalloc), for as long as it is open: a worker holds 10,000 idle sockets (bench W3,
+docs/performance.md).
+Here the router's scope gains `session`: the session store for the browser's cookie, loaded on
 first use (in the database thread, by the consumer's access check), as Channels' is.
 """
 
@@ -31,5 +32,7 @@ class SocketSessionMiddleware:
         self.store = import_module(settings.SESSION_ENGINE).SessionStore
 
     async def __call__(self, scope, receive, send):
-        session = self.store(session_key_of(scope))
-        return await self.inner({**scope, "session": session}, receive, send)
+        # Into the scope the router made for this socket alone (Channels' URLRouter passes
+        # each route a fresh copy): a copy more would live as long as the socket.
+        scope["session"] = self.store(session_key_of(scope))
+        return await self.inner(scope, receive, send)
