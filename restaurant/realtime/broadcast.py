@@ -3,16 +3,18 @@
 The channel layer is at-most-once; a lost event is repaired by the client's seq-gap resync, so a
 failed send is logged and counted, not retried here.
 
-Under an ASGI server the services run in `database_sync_to_async`'s thread, and every op of
-the process goes through that one thread. Waiting there for Redis would make every other op
-wait too, so the send is handed to the event loop, where one chain of tasks per loop keeps
-broadcasts in commit order. Elsewhere (uwsgi, commands) it is sent before returning.
+Under an ASGI server the services run in database threads (restaurant/realtime/db.py,
+group_commit.py). Waiting there for Redis would make every other op wait too, so the send is
+handed to the event loop, where one task per loop runs them in commit order. Elsewhere
+(uwsgi, commands) it is sent before returning.
 """
 
 import asyncio
 import logging
 import os
+import threading
 import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -48,25 +50,42 @@ async def _group_send(group: str, message: dict) -> None:
 
 
 class _OrderedSender:
-    """Runs one loop's layer calls one after another, in the order they were handed over."""
+    """Runs one loop's layer calls one after another, in the order they were handed over.
+
+    Database threads hand calls over in commit order (`from_thread`); the loop is woken once
+    for all the calls that queued meanwhile, not once per event (a batch of ops commits many
+    events at once: restaurant/realtime/group_commit.py), and one task runs them in turn."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.tail: asyncio.Task | None = None
+        self.incoming: deque = deque()  # appended by database threads (deque ops are atomic)
+        self.woken = False
+        self.pending: deque = deque()
+        self.runner: asyncio.Task | None = None
 
-    def submit(self, call: Callable[..., Awaitable], args: tuple) -> None:  # in the loop
-        self.tail = self.loop.create_task(self._run_after(self.tail, call, args))
+    def from_thread(self, call: Callable[..., Awaitable], args: tuple) -> None:
+        self.incoming.append((call, args))
+        if not self.woken:  # a second wake-up, when two threads race here, finds nothing
+            self.woken = True
+            self.loop.call_soon_threadsafe(self._take)
 
-    @staticmethod
-    async def _run_after(previous: asyncio.Task | None, call, args: tuple) -> None:
-        if previous is not None and not previous.done():
-            await asyncio.wait([previous])
-        await call(*args)
+    def _take(self) -> None:  # in the loop
+        self.woken = False
+        while self.incoming:
+            self.pending.append(self.incoming.popleft())
+        if self.pending and (self.runner is None or self.runner.done()):
+            self.runner = self.loop.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self.pending:
+            call, args = self.pending.popleft()
+            await call(*args)  # the layer calls handle their own errors
 
 
 _senders: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _OrderedSender]" = (
     weakref.WeakKeyDictionary()
 )
+_senders_lock = threading.Lock()
 
 
 def _calling_event_loop() -> asyncio.AbstractEventLoop | None:
@@ -77,12 +96,14 @@ def _calling_event_loop() -> asyncio.AbstractEventLoop | None:
     return getattr(local, "main_event_loop", None)
 
 
-def _submit(loop: asyncio.AbstractEventLoop, call, args: tuple) -> None:
-    """In the loop's own thread, so the sender is created and chained by one thread only."""
+def _sender(loop: asyncio.AbstractEventLoop) -> _OrderedSender:
     sender = _senders.get(loop)
     if sender is None:
-        sender = _senders[loop] = _OrderedSender(loop)
-    sender.submit(call, args)
+        with _senders_lock:  # database threads and the loop: one sender per loop
+            sender = _senders.get(loop)
+            if sender is None:
+                sender = _senders[loop] = _OrderedSender(loop)
+    return sender
 
 
 def _call_layer(call: Callable[..., Awaitable], *args) -> bool:
@@ -96,7 +117,7 @@ def _call_layer(call: Callable[..., Awaitable], *args) -> bool:
     elif loop.is_closed() or not loop.is_running():
         return False
     else:
-        loop.call_soon_threadsafe(_submit, loop, call, args)
+        _sender(loop).from_thread(call, args)
     return True
 
 
