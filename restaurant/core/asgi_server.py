@@ -25,9 +25,16 @@ what a socket that stops reading can make the process hold.
 Run as `python -m restaurant.core.asgi_server` with daphne's own arguments.
 """
 
+import asyncio
 import logging
 import os
 import sys
+
+# Before daphne is imported: it makes the event loop of its Twisted reactor on import.
+if os.environ.get("ASGI_LOOP", "uvloop") == "uvloop":
+    import uvloop
+
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 import daphne.server
 from daphne.cli import CommandLineInterface
