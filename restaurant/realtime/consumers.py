@@ -12,6 +12,7 @@ import logging
 import time
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -102,6 +103,18 @@ class OpConsumer(AsyncWebsocketConsumer):
         self.channel_name = self.hub.socket_name()
         with contextlib.suppress(StopConsumer):
             await await_many_dispatch([receive, self.inbox.get], self.dispatch)
+
+    async def dispatch(self, message: dict) -> None:
+        """Channels' dispatch, without its `aclose_old_connections()`: that is a hop to
+        asgiref's one shared thread before every message the socket handles, a received op
+        and every event it forwards alike (five hops per op at a table of four), for
+        connections this thread does not have: every database call of a socket runs in
+        a database thread that looks after its own (restaurant/realtime/db.py,
+        group_commit.py)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def send_to_server(self, message: dict) -> None:
         """Every message to the ASGI server goes through here. After the server was told to
