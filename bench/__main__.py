@@ -25,7 +25,7 @@ from bench.scenarios import SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-DEFAULT_SCENARIOS = ["W1", "W2", "W3", "W4", "W5", "W6", "profile"]
+DEFAULT_SCENARIOS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "profile"]
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -10,6 +10,7 @@ import `bench.harness` and none of each other; this registry imports them all.
 from bench.capacity import w1, w2, w5
 from bench.idle_sockets import w3
 from bench.kitchen_load import w4
+from bench.multihost import w7
 from bench.platform_load import w6
 from bench.print_load import print_tickets
 from bench.profiling import profile
@@ -21,6 +22,8 @@ SCENARIOS = {
     "W4": w4,
     "W5": w5,
     "W6": w6,
+    # Past one machine: network namespaces, so root (bench/hosts.py).
+    "W7": w7,
     "profile": profile,
     # Issue 15's printing figure; named, not in the default run (bench/__main__.py).
     "print": print_tickets,
