@@ -399,6 +399,9 @@ RESTAURANT = {
     # This many refused messages within RATE_STRIKE_WINDOW seconds closes the socket (4429).
     "RATE_STRIKES": env.int("WS_RATE_STRIKES", default=50),
     "RATE_STRIKE_WINDOW": 10.0,
+    # A cart op that waited longer than this for a database thread (an overloaded worker) is
+    # refused with `busy` instead of applied late (restaurant/realtime/group_commit.py).
+    "OP_QUEUE_SECONDS": env.float("OP_QUEUE_SECONDS", default=2.0),
     # Sockets from one client address, per process (sized for a restaurant's shared Wi-Fi).
     "SOCKETS_PER_ADDRESS": env.int("WS_SOCKETS_PER_ADDRESS", default=500),
     "CONNECTS_PER_SECOND": env.float("WS_CONNECTS_PER_SECOND", default=20.0),

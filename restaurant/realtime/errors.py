@@ -21,6 +21,7 @@ class OpError(Exception):
             "too_early",  # a dish nudged before its target time (``seconds`` left)
             "cooldown",  # a dish nudged again too soon (``seconds`` left)
             "ordering_closed",  # paused or outside service hours (``reason``, ``opens_at``)
+            "busy",  # overloaded: the op waited too long for the database; not applied
         }
     )
 

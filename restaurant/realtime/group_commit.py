@@ -34,6 +34,7 @@ import asyncio
 import logging
 import os
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Callable
@@ -45,21 +46,24 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 
 from restaurant.realtime import metrics
 from restaurant.realtime.db import db, executor
+from restaurant.realtime.errors import OpError
 
 logger = logging.getLogger(__name__)
 
 # A bound on one transaction's size: its locks are held until the last op of it is applied.
 MAX_BATCH = 32
+LOG_EVERY = 10.0  # seconds between warnings of an overload
 
 
 class _Item:
-    __slots__ = ("function", "future", "kwargs", "order")
+    __slots__ = ("function", "future", "kwargs", "order", "queued_at")
 
     def __init__(self, order: int, function: Callable, kwargs: dict, future: asyncio.Future):
         self.order = order
         self.function = function
         self.kwargs = kwargs
         self.future = future
+        self.queued_at = time.monotonic()
 
 
 class _Queue:
@@ -85,6 +89,7 @@ class _Queue:
             batch = [self.items.popleft() for _ in range(min(MAX_BATCH, len(self.items)))]
             if not batch:
                 self.draining -= 1
+            metrics.OPS_QUEUED.set(len(self.items))
             return batch
 
     def _drain(self) -> None:  # in a database thread
@@ -93,13 +98,42 @@ class _Queue:
         local.main_event_loop, local.main_event_loop_pid = self.loop, os.getpid()
         try:
             while batch := self._take():
-                results = _apply(batch)
+                batch, results = _shed(batch)
+                if batch:
+                    results += _apply(batch)
                 try:
                     self.loop.call_soon_threadsafe(_resolve, results)
                 except RuntimeError:  # the loop closed (the server is stopping): nobody waits
                     return
         finally:
             local.main_event_loop = None
+
+
+def _shed(batch: list[_Item]) -> tuple[list[_Item], list[tuple[_Item, bool, Any]]]:
+    """Past what the database threads can apply, ops queue, and every op then waits longer
+    than the last: refuse (`busy`, nothing applied: the client may send it again) those that
+    waited longer than OP_QUEUE_SECONDS, rather than apply them seconds late while the queue
+    grows without end. Loudly: counted, and logged at most every LOG_EVERY seconds."""
+    limit = settings.RESTAURANT["OP_QUEUE_SECONDS"]
+    now = time.monotonic()
+    late = [item for item in batch if now - item.queued_at > limit]
+    if not late:
+        return batch, []
+    metrics.OPS_SHED.inc(len(late))
+    global _logged_at
+    if now - _logged_at > LOG_EVERY:
+        _logged_at = now
+        oldest = max(now - item.queued_at for item in late)
+        logger.warning(
+            "overloaded: %d op(s) waited more than %.1f s for a database thread (the oldest"
+            " %.1f s) and were refused with `busy`; %d more wait",
+            len(late), limit, oldest, metrics.OPS_QUEUED._value.get(),
+        )  # fmt: skip
+    busy = OpError("busy", "the server is overloaded: nothing was applied; try again shortly")
+    return [i for i in batch if i not in late], [(item, False, busy) for item in late]
+
+
+_logged_at = -LOG_EVERY
 
 
 def _apply(batch: list[_Item]) -> list[tuple[_Item, bool, Any]]:

@@ -40,6 +40,14 @@ GROUP_COMMITS = Counter(
 GROUP_COMMIT_OPS = Counter(
     "restaurant_group_commit_ops_total", "Ops committed in batches of two or more"
 )
+OPS_QUEUED = Gauge(
+    "restaurant_ops_queued",
+    "Cart ops waiting for a database thread (group commit)",
+    multiprocess_mode="livesum",
+)
+OPS_SHED = Counter(
+    "restaurant_ops_shed_total", "Ops refused with `busy`: they waited too long for the database"
+)
 CLOSES = Counter("restaurant_socket_closes_total", "Sockets closed by the server", ["code"])
 
 

@@ -142,3 +142,24 @@ async def test_grouped_answers_each_caller_after_its_commit(menu, settings):
         assert sorted(table_seqs) == list(range(min(table_seqs), min(table_seqs) + 12))
     count = await sync_to_async(AppliedOp.objects.count)()
     assert count == 24
+
+
+def test_an_op_that_waited_too_long_for_the_database_is_refused_busy_and_not_applied(
+    menu, settings, caplog, monkeypatch
+):
+    settings.RESTAURANT = {**settings.RESTAURANT, "OP_QUEUE_SECONDS": 2.0}
+    monkeypatch.setattr(group_commit, "_logged_at", -1e9)  # the warning is not held back
+    ann = arrive(menu.table)
+    cy = arrive(menu.other_table)
+    late, fresh = item(ann, add(ann, menu.rice, "a1")), item(cy, add(cy, menu.rice, "c1"))
+    late.queued_at -= 5  # queued five seconds ago: an overloaded worker
+    before = metrics.OPS_SHED._value.get()
+    kept, refused = group_commit._shed([late, fresh])
+    assert kept == [fresh]
+    ((what, ok, error),) = refused
+    assert what is late and not ok and isinstance(error, OpError) and error.code == "busy"
+    assert metrics.OPS_SHED._value.get() == before + 1
+    assert "overloaded" in caplog.text
+    group_commit._apply(kept)
+    assert not CartLine.objects.filter(added_by=ann).exists()  # refused: nothing applied
+    assert CartLine.objects.filter(added_by=cy).exists()

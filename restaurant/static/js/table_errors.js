@@ -62,6 +62,8 @@ export function errorText(err) {
       return reply.category_ids ? t("partClosed") : orderingText(reply);
     case "internal":
       return t("errInternal");
+    case "busy":
+      return t("errBusy");
     default:
       return t("errGeneric");
   }
