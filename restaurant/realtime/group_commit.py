@@ -31,6 +31,7 @@ writer.
 """
 
 import asyncio
+import contextlib
 import logging
 import os
 import threading
@@ -93,20 +94,28 @@ class _Queue:
             return batch
 
     def _drain(self) -> None:  # in a database thread
+        """One batch, then back in line: a thread that went on draining while ops keep
+        coming would starve the other work queued for the database threads (connects,
+        snapshots, rounds) for as long as the rush lasts."""
+        taken = self._take()
+        if not taken:
+            return  # this drainer ends (`_take` counted it out)
         # What broadcast.py reads to hand events to this loop, as asgiref sets it for its calls.
         local = SyncToAsync.threadlocal
         local.main_event_loop, local.main_event_loop_pid = self.loop, os.getpid()
         try:
-            while batch := self._take():
-                batch, results = _shed(batch)
-                if batch:
-                    results += _apply(batch)
-                try:
-                    self.loop.call_soon_threadsafe(_resolve, results)
-                except RuntimeError:  # the loop closed (the server is stopping): nobody waits
-                    return
+            batch, results = _shed(taken)
+            if batch:
+                results += _apply(batch)
+        except Exception as exc:  # a bug here must not leave its callers waiting for ever
+            logger.exception("group commit failed")
+            results = [(item, False, exc) for item in taken]
         finally:
             local.main_event_loop = None
+        with contextlib.suppress(RuntimeError):  # the loop closed: the server is stopping
+            self.loop.call_soon_threadsafe(_resolve, results)
+        with contextlib.suppress(RuntimeError):  # the executor shut down: likewise
+            executor().submit(self._drain)  # what queued meanwhile, or the drainer's end
 
 
 def _shed(batch: list[_Item]) -> tuple[list[_Item], list[tuple[_Item, bool, Any]]]:

@@ -163,3 +163,38 @@ def test_an_op_that_waited_too_long_for_the_database_is_refused_busy_and_not_app
     group_commit._apply(kept)
     assert not CartLine.objects.filter(added_by=ann).exists()  # refused: nothing applied
     assert CartLine.objects.filter(added_by=cy).exists()
+
+
+@pytest.mark.asyncio
+async def test_a_rush_of_cart_ops_does_not_starve_the_other_database_work(menu):
+    """Ops that keep coming (diners do not wait for each other) keep the queue full; a
+    round, a connect or a snapshot queued for the same threads still gets its turn while
+    the rush goes on (PostgreSQL's threads; on SQLite everything takes turns on one thread)."""
+    from asgiref.sync import sync_to_async
+
+    from restaurant.realtime.db import db
+
+    diners = [await sync_to_async(arrive)(t) for t in (menu.table, menu.other_table) * 4]
+    sent: list[asyncio.Future] = []
+
+    def send(n: int) -> None:
+        diner = diners[n % len(diners)]
+        op = msgspec.convert(add(diner, menu.rice, f"r{n}"), protocol.CartAdd)
+        sent.append(asyncio.ensure_future(group_commit.grouped(
+            ops.diner_op_apply, order=diner.session_id, diner_id=diner.pk, op_id=f"r{n}", op=op,
+        )))  # fmt: skip
+
+    async def rush() -> None:  # open loop: a new op every millisecond, answered or not
+        for n in range(3000):
+            send(n)
+            await asyncio.sleep(0.001)
+
+    rushing = asyncio.ensure_future(rush())
+    while len(sent) < 100:
+        await asyncio.sleep(0.01)
+    seq = await db(lambda: DiningSession.objects.get(pk=diners[0].session_id).seq)()
+    still_rushing = not rushing.done()
+    rushing.cancel()
+    await asyncio.gather(*sent, return_exceptions=True)
+    assert seq >= 0
+    assert still_rushing, "the other database work waited for the rush to end"
