@@ -21,95 +21,14 @@ import argparse
 import asyncio
 import contextlib
 import json
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-MASTER = "ro-sentinel"
+from tests.support.sentinel import MASTER, SentinelGroup
+
 clock = time.perf_counter
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Redises:
-    """Primary, replica and three Sentinels as processes of this run."""
-
-    def __init__(self, work: Path) -> None:
-        self.work = work
-        self.procs: dict[str, subprocess.Popen] = {}
-        self.primary, self.replica = free_port(), free_port()
-        self.sentinels = [free_port() for _ in range(3)]
-
-    def _start(self, name: str, conf: str, *extra: str) -> None:
-        path = self.work / f"{name}.conf"
-        path.write_text(conf)
-        log = open(self.work / f"{name}.log", "w")  # noqa: SIM115 (kept open for the child)
-        self.procs[name] = subprocess.Popen(
-            ["redis-server", str(path), *extra],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=self.work,
-            start_new_session=True,
-        )
-
-    def start(self) -> None:
-        base = 'bind 127.0.0.1\nprotected-mode no\nsave ""\nappendonly no\n'
-        self._start(
-            "primary", f"{base}port {self.primary}\ndir {self.work}\ndbfilename primary.rdb\n"
-        )
-        self._start(
-            "replica",
-            f"{base}port {self.replica}\ndir {self.work}\n"
-            "dbfilename replica.rdb\n"
-            f"replicaof 127.0.0.1 {self.primary}\n",
-        )
-        for i, port in enumerate(self.sentinels):
-            # Sentinel rewrites its config file: one each.
-            self._start(
-                f"sentinel{i}",
-                (
-                    f"port {port}\nbind 127.0.0.1\nprotected-mode no\ndir {self.work}\n"
-                    f"sentinel monitor {MASTER} 127.0.0.1 {self.primary} 2\n"
-                    f"sentinel down-after-milliseconds {MASTER} 1000\n"
-                    f"sentinel failover-timeout {MASTER} 5000\n"
-                    f"sentinel parallel-syncs {MASTER} 1\n"
-                ),
-                "--sentinel",
-            )
-
-    def kill(self, name: str) -> None:
-        process = self.procs[name]
-        process.send_signal(signal.SIGKILL)
-        process.wait(5)
-
-    def stop(self) -> None:
-        for process in self.procs.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.procs.values():
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
-
-
-async def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = clock() + timeout
-    while clock() < deadline:
-        with contextlib.suppress(Exception):
-            if await predicate():
-                return
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"{what}: not within {timeout}s")
 
 
 async def run(layer_kind: str, seconds: float, work: Path) -> dict:
@@ -117,24 +36,11 @@ async def run(layer_kind: str, seconds: float, work: Path) -> dict:
 
     from restaurant.realtime.layers import RedisChannelLayer, RedisPubSubChannelLayer
 
-    r = Redises(work)
+    r = SentinelGroup(work)
     try:
         r.start()
         sentinel_hosts = [("127.0.0.1", p) for p in r.sentinels]
-
-        async def replica_synced() -> bool:
-            info = await aioredis.Redis(port=r.replica).info("replication")
-            return info.get("master_link_status") == "up"
-
-        async def sentinels_see_replica() -> bool:
-            for port in r.sentinels:
-                replicas = await aioredis.Redis(port=port).sentinel_slaves(MASTER)
-                if not replicas:
-                    return False
-            return True
-
-        await wait_for(replica_synced, 20, "replica in sync")
-        await wait_for(sentinels_see_replica, 20, "Sentinels know the replica")
+        await asyncio.to_thread(r.wait_ready, 30)
         host = {"master_name": MASTER, "sentinels": sentinel_hosts, "socket_timeout": 10}
         cls = RedisPubSubChannelLayer if layer_kind == "pubsub" else RedisChannelLayer
         receiver, sender = cls(hosts=[host], prefix="ro-sent"), cls(hosts=[host], prefix="ro-sent")

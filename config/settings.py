@@ -237,8 +237,51 @@ CHANNEL_PREFIX = env.str("CHANNEL_PREFIX", default="asgi")
 # they resync (restaurant/realtime/layers.py), as it does when Redis comes back empty.
 CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="pubsub")
 # Several URLs, comma-separated, shard the layer over several Redis servers.
-REDIS_HOSTS = [url.strip() for url in REDIS_URL.split(",") if url.strip()]
-if REDIS_URL and CHANNEL_LAYER == "pubsub":
+REDIS_HOSTS: list = [url.strip() for url in REDIS_URL.split(",") if url.strip()]
+
+
+def sentinel_addresses(value: str) -> list[tuple[str, int]]:
+    """``"10.0.0.11:26379,[::1]:26379"`` -> ``[("10.0.0.11", 26379), ("::1", 26379)]``.
+    Raises ImproperlyConfigured on an entry without a numeric port."""
+    addresses = []
+    for entry in (e.strip() for e in value.split(",") if e.strip()):
+        host, _, port = entry.rpartition(":")
+        if not host or not port.isdigit():
+            raise ImproperlyConfigured(f"REDIS_SENTINELS: {entry!r} is not host:port")
+        addresses.append((host.strip("[]"), int(port)))
+    return addresses
+
+
+# Redis Sentinel instead of REDIS_URL (docs/redis-sentinel.md): the layer asks the Sentinels
+# where the primary is and follows a failover by itself. One Sentinel-managed primary, no
+# shards; both at once would leave unclear which Redis is the truth, so that is refused.
+REDIS_SENTINELS = sentinel_addresses(env.str("REDIS_SENTINELS", default=""))
+REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="restaurant")
+if REDIS_SENTINELS and REDIS_URL:
+    raise ImproperlyConfigured("Set REDIS_URL or REDIS_SENTINELS, not both")
+if REDIS_SENTINELS:
+    REDIS_HOSTS = [
+        {
+            "master_name": REDIS_SENTINEL_MASTER,
+            "sentinels": REDIS_SENTINELS,
+            # Without a timeout, a Sentinel machine that drops packets would stall every
+            # lookup of the primary for the kernel's connect timeout (minutes).
+            "sentinel_kwargs": {
+                "password": env.str("REDIS_SENTINEL_PASSWORD", default="") or None,
+                "socket_timeout": 2,
+            },
+            "password": env.str("REDIS_PASSWORD", default="") or None,
+            "db": env.int("REDIS_DB", default=0),
+            # Above the Redis layer's 5 s BZPOPMIN wait, as its own pool for URLs has: redis-py
+            # reads with a 5 s timeout by default, so a quiet socket looked like a lost Redis.
+            "socket_timeout": 10,
+        }
+    ]
+    if CHANNEL_LAYER != "pubsub":
+        # channels_redis' Sentinel pool raises MaxConnectionsError past its size instead of
+        # waiting (restaurant/realtime/layers.py): as large as the layer's own pool.
+        REDIS_HOSTS[0]["max_connections"] = env.int("REDIS_POOL_SIZE", default=200)
+if REDIS_HOSTS and CHANNEL_LAYER == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "restaurant.realtime.layers.RedisPubSubChannelLayer",
@@ -248,7 +291,7 @@ if REDIS_URL and CHANNEL_LAYER == "pubsub":
             },
         }
     }
-elif REDIS_URL:
+elif REDIS_HOSTS:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "restaurant.realtime.layers.RedisChannelLayer",
@@ -265,12 +308,16 @@ elif REDIS_URL:
 else:
     if PRODUCTION:
         raise ImproperlyConfigured(
-            "REDIS_URL must be set when DJANGO_ENV=production: the in-memory channel layer "
-            "cannot join worker processes"
+            "REDIS_URL must be set when DJANGO_ENV=production (or REDIS_SENTINELS): the "
+            "in-memory channel layer cannot join worker processes"
         )
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Cache (rate-limit counters): shared through Redis when there is one ------------------
+# Under Sentinel the cache stays in each process's memory: Django's RedisCache opens a fixed
+# URL and cannot follow a failover, and the primary found at start-up would be the dead one
+# afterwards, failing every page that counts a miss. What is lost is sharing: the token-miss
+# counters (restaurant/tables/guard.py, a signal, not a lock) count per worker process.
 if REDIS_URL:
     CACHES = {
         "default": {

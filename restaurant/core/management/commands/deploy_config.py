@@ -169,9 +169,11 @@ class Command(BaseCommand):
                 f"chmod 600, fill it in, and run this command again."
             )
         env = parse_env_file(env_file)
-        for required in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
+        for required in ("SECRET_KEY", "DATABASE_URL"):
             if not env.get(required):
                 raise CommandError(f"{env_file}: {required} is not set")
+        if not (env.get("REDIS_URL") or env.get("REDIS_SENTINELS")):  # docs/redis-sentinel.md
+            raise CommandError(f"{env_file}: neither REDIS_URL nor REDIS_SENTINELS is set")
         ctx["static_root"] = plain_path(
             env.get("STATIC_ROOT", f"{ctx['root']}/static"), "STATIC_ROOT"
         )

@@ -53,7 +53,7 @@ class Command(BaseCommand):
 
             settings.SITE_URL = site
             settings.WS_ALLOWED_ORIGINS = socket_origins(site)
-        layer = "Redis" if settings.REDIS_URL else "in-memory"
+        layer = "Redis" if settings.REDIS_URL or settings.REDIS_SENTINELS else "in-memory"
         self.print_guide(site, layer, logins)
         printing = self.printing_start(options)
         self.stdout.write("Ctrl-C stops the server.\n")
@@ -84,7 +84,7 @@ class Command(BaseCommand):
                 self.stdout.write("")
         if not options["no_print_worker"]:
             loop = None
-            if not settings.REDIS_URL:
+            if not (settings.REDIS_URL or settings.REDIS_SENTINELS):
                 from daphne.server import twisted_loop  # the loop daphne serves on
 
                 loop = twisted_loop
