@@ -126,8 +126,8 @@ class TableConsumer(OpConsumer):
             return await self.send_snapshot()
         if type(op) in ops.GROUPED:
             return await grouped(
-                ops.diner_op_apply, order=self.session_id, diner_id=self.diner_id, op_id=op_id,
-                op=op,
+                ops.diner_op_apply, order=self.session_id, prior=ops.diner_op_prior,
+                diner_id=self.diner_id, op_id=op_id, op=op,
             )  # fmt: skip
         return await db(ops.diner_op_apply)(diner_id=self.diner_id, op_id=op_id, op=op)
 

@@ -57,6 +57,21 @@ def diner_actor(diner_id: int) -> str:
     return f"d{diner_id}"
 
 
+def diner_op_prior(*, diner_id: int, op_id: str, op: protocol._Op) -> int | None:
+    """The seq an op of the diner was acknowledged with, if it was applied already (a resend
+    whose first ack was lost); None if it never was."""
+    found = list(
+        AppliedOp.objects.filter(actor=diner_actor(diner_id), op_id=op_id).values_list(
+            "seq", flat=True
+        )[:1]
+    )
+    if not found:
+        return None
+    if found[0] is not None:
+        return found[0]
+    return DiningSession.objects.filter(diners__pk=diner_id).values_list("seq", flat=True)[0]
+
+
 def diner_op_apply(*, diner_id: int, op_id: str, op: protocol._Op) -> int:
     """Apply ``op`` for the diner; return the `seq` to acknowledge it with.
 
@@ -93,9 +108,7 @@ def diner_op_apply(*, diner_id: int, op_id: str, op: protocol._Op) -> int:
             )  # fmt: skip
             return seq
     except IntegrityError:
-        prior = AppliedOp.objects.filter(actor=actor, op_id=op_id).first()
-        if prior is None:
+        seq = diner_op_prior(diner_id=diner_id, op_id=op_id, op=op)
+        if seq is None:
             raise
-        if prior.seq is not None:
-            return prior.seq
-        return DiningSession.objects.filter(diners__pk=diner_id).values_list("seq", flat=True)[0]
+        return seq

@@ -54,16 +54,21 @@ logger = logging.getLogger(__name__)
 # A bound on one transaction's size: its locks are held until the last op of it is applied.
 MAX_BATCH = 32
 LOG_EVERY = 10.0  # seconds between warnings of an overload
+BATCH_LOCK_TIMEOUT_MS = 300  # well below PostgreSQL's default deadlock_timeout (1 s)
 
 
 class _Item:
-    __slots__ = ("function", "future", "kwargs", "order", "queued_at")
+    __slots__ = ("function", "future", "kwargs", "order", "prior", "queued_at")
 
-    def __init__(self, order: int, function: Callable, kwargs: dict, future: asyncio.Future):
+    def __init__(
+        self, order: int, function: Callable, kwargs: dict, future: asyncio.Future,
+        prior: Callable | None = None,
+    ) -> None:  # fmt: skip
         self.order = order
         self.function = function
         self.kwargs = kwargs
         self.future = future
+        self.prior = prior
         self.queued_at = time.monotonic()
 
 
@@ -99,7 +104,11 @@ class _Queue:
         snapshots, rounds) for as long as the rush lasts."""
         taken = self._take()
         if not taken:
-            return  # this drainer ends (`_take` counted it out)
+            # This drainer ends (`_take` counted it out). Its connection goes back to the
+            # pool: kept only while ops keep coming, never by an idle thread (with DB_THREADS
+            # equal to DB_POOL_MAX, idle threads would hold the whole pool).
+            connection.close()
+            return
         # What broadcast.py reads to hand events to this loop, as asgiref sets it for its calls.
         local = SyncToAsync.threadlocal
         local.main_event_loop, local.main_event_loop_pid = self.loop, os.getpid()
@@ -138,8 +147,25 @@ def _shed(batch: list[_Item]) -> tuple[list[_Item], list[tuple[_Item, bool, Any]
             " %.1f s) and were refused with `busy`; %d more wait",
             len(late), limit, oldest, metrics.OPS_QUEUED._value.get(),
         )  # fmt: skip
+    return [i for i in batch if i not in late], [_refuse(item) for item in late]
+
+
+def _refuse(item: _Item) -> tuple[_Item, bool, Any]:
+    """`busy` for a late op, unless it was applied already: a resend whose first ack was lost
+    gets that ack again (``item.prior``), never "nothing was applied" (a diner told so would
+    add the dish a second time)."""
+    if item.prior is not None:
+        try:
+            with transaction.atomic():
+                value = item.prior(**item.kwargs)
+        except Exception:  # no answer about it: busy, and its resend will be judged again
+            logger.exception("looking up a late op failed")
+            _drop_if_broken()
+            value = None
+        if value is not None:
+            return item, True, value
     busy = OpError("busy", "the server is overloaded: nothing was applied; try again shortly")
-    return [i for i in batch if i not in late], [(item, False, busy) for item in late]
+    return item, False, busy
 
 
 _logged_at = -LOG_EVERY
@@ -152,6 +178,7 @@ def _apply(batch: list[_Item]) -> list[tuple[_Item, bool, Any]]:
         _batch.active = True
         try:
             with transaction.atomic():
+                _bound_lock_waits()
                 values = [item.function(**item.kwargs) for item in batch]
         except Exception:  # every op runs again alone and gets its own outcome
             metrics.GROUP_COMMITS.labels("fell_back").inc()
@@ -180,6 +207,17 @@ def _alone(item: _Item) -> tuple[_Item, bool, Any]:
             _drop_if_broken()
             return item, False, exc
     raise AssertionError("unreachable")
+
+
+def _bound_lock_waits() -> None:
+    """A batch that waits for a lock longer than BATCH_LOCK_TIMEOUT gives up (and its ops run
+    alone). Its order key can be stale (a meal joined into another while the op queued), and
+    then its locks cross a move's: PostgreSQL breaks such a circle after deadlock_timeout (1 s
+    by default) by failing whichever side it checks first, which could be the staff's move.
+    Giving up sooner, the batch is always the side that yields."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{BATCH_LOCK_TIMEOUT_MS}ms'")
 
 
 _batch = threading.local()
@@ -214,7 +252,9 @@ _queues: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue]" = (
 )
 
 
-async def grouped(function: Callable, *, order: int, **kwargs) -> Any:
+async def grouped(
+    function: Callable, *, order: int, prior: Callable | None = None, **kwargs
+) -> Any:
     """``function(**kwargs)`` applied in a database thread, in one transaction with whatever
     other grouped calls queue beside it; returns its result, or raises its exception, after
     its transaction committed (or rolled back).
@@ -222,6 +262,8 @@ async def grouped(function: Callable, *, order: int, **kwargs) -> Any:
     ``function`` must be a complete op: it opens its own ``transaction.atomic()`` (nested in
     a batch: a savepoint-free block, see `diner_op_apply`), locks what it changes, and raises
     on failure. ``order`` is the lock order key: the id of the meal whose row it locks first.
+    ``prior(**kwargs)``, if given, answers an op that waited too long to be applied (see
+    `_shed`) when it was applied already: the result it was acknowledged with, or None.
     Where the database does not batch (SQLite), it is `db(function)(**kwargs)`."""
     if settings.DB_THREADS <= 1:
         return await db(function)(**kwargs)
@@ -230,5 +272,5 @@ async def grouped(function: Callable, *, order: int, **kwargs) -> Any:
     if queue is None:
         queue = _queues[loop] = _Queue(loop)
     future = loop.create_future()
-    queue.put(_Item(order, function, kwargs, future))
+    queue.put(_Item(order, function, kwargs, future, prior))
     return await future
