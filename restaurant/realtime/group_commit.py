@@ -19,11 +19,17 @@ batch guarantees:
   rarely pays twice.
 - **No lock circles.** A batch takes its ops' meal locks in meal id order (the `order` key the
   caller gives: the socket's meal), the order every move, join and split takes them in
-  (restaurant/floor/moves.py). A key gone stale (the meal moved meanwhile) can at worst cause a
-  deadlock, which PostgreSQL breaks; the batch then falls back to one by one.
-- **Connections.** A database thread keeps its connection from one batch to the next instead
-  of giving it back to the pool after every op (and having the pool check it on the way out
-  again); one that failed is closed, and the next batch draws a fresh, checked one.
+  (restaurant/floor/moves.py). A key gone stale (a meal joined into another while its op
+  waited) could cross a move's locks; a batch waits at most BATCH_LOCK_TIMEOUT for a lock, so
+  it is the batch that gives up (and falls back to one by one), never the staff's move.
+- **Connections.** A database thread keeps its connection from one batch to the next while
+  ops keep coming, instead of giving it back to the pool after every op (and having the pool
+  check it on the way out again); it gives it back when the queue is empty, and one that
+  failed is closed (the next batch draws a fresh, checked one).
+- **Fair turns.** A thread applies one batch, then queues behind whatever else waits for the
+  database threads (connects, snapshots, rounds), however long the rush.
+- **Loud overload.** An op that waited longer than OP_QUEUE_SECONDS is refused `busy` (not
+  applied), counted and logged, unless it was applied already (a resend: its first ack).
 
 Only PostgreSQL batches (DB_THREADS > 1): SQLite takes one writer at a time and runs every op
 on asgiref's one database thread (restaurant/realtime/db.py), where this would be a second
