@@ -75,7 +75,7 @@ async def _w3_one(bench: Bench, system: str, server: str, sockets: int) -> dict:
         f"  W3   {system:<5} {row['server']:<10} {opened}/{sockets} sockets, "
         f"{row['connect_errors']} errors, {row['rss_kib_per_socket']} KiB/socket, "
         f"{row['connects_per_second']} connects/s, probe {probe['probe_delivered']}/"
-        f"{probe['probe_ops']}",
+        f"{probe['probe_ops']} (p99 {probe['probe_latency_ms']['p99']} ms)",
         flush=True,
     )
     return row

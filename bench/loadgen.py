@@ -547,22 +547,33 @@ class LoadRun:
         return out
 
     # --- idle sockets (W3) --------------------------------------------------------------------
-    async def probe(self, *, tables: int = 20, timeout: float = 5.0) -> dict:
-        """One op at each of a few tables: are the idle sockets still served?"""
-        self._reset()
-        self.warm = False
+    async def probe(self, *, tables: int = 20, rounds: int = 5, timeout: float = 5.0) -> dict:
+        """One op at each of a few tables, ``rounds`` times over: are the idle sockets still
+        served, and how fast (op sent -> every diner of its table has it, over all rounds)?"""
         handler = self._on_app_fast if self.mode == "app" else self._on_echo
         sample = [t for t in self.tables if t.diners][:tables]
         for t in sample:
             for d in t.diners:
                 d.conn.on_message = handler
-        for t in sample:
-            self._send(t.diners[0], warm=False)
-        deadline = clock() + timeout
-        while clock() < deadline and any(op.done_t is None for op in self.ops):
-            await asyncio.sleep(0.05)
-        done = sum(1 for op in self.ops if op.done_t is not None and op.done_t > 0)
-        return {"probe_ops": len(self.ops), "probe_delivered": done}
+        sent = done = 0
+        latencies = []
+        for _ in range(rounds):
+            self._reset()
+            self.warm = False
+            for t in sample:
+                self._send(t.diners[0], warm=False)
+            deadline = clock() + timeout
+            while clock() < deadline and any(op.done_t is None for op in self.ops):
+                await asyncio.sleep(0.01)
+            delivered = [op for op in self.ops if op.done_t is not None and op.done_t > 0]
+            sent += len(self.ops)
+            done += len(delivered)
+            latencies += [op.done_t - op.sent for op in delivered]
+        return {
+            "probe_ops": sent,
+            "probe_delivered": done,
+            "probe_latency_ms": percentiles(latencies),
+        }
 
     async def close(self) -> None:
         self._closing = True

@@ -234,6 +234,12 @@ def render(document: dict) -> str:
                 f"{r.get('connects_per_second')} connects/s "
                 f"({r.get('server_cpu_ms_per_connect')} ms CPU each), probe "
                 f"{r.get('probe_delivered')}/{r.get('probe_ops')}"
+                + (
+                    f", probe p50/p99 {r['probe_latency_ms']['p50']}/"
+                    f"{r['probe_latency_ms']['p99']} ms"
+                    if r.get("probe_latency_ms")
+                    else ""
+                )
             )
     for r in results.get("W4", []):
         k = r.get("kitchen_ms") or {}
@@ -253,6 +259,39 @@ def render(document: dict) -> str:
             f"{t.get('torn')}; round errors {t.get('round_errors')}; print_worker CPU "
             f"{r.get('print_worker_cpu_pct')}%"
         )
+    for r in results.get("W6", []):
+        pf = r.get("platform")
+        if not pf:
+            continue
+        k, lat = pf.get("kitchen_ms") or {}, r.get("latency_ms") or {}
+        lines.append(
+            f"\nW6 platform ({r['server']}, {r.get('workers')} worker): {pf.get('restaurants')}"
+            f" restaurants, {r.get('sockets')} diner sockets; op -> every diner p50 "
+            f"{lat.get('p50')} p99 {lat.get('p99')} ms, lost {r.get('events_lost')}; rounds "
+            f"{pf.get('rounds_acked')}/{pf.get('rounds_sent')}, round -> kitchen p99 "
+            f"{k.get('p99')} ms, kitchens lost {pf.get('kitchens_lost_orders')}, foreign "
+            f"{pf.get('kitchens_foreign_orders')} (floors {pf.get('floors_foreign')}); per "
+            f"restaurant: {pf.get('cpu_ms_per_restaurant_per_s')} ms CPU/s, "
+            f"{pf.get('rss_growth_kib_per_restaurant')} KiB, "
+            f"{pf.get('db_connections_per_restaurant')} database connections"
+        )
+    for r in results.get("W7", []):
+        lat, fo = r.get("latency_ms") or {}, r.get("failover")
+        lines.append(
+            f"\nW7 {r.get('path')} ({r.get('delay_ms')} ms links): {r.get('rate_target')}/s "
+            f"-> {r.get('ops_per_second')}/s, p50 {lat.get('p50')} p99 {lat.get('p99')} ms, "
+            f"lost {r.get('events_lost')}, errors {r.get('ops_errors')}"
+        )
+        if fo:
+            back = fo.get("cut_to_converged_ms") or {}
+            lines.append(
+                f"  failover of {fo.get('victim')} at {fo.get('rate')}/s: acked "
+                f"{fo.get('ops_acked')}/{fo.get('ops_sent')}, lost {fo.get('ops_lost')}, "
+                f"applied twice {fo.get('ops_applied_twice')}, clients equal to the database "
+                f"{fo.get('clients_equal_db')}/{fo.get('clients')}, diners back "
+                f"{fo.get('diners_moved_back')}/{fo.get('diners_moved')}, cut -> converged p50 "
+                f"{back.get('p50')} max {back.get('max')} ms"
+            )
     for r in results.get("profile", []):
         prof = r.get("profile")
         if prof:
