@@ -2,10 +2,10 @@
 
 At a dinner rush a worker's ops arrive faster than one transaction each can commit: every op
 paid its own thread hop, BEGIN, COMMIT (PostgreSQL's WAL flush) and a connection taken from
-the pool and checked. Here a process keeps one queue per event loop; a database thread takes
-every op waiting in it (up to `MAX_BATCH`) and applies them in one transaction, so the hop,
-BEGIN and COMMIT are paid once per batch. When ops do not queue, a batch is one op: nothing
-waits for a batch to fill.
+the pool and checked. Here a process keeps one queue per event loop, in shards by meal; a
+database thread takes every op waiting in a shard (up to `MAX_BATCH`) and applies them in one
+transaction, so the hop, BEGIN and COMMIT are paid once per batch. When ops do not queue, a
+batch is one op: nothing waits for a batch to fill.
 
 Each op is still acknowledged only after its commit (its future is resolved after the batch
 commits), and its events go out on that commit, in the order the ops were applied. What the
@@ -79,36 +79,45 @@ class _Item:
 
 
 class _Queue:
-    """One event loop's ops waiting for a database thread, and how many threads drain it."""
+    """One event loop's ops waiting for the database threads, in DB_THREADS shards by meal
+    (the ``order`` key). One thread at a time drains a shard, so two batches in flight never
+    wait for each other's meal locks: with one queue, a rush's batches held rows of the same
+    tables and ran one after another, however many threads there were."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.items: deque[_Item] = deque()
+        size = max(1, settings.DB_THREADS)
+        self.shards: list[deque[_Item]] = [deque() for _ in range(size)]
+        self.busy = [False] * size
         self.lock = threading.Lock()
-        self.draining = 0
+
+    @property
+    def draining(self) -> int:
+        """How many shards a thread is draining now."""
+        return sum(self.busy)
 
     def put(self, item: _Item) -> None:  # in the loop
+        shard = item.order % len(self.shards)
         with self.lock:
-            self.items.append(item)
-            start = self.draining < settings.DB_THREADS
-            if start:
-                self.draining += 1
+            self.shards[shard].append(item)
+            start, self.busy[shard] = not self.busy[shard], True
         if start:
-            executor().submit(self._drain)
+            executor().submit(self._drain, shard)
 
-    def _take(self) -> list[_Item]:
+    def _take(self, shard: int) -> list[_Item]:
         with self.lock:
-            batch = [self.items.popleft() for _ in range(min(MAX_BATCH, len(self.items)))]
+            waiting = self.shards[shard]
+            batch = [waiting.popleft() for _ in range(min(MAX_BATCH, len(waiting)))]
             if not batch:
-                self.draining -= 1
-            metrics.OPS_QUEUED.set(len(self.items))
+                self.busy[shard] = False
+            metrics.OPS_QUEUED.set(sum(len(q) for q in self.shards))
             return batch
 
-    def _drain(self) -> None:  # in a database thread
+    def _drain(self, shard: int) -> None:  # in a database thread
         """One batch, then back in line: a thread that went on draining while ops keep
         coming would starve the other work queued for the database threads (connects,
         snapshots, rounds) for as long as the rush lasts."""
-        taken = self._take()
+        taken = self._take(shard)
         if not taken:
             # This drainer ends (`_take` counted it out). Its connection goes back to the
             # pool: kept only while ops keep coming, never by an idle thread (with DB_THREADS
@@ -130,7 +139,7 @@ class _Queue:
         with contextlib.suppress(RuntimeError):  # the loop closed: the server is stopping
             self.loop.call_soon_threadsafe(_resolve, results)
         with contextlib.suppress(RuntimeError):  # the executor shut down: likewise
-            executor().submit(self._drain)  # what queued meanwhile, or the drainer's end
+            executor().submit(self._drain, shard)  # what queued meanwhile, or its end
 
 
 def _shed(batch: list[_Item]) -> tuple[list[_Item], list[tuple[_Item, bool, Any]]]:
