@@ -164,9 +164,14 @@ class TableConsumer(OpConsumer):
             return
         old = groups.table_group(self.table_id)
         new = groups.table_group(message["table_id"])
-        await self.join_groups([new])  # before leaving: nothing between falls through
-        await self.leave_groups([old])
-        self.groups_joined = [new, *(g for g in self.groups_joined if g not in (old, new))]
+        # Already there: a socket that connected during the move followed its meal from its
+        # snapshot (`follow_if_moved`) before the move's message, on its way through the
+        # layer, reached the old table's group it had joined. Joining and then leaving the
+        # same group would leave it deaf to its table.
+        if new != old:
+            await self.join_groups([new])  # before leaving: nothing between falls through
+            await self.leave_groups([old])
+            self.groups_joined = [new, *(g for g in self.groups_joined if g not in (old, new))]
         self.table_id, self.session_id = message["table_id"], message["session_id"]
         self.token = message["token"]
         self.table_number = None  # the snapshot that follows says it (follow_if_moved)

@@ -84,3 +84,46 @@ async def test_a_waiter_connecting_while_the_meal_moves_listens_at_the_new_table
     assert heard["by"] == phone.diner_id
     await waiter.close()
     await phone.close()
+
+
+async def test_a_move_message_that_arrives_after_the_socket_followed_the_meal_changes_nothing(
+    menu, monkeypatch
+):
+    """The move's `table.moved` crosses the layer to the old table's group, and can reach a
+    socket that joined that group after the move committed and has already followed its meal
+    to the new table from its snapshot: the late message must not take it out of its table's
+    group (it did: it joined the group it was in, then left it)."""
+    from channels.layers import get_channel_layer
+
+    from restaurant.realtime import broadcast, groups
+
+    third = await database_sync_to_async(Table.objects.create)(
+        restaurant=menu.restaurant, number=3, label="3号桌"
+    )
+    ann = await DinerSocket.join(menu.table.token)
+    bob = await DinerSocket.join(menu.table.token)
+    moved = []
+    real_send = broadcast.send_now
+
+    def keep(group, message):
+        if message["type"] == "table.moved":
+            moved.append(message)
+        real_send(group, message)
+
+    monkeypatch.setattr(broadcast, "send_now", keep)
+    await database_sync_to_async(moves.meal_move)(
+        restaurant=menu.restaurant, table_number=1, to_number=3, by_id=None
+    )
+    for socket in (ann, bob):
+        snapshot, _ = await socket.recv_until("snapshot")
+        assert snapshot["table"]["number"] == 3
+    # The same message again, as it would reach a socket that already followed the meal.
+    (message,) = moved
+    group = groups.table_group(third.pk)
+    await get_channel_layer().group_send(group, {**message, "group": group})
+    await ann.recv_until("snapshot")  # it handled the late message
+    await bob.op({"type": "cart.add", "dish_id": menu.rice.pk})
+    heard, _ = await ann.recv_until("cart.line")
+    assert heard["by"] == bob.diner_id
+    await ann.close()
+    await bob.close()
