@@ -22,7 +22,9 @@ event some diner has not received within ``event_timeout`` counts as lost.
 import asyncio
 import contextlib
 import itertools
+import json
 import random
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -135,11 +137,26 @@ class Dish:
     options: list[int] = field(default_factory=list)
 
 
-async def pick_dish(target: Target) -> Dish:
-    """A dish on sale, with the fewest options that satisfy every group's minimum."""
-    status, _, body = await http_get(target.host, target.port, "/api/menu/")
+async def menu_path(target: Target, token: str | None) -> str:
+    """Where the menu of the table ``token``'s restaurant is: `/api/menu/` answers only while
+    the deployment has one restaurant (a platform's, W6, has a hundred), so ask the table
+    page, which names its restaurant's (`menuUrl`, without its `?lang=`: the whole menu)."""
+    if token is None:
+        return "/api/menu/"
+    status, _, body = await http_get(target.host, target.port, f"/t/{token}/")
+    found = re.search(rb'"menuUrl":\s*("[^"]*")', body) if status == 200 else None
+    if found is None:
+        raise RuntimeError(f"GET /t/{token}/ answered {status} without a menuUrl")
+    return json.loads(found.group(1)).split("?")[0]
+
+
+async def pick_dish(target: Target, token: str | None = None) -> Dish:
+    """A dish on sale, with the fewest options that satisfy every group's minimum, from the
+    menu of table ``token``'s restaurant (without a token: the deployment's only one)."""
+    path = await menu_path(target, token)
+    status, _, body = await http_get(target.host, target.port, path)
     if status != 200:
-        raise RuntimeError(f"GET /api/menu/ answered {status}")
+        raise RuntimeError(f"GET {path} answered {status}")
     menu = _full.decode(body)
     best = None
     for category in menu["categories"]:
@@ -378,7 +395,7 @@ class LoadRun:
         if dish is not None:
             self.dish = dish
         elif self.mode == "app":
-            self.dish = await pick_dish(self.targets[0])
+            self.dish = await pick_dish(self.targets[0], self.tables[0].token)
         else:
             self.dish = Dish(1, [])
 
