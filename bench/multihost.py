@@ -8,9 +8,9 @@
 Needs root (namespaces, veth pairs; see `bench/hosts.py` for the hosts, the links and what is
 delayed). The hosts: `edge` runs nginx with the config `manage.py deploy_config` renders
 (tcp variant, HTTP by the ASGI workers) whose two upstreams are rewritten to the two worker
-hosts' addresses (and, by default, `worker_connections` raised from the rendered 4096, which
-holds 2,048 proxied sockets per nginx worker: too few for W6; `--nginx-worker-connections 0`
-keeps it); `w1` and `w2` each run the deployment's supervisord (rendered for that host:
+hosts' addresses (`--nginx-worker-connections N` replaces the rendered 16384, which W7 raised
+from 4096: that held 2,048 proxied sockets per nginx worker, too few for W6); `w1` and `w2`
+each run the deployment's supervisord (rendered for that host:
 one daphne worker and the print worker); the data host (the root namespace) has PostgreSQL
 and Redis. The generator (this process, root namespace) reaches everything through nginx.
 
@@ -42,6 +42,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 import resource
 import secrets
 import shutil
@@ -176,17 +177,18 @@ class Deployment:
             if text.count(old) != 1:
                 raise RuntimeError(f"rendered nginx.conf has no single upstream {old!r}")
             text = text.replace(old, f"server {hosts.worker_addr(host)}:{WORKER_PORT} ")
-        # The rendering's 4096 connections per nginx worker hold 2048 proxied sockets (each is
-        # two connections); W6 opens over 4,000 through one nginx. Raised here, and said so in
-        # the rows (`nginx_changed`): the template's figure is a finding of W7.
+        # The rendering's connections per nginx worker (16384 since W7 found 4096 too few for
+        # W6's 4,000 sockets: each proxied socket is two). `--nginx-worker-connections N`
+        # tries another figure, and the rows say so (`nginx_changed`).
         if self.worker_connections:
-            old = "worker_connections 4096;"
-            if text.count(old) != 1:
-                raise RuntimeError("rendered nginx.conf has no single 'worker_connections 4096;'")
-            text = text.replace(old, f"worker_connections {self.worker_connections};")
-            # nginx inherits this process's raised limit; asking for more than its hard limit fails
+            text, count = re.subn(
+                r"worker_connections \d+;", f"worker_connections {self.worker_connections};", text
+            )
+            if count != 1:
+                raise RuntimeError("rendered nginx.conf has no single worker_connections")
+            # nginx inherits this process's limit; asking for more than its hard limit fails
             files = min(2 * self.worker_connections, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
-            text = text.replace("events {", f"worker_rlimit_nofile {files};\nevents {{", 1)
+            text = re.sub(r"worker_rlimit_nofile \d+;", f"worker_rlimit_nofile {files};", text)
         conf.write_text(text)
         return conf
 
@@ -578,7 +580,7 @@ async def w7(
     loopback: bool = True,
     w6: bool = True,
     w6_restaurants: int | None = None,
-    worker_connections: int = 16384,
+    worker_connections: int = 0,
     failover_on: bool = True,
 ) -> list[dict]:
     """W1 on loopback (for the ratio), then on the namespace hosts through nginx: W1, W6 when
@@ -700,8 +702,8 @@ def main(argv=None) -> int:
     p.add_argument(
         "--nginx-worker-connections",
         type=int,
-        default=16384,
-        help="replaces the rendered 4096 (0: keep it; W6's 4,000 sockets need more)",
+        default=0,
+        help="replaces the rendered worker_connections (0, the default: keep it)",
     )
     p.add_argument(
         "--rate-per-diner",
