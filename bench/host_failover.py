@@ -5,6 +5,7 @@ passes the size the bench keeps its modules under."""
 import asyncio
 import time
 
+from bench import procstats
 from bench.harness import Bench
 from bench.hosts import EDGE_ADDR, EDGE_PORT, WORKERS
 from bench.loadgen import percentiles
@@ -21,11 +22,21 @@ def failover_sizes(bench: Bench) -> dict:
     return {"before": 10.0, "after": 40.0, "drain": 30.0}
 
 
-async def settled(timeout: float = 90) -> None:
-    """Until the deployment answers again through nginx, ten times in a row (both workers,
-    round robin): after W6 its workers close 4,200 sockets, and nginx leaves a worker that was
-    slow to answer meanwhile out for its fail_timeout. Raises after ``timeout`` seconds."""
-    deadline, in_a_row, last = clock() + timeout, 0, None
+async def settled(worker_pids: list[int], timeout: float = 180) -> None:
+    """Until the workers are idle (under 10% of a core each over a second) and the deployment
+    then answers through nginx ten times in a row: after W6 the workers are still closing
+    4,200 sockets (each a database write), and page loads that time out meanwhile make nginx
+    leave both workers out (every diner of the failover got 502). Raises after ``timeout``."""
+    deadline = clock() + timeout
+    while True:
+        before = [procstats.cpu_seconds(pid) or 0.0 for pid in worker_pids]
+        await asyncio.sleep(1.0)
+        after = [procstats.cpu_seconds(pid) or 0.0 for pid in worker_pids]
+        if all(b - a < 0.1 for a, b in zip(before, after, strict=True)):
+            break
+        if clock() > deadline:
+            raise RuntimeError(f"the workers stayed busy for {timeout}s")
+    in_a_row, last = 0, None
     while in_a_row < 10:
         if clock() > deadline:
             raise RuntimeError(f"the deployment did not settle in {timeout}s: {last}")
@@ -35,6 +46,7 @@ async def settled(timeout: float = 90) -> None:
             last = repr(exc)
         in_a_row = in_a_row + 1 if last == 200 else 0
         await asyncio.sleep(0.1 if last == 200 else 0.5)
+    await asyncio.sleep(3)  # past nginx's fail_timeout (2 s) for any worker it left out
 
 
 async def failover(bench: Bench, dep, dish, rate: float, victim: str = "w2") -> dict:

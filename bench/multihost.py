@@ -483,7 +483,7 @@ async def w7(
             print(f"  W7 W6 through nginx: {json.dumps(w6, default=str)[:400]}", flush=True)
         if failover_on:
             await dep.wait_ready(120)  # W6 may have left a worker busy: start from a sound stack
-            await settled()
+            await settled(dep.worker_pids())
             fail = await failover(bench, dep, dish, w1_rate(bench))
             rows.append(
                 {
