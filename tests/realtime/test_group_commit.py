@@ -11,33 +11,18 @@ from django.test.utils import CaptureQueriesContext
 
 from restaurant.dining import ops, protocol
 from restaurant.dining.models import AppliedOp, CartLine, DiningSession
-from restaurant.realtime import broadcast, codec, group_commit, metrics
+from restaurant.realtime import group_commit, metrics
 from restaurant.realtime.errors import OpError
 from tests.dining.helpers import arrive
+from tests.realtime.conftest import NoLoopFuture
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def sent(monkeypatch) -> list[tuple[str, dict]]:
-    """Every event a committed transaction hands over, as (group, event)."""
-    events: list[tuple[str, dict]] = []
-    monkeypatch.setattr(
-        broadcast,
-        "send_now",
-        lambda group, message: events.append((group, codec.loads(message["text"]))),
-    )
-    return events
-
-
-class _Future:
-    """Stands in for the loop's future: `_apply` runs here without an event loop."""
 
 
 def item(diner, message: dict) -> group_commit._Item:
     op = msgspec.convert(message, protocol.DINER_OPS[message["type"]])
     kwargs = {"diner_id": diner.pk, "op_id": message["id"], "op": op}
-    return group_commit._Item(diner.session_id, ops.diner_op_apply, kwargs, _Future())
+    return group_commit._Item(diner.session_id, ops.diner_op_apply, kwargs, NoLoopFuture())
 
 
 def add(diner, dish, op_id: str) -> dict:

@@ -13,26 +13,12 @@ from django.db import transaction
 from restaurant.dining import ops, protocol
 from restaurant.dining.models import AppliedOp, CartLine
 from restaurant.floor import moves
-from restaurant.realtime import broadcast, codec, group_commit
+from restaurant.realtime import group_commit
 from tests.dining.helpers import arrive
+from tests.realtime.conftest import NoLoopFuture
 from tests.support.concurrency import held_then
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def sent(monkeypatch) -> list[tuple[str, dict]]:
-    events: list[tuple[str, dict]] = []
-    monkeypatch.setattr(
-        broadcast,
-        "send_now",
-        lambda group, message: events.append((group, codec.loads(message["text"]))),
-    )
-    return events
-
-
-class _Future:
-    """Stands in for the loop's future: `_apply`/`_shed` run here without an event loop."""
 
 
 def _add(op_id: str, dish) -> protocol.CartAdd:
@@ -43,7 +29,7 @@ def _add(op_id: str, dish) -> protocol.CartAdd:
 
 def _item(diner, op_id: str, dish, order: int, function=ops.diner_op_apply):
     kwargs = {"diner_id": diner.pk, "op_id": op_id, "op": _add(op_id, dish)}
-    return group_commit._Item(order, function, kwargs, _Future(), ops.diner_op_prior)
+    return group_commit._Item(order, function, kwargs, NoLoopFuture(), ops.diner_op_prior)
 
 
 def test_a_late_resend_of_an_applied_op_is_not_told_nothing_was_applied(menu, settings, sent):
