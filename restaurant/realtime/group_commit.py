@@ -22,10 +22,9 @@ batch guarantees:
   (restaurant/floor/moves.py). A key gone stale (a meal joined into another while its op
   waited) could cross a move's locks; a batch waits at most BATCH_LOCK_TIMEOUT for a lock, so
   it is the batch that gives up (and falls back to one by one), never the staff's move.
-- **Connections.** A database thread keeps its connection from one batch to the next while
-  ops keep coming, instead of giving it back to the pool after every op (and having the pool
-  check it on the way out again); it gives it back when the queue is empty, and one that
-  failed is closed (the next batch draws a fresh, checked one).
+- **Connections.** A batch takes one connection from the pool (checked on the way out) and
+  gives it back after its commit: one checkout per batch instead of one per op, and an idle
+  database thread holds none.
 - **Fair turns.** A thread applies one batch, then queues behind whatever else waits for the
   database threads (connects, snapshots, rounds), however long the rush.
 - **Loud overload.** An op that waited longer than OP_QUEUE_SECONDS is refused `busy` (not
@@ -119,11 +118,7 @@ class _Queue:
         snapshots, rounds) for as long as the rush lasts."""
         taken = self._take(shard)
         if not taken:
-            # This drainer ends (`_take` counted it out). Its connection goes back to the
-            # pool: kept only while ops keep coming, never by an idle thread (with DB_THREADS
-            # equal to DB_POOL_MAX, idle threads would hold the whole pool).
-            connection.close()
-            return
+            return  # this drainer ends (`_take` counted it out)
         # What broadcast.py reads to hand events to this loop, as asgiref sets it for its calls.
         local = SyncToAsync.threadlocal
         local.main_event_loop, local.main_event_loop_pid = self.loop, os.getpid()
@@ -136,6 +131,10 @@ class _Queue:
             results = [(item, False, exc) for item in taken]
         finally:
             local.main_event_loop = None
+            # Back to the pool after each batch: the next turn may run on another thread,
+            # and an idle thread must hold nothing (with DB_THREADS equal to DB_POOL_MAX,
+            # idle threads would hold the whole pool). A batch pays one checkout, not each op.
+            connection.close()
         with contextlib.suppress(RuntimeError):  # the loop closed: the server is stopping
             self.loop.call_soon_threadsafe(_resolve, results)
         with contextlib.suppress(RuntimeError):  # the executor shut down: likewise
